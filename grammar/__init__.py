@@ -1,0 +1,1 @@
+"""Grammar files, installed as ``verifier.grammar`` so the parser finds them as package data."""

@@ -1,0 +1,222 @@
+"""The concrete decision for one request (SEMANTICS.md E1-E4).
+
+Every check is three-valued: True, False, or None when deputy cannot decide
+(an unknown operator, an ambiguous variable). A statement applies when its
+principal, action, resource and every condition entry are True (E1); the
+decision is an explicit deny if any Deny applies, else allow if any Allow
+applies, else an implicit deny (E2). An undecided part that could change the
+decision makes the decision ``unknown``; it is never resolved by guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from verifier.ast import Effect, PatternBlock, Policy, Statement
+from verifier.evaluator.conditions import ConditionOutcome, evaluate_entry
+from verifier.evaluator.matching import glob, pattern_tokens, resource_tokens
+from verifier.evaluator.principals import block_matches
+from verifier.evaluator.variables import AMBIGUOUS, VALUELESS, substitute
+from verifier.request import Request
+
+
+class Decision(Enum):
+    ALLOW = "allow"
+    EXPLICIT_DENY = "explicit_deny"
+    IMPLICIT_DENY = "implicit_deny"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Check:
+    result: bool | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class StatementTrace:
+    index: int
+    sid: str | None
+    effect: str
+    line: int
+    principal: Check
+    action: Check
+    resource: Check
+    conditions: tuple[ConditionOutcome, ...]
+    applies: bool | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    decision: Decision
+    statements: tuple[StatementTrace, ...]
+
+    @property
+    def allowing(self) -> tuple[StatementTrace, ...]:
+        """The Allow statements that apply to the request."""
+        return tuple(s for s in self.statements if s.effect == "Allow" and s.applies)
+
+
+def evaluate(policy: Policy, request: Request) -> Evaluation:
+    """Decide ``request`` against ``policy`` concretely, with a trace.
+
+    The policy must have no error diagnostics (``verifier.wellformed``);
+    constructs deputy does not model make parts of the trace undecided
+    rather than raising.
+    """
+    traces = tuple(_statement(s, request, policy.variables_enabled) for s in policy.statements)
+    return Evaluation(_decide(traces), traces)
+
+
+def _decide(traces) -> Decision:
+    denies = [t.applies for t in traces if t.effect == "Deny"]
+    allows = [t.applies for t in traces if t.effect == "Allow"]
+    if True in denies:
+        return Decision.EXPLICIT_DENY
+    if None in denies:
+        return Decision.UNKNOWN if (True in allows or None in allows) else Decision.IMPLICIT_DENY
+    if True in allows:
+        return Decision.ALLOW
+    if None in allows:
+        return Decision.UNKNOWN
+    return Decision.IMPLICIT_DENY
+
+
+def _statement(statement: Statement, request: Request, variables: bool) -> StatementTrace:
+    allow_side = statement.effect_kind is not Effect.DENY
+    principal = _principal(statement, request, allow_side)
+    action = _action(statement.actions, request.action, allow_side)
+    resource = _resource(statement.resources, request.resource, request, allow_side, variables)
+    conditions = tuple(
+        evaluate_entry(entry, request, allow_side, variables)
+        for entry in (statement.condition.entries if statement.condition else ())
+    )
+    parts = [principal.result, action.result, resource.result, *(c.result for c in conditions)]
+    if not allow_side and _has_empty_block(statement):
+        # A9: an empty Condition (or operator block) leaves a Deny without effect.
+        parts.append(False)
+    return StatementTrace(
+        index=statement.index,
+        sid=statement.sid.value if statement.sid else None,
+        effect="Deny" if not allow_side else "Allow",
+        line=statement.span.line,
+        principal=principal, action=action, resource=resource, conditions=conditions,
+        applies=_all(parts),
+    )
+
+
+def _has_empty_block(statement: Statement) -> bool:
+    condition = statement.condition
+    if condition is None:
+        return False
+    return not condition.operators or any(not block.entries for block in condition.operators)
+
+
+def _all(parts) -> bool | None:
+    """Kleene conjunction: False wins, then None."""
+    if False in parts:
+        return False
+    return None if None in parts else True
+
+
+def _principal(statement: Statement, request: Request, allow_side: bool) -> Check:
+    block = statement.principals
+    if block is None:
+        # Resource and trust policies require a principal; a statement without
+        # one is read as covering everyone in an Allow and no one in a Deny.
+        if allow_side:
+            return Check(True, "no Principal element: read as every principal in an Allow statement")
+        return Check(False, "no Principal element: read as no principal in a Deny statement")
+    if not block.negated:
+        hit, why = block_matches(block, request.principal, lenient=allow_side)
+        return Check(hit, why)
+    if block.wildcard is None and not block.entries:
+        return _empty_negation("NotPrincipal", allow_side)
+    exempt, why = block_matches(block, request.principal, lenient=not allow_side)
+    if exempt:
+        return Check(False, f"NotPrincipal exempts it: {why}")
+    return Check(True, f"NotPrincipal does not exempt it: {why} (P7)")
+
+
+def _empty_negation(name: str, allow_side: bool) -> Check:
+    if allow_side:
+        return Check(True, f"{name} lists nothing: read as covering everything in an Allow statement")
+    return Check(False, f"{name} lists nothing: read as covering nothing in a Deny statement")
+
+
+def _action(block: PatternBlock | None, action: str, allow_side: bool) -> Check:
+    if block is None:
+        return Check(False, "no Action element")
+    patterns = [p.value for p in block.patterns.items]
+    if not patterns:
+        if block.negated:
+            return _empty_negation("NotAction", allow_side)
+        return Check(False, "the Action list is empty (E4)")
+    # AC1: action names and patterns compare without regard to case.
+    hit = next((p for p in patterns if glob(pattern_tokens(p.lower()), action.lower())), None)
+    if block.negated:
+        if hit is None:
+            return Check(True, f"{action} is not excluded by NotAction (AC2)")
+        return Check(False, f"{action} is excluded by NotAction {hit!r} (AC2)")
+    if hit is None:
+        return Check(False, f"{action} matches no Action pattern")
+    return Check(True, f"{action} matches {hit!r} (AC1)")
+
+
+def _resource(block: PatternBlock | None, resource: str | None, request: Request,
+              allow_side: bool, variables: bool) -> Check:
+    if block is None:
+        return Check(True, "no Resource element (trust policies have none)")
+    patterns = [p.value for p in block.patterns.items]
+    if not patterns:
+        if block.negated:
+            return _empty_negation("NotResource", allow_side)
+        return Check(False, "the Resource list is empty")
+    if resource is None:
+        if allow_side:
+            return Check(True, "the request names no resource: read as covered in an Allow statement")
+        return Check(False, "the request names no resource: read as not covered in a Deny statement")
+    lenient = allow_side != block.negated
+    hit = None
+    for pattern in patterns:
+        outcome = _resource_pattern(pattern, resource, request, lenient, variables)
+        if outcome is None:
+            return Check(None, f"Resource {pattern!r} has a variable with several values: undecided")
+        if outcome is VALUELESS:
+            if not allow_side:
+                return Check(False, f"Resource {pattern!r} has a valueless variable; the Deny statement "
+                                    "is taken not to apply (A18)")
+            continue  # V2: the entry matches nothing
+        if outcome:
+            hit = pattern
+            break
+    if block.negated:
+        return (Check(True, f"{resource} is not excluded by NotResource")
+                if hit is None else Check(False, f"{resource} is excluded by NotResource {hit!r}"))
+    return (Check(False, f"{resource} matches no Resource pattern")
+            if hit is None else Check(True, f"{resource} matches {hit!r} (R1)"))
+
+
+def _resource_pattern(pattern: str, resource: str, request: Request, lenient: bool, variables: bool):
+    if pattern == "*":
+        return True
+    # V1: variables are substituted only in the resource part, after the fifth colon.
+    fifth = _nth_colon(pattern, 5)
+    start = len(pattern) if fifth is None else fifth + 1
+    tokens = substitute(pattern, request, variables, wildcards=True, substituted_wildcards=lenient,
+                        start=start)
+    if tokens is AMBIGUOUS:
+        return None
+    if tokens is VALUELESS:
+        return VALUELESS
+    return glob(resource_tokens(tokens, lenient), resource)
+
+
+def _nth_colon(text: str, n: int) -> int | None:
+    position = -1
+    for _ in range(n):
+        position = text.find(":", position + 1)
+        if position < 0:
+            return None
+    return position
