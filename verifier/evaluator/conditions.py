@@ -102,26 +102,34 @@ def _absent(op: Operator, key: str, allow_side: bool):
 
 def _present(op: Operator, entry: ConditionEntry, present, request, allow_side, variables):
     lenient = allow_side != op.negated
-    resolved = []
-    for item in entry.values.items:
-        if op.family in (Family.STRING, Family.ARN):
-            tokens = substitute(item.value, request, variables, wildcards=op.comparison is Comparison.LIKE,
-                                substituted_wildcards=lenient)
-            if tokens is AMBIGUOUS:
-                return None, f"variable in {item.value!r} names a key with several values: undecided"
-            if tokens is VALUELESS:
-                if not allow_side:
-                    return False, (f"variable in {item.value!r} has no value; a Deny statement with a "
-                                   "valueless variable is taken not to apply (A18)")
-                continue  # V2: a valueless value matches nothing
-            resolved.append(tokens)
-        else:
-            parsed = _read_policy_value(op.family, item.value)
-            if parsed is None:
-                return _collapse(allow_side, f"{item.value!r} is not a canonical {op.family.value} value (A12)")
-            resolved.append(parsed)
+    if op.family in (Family.STRING, Family.ARN):
+        resolved, failure = _substitute_all(op, entry, request, allow_side, lenient, variables)
+        if failure is not None:
+            return failure
+    else:
+        resolved = [_read_policy_value(op.family, item.value) for item in entry.values.items]
+        bad = next((item.value for item, r in zip(entry.values.items, resolved) if r is None), None)
+        if bad is not None:
+            return _collapse(allow_side, f"{bad!r} is not a canonical {op.family.value} value (A12)")
     matches = [_matches_one(op, value, resolved, lenient) for value in present]
     return _combine(op, entry, present, matches, allow_side)
+
+
+def _substitute_all(op, entry, request, allow_side, lenient, variables):
+    """Token patterns for the entry's values; a failure outcome instead when a
+    variable has no value in a Deny (A18) or several values (undecided)."""
+    like = op.comparison is Comparison.LIKE
+    tokens = [(item.value, substitute(item.value, request, variables, wildcards=like,
+                                      substituted_wildcards=lenient)) for item in entry.values.items]
+    valueless = next((text for text, t in tokens if t is VALUELESS), None)
+    if valueless is not None and not allow_side:
+        return None, (False, f"variable in {valueless!r} has no value; a Deny statement with a valueless "
+                             "variable is taken not to apply (A18)")
+    ambiguous = next((text for text, t in tokens if t is AMBIGUOUS), None)
+    if ambiguous is not None:
+        return None, (None, f"variable in {ambiguous!r} names a key with several values: undecided")
+    # V2: a valueless value matches nothing.
+    return [t for _, t in tokens if t is not VALUELESS], None
 
 
 def _combine(op: Operator, entry, present, matches, allow_side: bool):

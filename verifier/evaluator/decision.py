@@ -15,7 +15,7 @@ from enum import Enum
 
 from verifier.ast import Effect, PatternBlock, Policy, Statement
 from verifier.evaluator.conditions import ConditionOutcome, evaluate_entry
-from verifier.evaluator.matching import glob, pattern_tokens, resource_tokens
+from verifier.evaluator.matching import ascii_lower, glob, pattern_tokens, resource_tokens
 from verifier.evaluator.principals import block_matches
 from verifier.evaluator.variables import AMBIGUOUS, VALUELESS, substitute
 from verifier.request import Request
@@ -153,8 +153,10 @@ def _action(block: PatternBlock | None, action: str, allow_side: bool) -> Check:
         if block.negated:
             return _empty_negation("NotAction", allow_side)
         return Check(False, "the Action list is empty (E4)")
-    # AC1: action names and patterns compare without regard to case.
-    hit = next((p for p in patterns if glob(pattern_tokens(p.lower()), action.lower())), None)
+    # AC1: action names and patterns compare without regard to case. Action
+    # names are ASCII, so only ASCII letters are folded.
+    folded = ascii_lower(action)
+    hit = next((p for p in patterns if glob(pattern_tokens(ascii_lower(p)), folded)), None)
     if block.negated:
         if hit is None:
             return Check(True, f"{action} is not excluded by NotAction (AC2)")
@@ -178,19 +180,16 @@ def _resource(block: PatternBlock | None, resource: str | None, request: Request
             return Check(True, "the request names no resource: read as covered in an Allow statement")
         return Check(False, "the request names no resource: read as not covered in a Deny statement")
     lenient = allow_side != block.negated
-    hit = None
-    for pattern in patterns:
-        outcome = _resource_pattern(pattern, resource, request, lenient, variables)
-        if outcome is None:
-            return Check(None, f"Resource {pattern!r} has a variable with several values: undecided")
-        if outcome is VALUELESS:
-            if not allow_side:
-                return Check(False, f"Resource {pattern!r} has a valueless variable; the Deny statement "
-                                    "is taken not to apply (A18)")
-            continue  # V2: the entry matches nothing
-        if outcome:
-            hit = pattern
-            break
+    outcomes = [(p, _resource_pattern(p, resource, request, lenient, variables)) for p in patterns]
+    valueless = next((p for p, o in outcomes if o is VALUELESS), None)
+    if valueless is not None and not allow_side:
+        return Check(False, f"Resource {valueless!r} has a valueless variable; the Deny statement "
+                            "is taken not to apply (A18)")
+    undecided = next((p for p, o in outcomes if o is None), None)
+    if undecided is not None:
+        return Check(None, f"Resource {undecided!r} has a variable with several values: undecided")
+    # V2: a valueless entry matches nothing.
+    hit = next((p for p, o in outcomes if o is True), None)
     if block.negated:
         return (Check(True, f"{resource} is not excluded by NotResource")
                 if hit is None else Check(False, f"{resource} is excluded by NotResource {hit!r}"))

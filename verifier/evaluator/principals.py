@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from verifier.ast import PrincipalBlock
+from verifier.evaluator.matching import ascii_lower
 
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _ACCOUNT_ROOT = re.compile(r"arn:[^:]+:iam::([0-9]{12}):root")
@@ -80,7 +81,8 @@ def _service(value: str, principal: str, lenient: bool) -> tuple[bool, str]:
         return False, f"Service {value} does not match a non-service principal"
     if value == principal:
         return True, f"Service {value} matches"
-    if lenient and global_name(value).lower() == global_name(principal).lower():
+    # Service names are ASCII; only ASCII letters are folded.
+    if lenient and ascii_lower(global_name(value)) == ascii_lower(global_name(principal)):
         return True, (f"Service {value} is read as naming {principal} "
                       "(case and regional form are undocumented: P2, P8, A6, A16)")
     return False, f"Service {value} does not match {principal}"

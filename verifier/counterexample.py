@@ -1,0 +1,149 @@
+"""From a z3 model to a concrete request a person can read.
+
+``prefer`` asks the solver, once it has found some model, for one with
+readable values: a foreign account such as 444455556666, a real Region, no
+keys beyond those the attack needs. Preferences are soft:
+each is an assumption, and those in an unsat core are dropped one at a time.
+``decode`` then reads the model into a ``Request`` in the format of
+``deputy eval``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+
+import z3
+
+from verifier import keys
+from verifier.ast import Policy
+from verifier.encoder.symbolic import Element, Kind, KeySymbol
+from verifier.request import ContextValue, Request
+from verifier.solver import Outcome, Session
+from verifier.threat import Question
+
+NICE_FOREIGN_ACCOUNT = "444455556666"
+NICE_REGION = "us-east-1"
+
+_CANONICAL_NAMES = {
+    keys.SOURCE_ACCOUNT: "aws:SourceAccount", keys.SOURCE_ARN: "aws:SourceArn",
+    keys.SOURCE_ORG_ID: "aws:SourceOrgID", keys.SOURCE_ORG_PATHS: "aws:SourceOrgPaths",
+    keys.PRINCIPAL_SERVICE_NAME: "aws:PrincipalServiceName",
+    keys.PRINCIPAL_IS_AWS_SERVICE: "aws:PrincipalIsAWSService",
+    keys.PRINCIPAL_SERVICE_NAMES_LIST: "aws:PrincipalServiceNamesList",
+}
+
+def preferences(question: Question, policy: Policy) -> list[z3.BoolRef]:
+    """Soft wishes for a readable counterexample, most important first.
+    Call before the question is finalized: wishes are string tests too."""
+    r, model, space = question.request, question.model, question.space
+    wishes = [space.equals(r.principal, model.service)]
+    sa = r.keys[keys.SOURCE_ACCOUNT]
+    if NICE_FOREIGN_ACCOUNT not in model.trusted:
+        wishes.append(z3.And(sa.present, space.equals(sa.elements[0].text, NICE_FOREIGN_ACCOUNT)))
+    arn = r.keys[keys.SOURCE_ARN]
+    if arn.kind is Kind.ARN:
+        fields = arn.elements[0].parts
+        service = model.source_service or model.service.split(".")[0]
+        wishes += [z3.Not(arn.present), space.equals(fields[0], "aws"), space.equals(fields[1], service),
+                   space.equals(fields[2], NICE_REGION), space.equals(fields[4], "example")]
+    for name, symbol in r.keys.items():
+        if name not in _CANONICAL_NAMES:
+            wishes.append(z3.Not(symbol.present))
+    for name in (keys.SOURCE_ORG_ID, keys.SOURCE_ORG_PATHS):
+        wishes.append(z3.Not(r.keys[name].present))
+    candidates = [instance_of(item.value) for s in policy.statements if s.resource is not None
+                  for item in s.resource.patterns.items]
+    if candidates and question.has_resource:
+        wishes.append(z3.Or(*[space.equals(r.resource, c) for c in dict.fromkeys(candidates)]))
+    return wishes
+
+
+def prefer(session: Session, wishes: list[z3.BoolRef], timeout_ms: int, rounds: int = 12) -> Outcome | None:
+    """A model that satisfies as many wishes as the solver allows (earlier
+    wishes first), or None if none could be found in time."""
+    flags = [z3.Bool(f"wish!{i}") for i in range(len(wishes))]
+    session.add(*[z3.Implies(f, w) for f, w in zip(flags, wishes)])
+    active = list(flags)
+    for _ in range(rounds):
+        outcome = session.check(active, timeout_ms=timeout_ms)
+        if outcome.status == "sat":
+            return outcome
+        if outcome.status != "unsat" or not outcome.core:
+            return None
+        core = {str(c) for c in outcome.core}
+        # Drop the least important wish the solver blamed.
+        for flag in reversed(active):
+            if str(flag) in core:
+                active.remove(flag)
+                break
+    outcome = session.check([], timeout_ms=timeout_ms)
+    return outcome if outcome.status == "sat" else None
+
+
+def decode(model: z3.ModelRef, question: Question) -> Request:
+    """The concrete request a model describes."""
+    r, space = question.request, question.space
+    context = []
+    for symbol in r.keys.values():
+        if z3.is_true(model.eval(symbol.present, model_completion=True)):
+            context.append(_context_value(model, space, symbol))
+    return Request(
+        principal=space.value(r.principal, model),
+        action=space.value(r.action, model),
+        resource=space.value(r.resource, model) if question.has_resource else None,
+        context=tuple(sorted(context, key=lambda c: c.name.lower())),
+    )
+
+
+def _context_value(model: z3.ModelRef, space, symbol: KeySymbol) -> ContextValue:
+    values = list(dict.fromkeys(_element_text(model, space, e, symbol.scale) for e in symbol.elements))
+    name = _CANONICAL_NAMES.get(symbol.name, symbol.display)
+    as_list = symbol.cardinality is keys.Cardinality.MULTI or len(values) > 1
+    return ContextValue(name, tuple(values), as_list)
+
+
+def _element_text(model: z3.ModelRef, space, element: Element, scale: int) -> str:
+    if element.kind is Kind.TEXT:
+        return space.value(element.text, model)
+    if element.kind is Kind.ARN:
+        return "arn:" + ":".join(space.value(p, model) for p in element.parts)
+    if element.kind is Kind.IP:
+        number = model.eval(element.address, model_completion=True).as_long()
+        if z3.is_true(model.eval(element.v6, model_completion=True)):
+            return str(ipaddress.IPv6Address(number))
+        return str(ipaddress.IPv4Address(number & 0xFFFFFFFF))
+    amount = Fraction(model.eval(element.number, model_completion=True).as_long(), scale)
+    if element.kind is Kind.NUMBER:
+        return _decimal_text(amount)
+    return _instant_text(amount)
+
+
+def _decimal_text(amount: Fraction) -> str:
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    whole = amount.numerator // amount.denominator
+    rest = amount - whole
+    digits = ""
+    while rest:
+        rest *= 10
+        digit = rest.numerator // rest.denominator
+        digits += str(digit)
+        rest -= digit
+    return f"{sign}{whole}" + (f".{digits}" if digits else "")
+
+
+def _instant_text(seconds: Fraction) -> str:
+    whole = seconds.numerator // seconds.denominator
+    moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=whole)
+    fraction = _decimal_text(seconds - whole)
+    tail = fraction[1:] if fraction != "0" else ""
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+            f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{tail}Z")
+
+
+def instance_of(pattern: str) -> str:
+    """A readable string a wildcard pattern matches."""
+    return pattern.replace("*", "example").replace("?", "x")
+

@@ -1,0 +1,68 @@
+"""The policy as z3 terms over a symbolic request.
+
+No evaluator code here: wildcard matching, value reading and the section 8
+readings are written a second time on purpose, so that the differential
+tests can check one implementation against the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from verifier.ast import Effect, Policy, Statement
+from verifier.encoder import symbolic
+from verifier.encoder.statements import StatementEncoder
+from verifier.encoder.symbolic import Bindings, Kind, SymbolicRequest
+from verifier.encoder.variables import variable_keys
+
+
+@dataclass
+class PolicyEncoding:
+    """``allowed`` holds exactly for the requests the policy allows (E2)."""
+
+    request: SymbolicRequest
+    allows: list[tuple[Statement, z3.BoolRef]]
+    denies: list[tuple[Statement, z3.BoolRef]]
+
+    @property
+    def allowed(self) -> z3.BoolRef:
+        return z3.And(self.any_allow, z3.Not(z3.Or(*[t for _, t in self.denies])))
+
+    @property
+    def any_allow(self) -> z3.BoolRef:
+        return z3.Or(*[t for _, t in self.allows])
+
+
+def encode(policy: Policy, extra_keys: dict[str, tuple[Kind, int]] | None = None,
+           bindings: Bindings | None = None, value_places: dict[str, int] | None = None) -> PolicyEncoding:
+    """Encode ``policy``. ``extra_keys`` declares keys a query constrains
+    (kind, witnesses it needs); ``bindings`` fixes terms of the request;
+    ``value_places`` widens the integer scale of numeric keys for binding
+    concrete requests with more decimals.
+
+    String tests only register atoms: the caller adds its own tests, then
+    calls ``encoding.request.space.finalize()`` and asserts what it returns.
+    """
+    plans = symbolic.plan_keys(policy, extra_keys)
+    for key in _variable_keys(policy):
+        plans.setdefault(key, symbolic.KeyPlan(key))
+    request = symbolic.build(plans, bindings, value_places)
+    encoder = StatementEncoder(request, policy.variables_enabled)
+    allows, denies = [], []
+    for statement in policy.statements:
+        term = encoder.statement(statement)
+        (denies if statement.effect_kind is Effect.DENY else allows).append((statement, term))
+    return PolicyEncoding(request, allows, denies)
+
+
+def _variable_keys(policy: Policy) -> list[str]:
+    if not policy.variables_enabled:
+        return []
+    found = []
+    for statement in policy.statements:
+        for entry in (statement.condition.entries if statement.condition else ()):
+            for value in entry.values.items:
+                found += variable_keys(value.value)
+    return found

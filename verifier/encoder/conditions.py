@@ -1,0 +1,169 @@
+"""Condition entries as z3 terms (SEMANTICS.md section 5).
+
+The symbolic twin of the evaluator's conditions, written separately. The
+section 8 readings use the same two flags: ``allow_side`` for whole-condition
+ambiguities (the outcome that makes an Allow apply and a Deny not apply), and
+``lenient = allow_side != negated`` for ambiguous matches of one value.
+
+A construct this module cannot encode becomes a free atom
+(``SymbolicRequest.free_atom``): a proof then holds whatever the construct
+means, and a counterexample is believed only once the evaluator confirms it.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from verifier import keys
+from verifier.ast import ConditionEntry
+from verifier.encoder import constants
+from verifier.encoder import lang as L
+from verifier.encoder.pieces import PieceEncoder, Value
+from verifier.encoder.symbolic import Element, Kind, KeySymbol, SymbolicRequest, kind_of, scaled
+from verifier.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
+
+TRUE = z3.BoolVal(True)
+FALSE = z3.BoolVal(False)
+
+
+class ConditionEncoder:
+    def __init__(self, request: SymbolicRequest, variables: bool):
+        self.request = request
+        self.variables = variables
+        self.pieces = PieceEncoder(request, variables)
+
+    def entry(self, entry: ConditionEntry, allow_side: bool) -> z3.BoolRef:
+        """True exactly when the entry holds for the symbolic request."""
+        name = entry.operator.value
+        op = lookup(name)
+        if op is None:
+            op = lookup_folded(name)
+            if op is None:
+                return self.request.free_atom(f"unknown condition operator {name!r}", entry.operator.span)
+            if not allow_side:
+                return FALSE  # A6: an odd-case operator does not match in a Deny
+        if not entry.values.items:
+            return z3.BoolVal(allow_side)  # A9, SO4
+        key = keys.fold(entry.key.value)
+        symbol = self.request.keys.get(key) if keys.can_be_present(key) else None
+        if op.family is Family.NULL:
+            return self._null(op, entry, symbol, allow_side)
+        absent = _absent(op, allow_side)
+        if symbol is None:
+            return z3.BoolVal(absent)
+        present = self._present(op, entry, symbol, allow_side)
+        return z3.Or(z3.Not(symbol.present), present) if absent else z3.And(symbol.present, present)
+
+    def _null(self, op: Operator, entry, symbol: KeySymbol | None, allow_side: bool) -> z3.BoolRef:
+        if op.qualifier is not None:
+            return z3.BoolVal(allow_side)  # C7: no settled meaning
+        wanted = [constants.boolean(v.value) for v in entry.values.items]
+        if None in wanted:
+            return z3.BoolVal(allow_side)  # A12
+        absent = z3.Not(symbol.present) if symbol is not None else TRUE
+        return z3.Or(*[absent if w else z3.Not(absent) for w in wanted])
+
+    def _present(self, op: Operator, entry: ConditionEntry, symbol: KeySymbol, allow_side: bool):
+        if kind_of(op.family) is not _text_kind(symbol.kind):
+            return self.request.free_atom(
+                f"{entry.key.value!r} is compared as {op.family.value} here and as another type elsewhere",
+                entry.span)
+        lenient = allow_side != op.negated
+        if op.family in (Family.STRING, Family.ARN):
+            values = [self.pieces.value(item.value, op, lenient) for item in entry.values.items]
+            per_element = [self._string_element(op, e, values, lenient, entry) for e in symbol.elements]
+            valueless = z3.Or(*[v.valueless for v in values]) if values else FALSE
+        else:
+            parsed = [self._constant(op.family, item.value, symbol.scale) for item in entry.values.items]
+            if any(p is None for p in parsed):
+                return z3.BoolVal(allow_side)  # A12: not canonical
+            per_element = [z3.Or(*[self._typed_match(op, e, c) for c in parsed]) for e in symbol.elements]
+            valueless = FALSE
+        if op.negated:
+            per_element = [z3.Not(m) for m in per_element]
+        combined = _combine(op, per_element, allow_side)
+        if not allow_side:
+            combined = z3.And(z3.Not(valueless), combined)  # A18
+        return combined
+
+    def _string_element(self, op: Operator, element: Element, values: list[Value], lenient: bool, entry):
+        options = []
+        for value in values:
+            match = self.pieces.match(op, element, value, lenient, entry.span)
+            options.append(z3.And(z3.Not(value.valueless), match))
+        return z3.Or(*options) if options else FALSE
+
+    def _typed_match(self, op: Operator, element: Element, constant) -> z3.BoolRef:
+        family = op.family
+        if family is Family.BOOL:
+            return self.request.space.equals(element.text, "true" if constant else "false")
+        if family is Family.BINARY:
+            return self.request.space.member(element.text, base64_language(constant))
+        if family is Family.IP:
+            version, network, prefix = constant
+            bits = 32 if version == 4 else 128
+            mask = ((1 << prefix) - 1) << (bits - prefix)
+            same_version = element.v6 if version == 6 else z3.Not(element.v6)
+            return z3.And(same_version, element.address & mask == network)
+        return _ORDER[op.comparison](element.number, constant)
+
+    @staticmethod
+    def _constant(family: Family, text: str, scale: int):
+        if family is Family.NUMERIC:
+            value = constants.number(text)
+            return None if value is None else scaled(value, scale)
+        if family is Family.DATE:
+            value = constants.instant(text)
+            return None if value is None else scaled(value, scale)
+        if family is Family.BOOL:
+            return constants.boolean(text)
+        if family is Family.BINARY:
+            return constants.binary(text)
+        return constants.network(text)
+
+
+def _text_kind(kind: Kind) -> Kind:
+    return Kind.TEXT if kind is Kind.ARN else kind
+
+
+def _absent(op: Operator, allow_side: bool) -> bool:
+    """Section 5.1: the outcome when the key is not in the request."""
+    if op.qualifier is None:
+        return op.if_exists or op.negated
+    if op.qualifier is Qualifier.FOR_ANY_VALUE and not (op.negated or op.if_exists):
+        return False  # SO3
+    return allow_side  # A3 (ForAllValues), A4 and C6 (ForAnyValue)
+
+
+def _combine(op: Operator, per_element: list, allow_side: bool) -> z3.BoolRef:
+    if op.qualifier is Qualifier.FOR_ALL_VALUES:
+        return z3.And(*per_element)
+    if op.qualifier is Qualifier.FOR_ANY_VALUE or allow_side:
+        return z3.Or(*per_element)  # SO3; A5 in an Allow
+    return z3.And(*per_element)  # A5 in a Deny
+
+
+_ORDER = {
+    Comparison.EQUALS: lambda a, b: a == b,
+    Comparison.LESS: lambda a, b: a < b,
+    Comparison.LESS_EQUAL: lambda a, b: a <= b,
+    Comparison.GREATER: lambda a, b: a > b,
+    Comparison.GREATER_EQUAL: lambda a, b: a >= b,
+}
+
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def base64_language(data: bytes) -> L.Lang:
+    """Every padded base64 text that decodes to ``data``: the encoding is
+    unique but for the unused low bits of the last character."""
+    import base64
+
+    text = base64.b64encode(data).decode("ascii")
+    if not text.endswith("="):
+        return L.literal(text)
+    pad = len(text) - len(text.rstrip("="))
+    last = _BASE64.index(text[-pad - 1])
+    free_bits = 4 if pad == 2 else 2
+    variants = [_BASE64[(last >> free_bits << free_bits) | low] for low in range(1 << free_bits)]
+    return L.seq(L.literal(text[:-pad - 1]), L.chars(*[(ord(v), ord(v)) for v in variants]), L.literal("=" * pad))

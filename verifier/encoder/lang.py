@@ -1,0 +1,483 @@
+"""Regular languages over Unicode strings, and their automata.
+
+The encoder's own reading of wildcard patterns (AC1, R1, C3, C4, A7, A11),
+kept apart from the evaluator's matcher so that each checks the other. A
+language is a small immutable term (characters, sequence, union,
+repetition); ``nfa`` compiles it (Thompson's construction over character
+intervals) for ``verifier.encoder.strings``, which decides exactly which
+combinations of languages some string belongs to.
+
+Characters are code points 0..0x10FFFF; intervals keep the alphabet finite in
+practice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+MAX_CODE = 0x10FFFF
+
+STAR, ANY, SEG_STAR, SEG_ANY = "\x00*", "\x00?", "\x00*:", "\x00?:"
+"""Wildcard items in a pattern tuple: any run, any one character, and the
+same never matching ``:``. Every other item is one literal character."""
+
+
+@dataclass(frozen=True)
+class Lang:
+    """Base of language terms. Terms are hashable and compared by structure."""
+
+
+@dataclass(frozen=True)
+class Chars(Lang):
+    """One character from a set of closed code-point intervals."""
+
+    intervals: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Seq(Lang):
+    items: tuple[Lang, ...]
+
+
+@dataclass(frozen=True)
+class Alt(Lang):
+    options: tuple[Lang, ...]
+
+
+@dataclass(frozen=True)
+class Rep(Lang):
+    item: Lang
+    low: int
+    high: int | None  # None: unbounded
+
+
+EMPTY_STRING = Seq(())
+NOTHING = Alt(())
+
+
+def chars(*intervals: tuple[int, int]) -> Chars:
+    merged: list[list[int]] = []
+    for low, high in sorted(intervals):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return Chars(tuple((a, b) for a, b in merged))
+
+
+def char(c: str) -> Chars:
+    return Chars(((ord(c), ord(c)),))
+
+
+ANY_CHAR = Chars(((0, MAX_CODE),))
+
+
+def all_but(c: str) -> Chars:
+    code = ord(c)
+    return chars((0, code - 1), (code + 1, MAX_CODE))
+
+
+def seq(*items: Lang) -> Lang:
+    flat: list[Lang] = []
+    for item in items:
+        if isinstance(item, Seq):
+            flat.extend(item.items)
+        elif item == NOTHING:
+            return NOTHING
+        else:
+            flat.append(item)
+    return flat[0] if len(flat) == 1 else Seq(tuple(flat))
+
+
+def alt(*options: Lang) -> Lang:
+    flat: list[Lang] = []
+    for option in options:
+        for o in (option.options if isinstance(option, Alt) else (option,)):
+            if o not in flat:
+                flat.append(o)
+    return flat[0] if len(flat) == 1 else Alt(tuple(flat))
+
+
+def star(item: Lang) -> Lang:
+    return Rep(item, 0, None)
+
+
+def plus(item: Lang) -> Lang:
+    return Rep(item, 1, None)
+
+
+def repeat(item: Lang, low: int, high: int | None) -> Lang:
+    return Rep(item, low, high)
+
+
+def literal(text: str) -> Lang:
+    return seq(*[char(c) for c in text]) if text else EMPTY_STRING
+
+
+ANYTHING = star(ANY_CHAR)
+NOT_COLON = all_but(":")
+DIGIT = chars((ord("0"), ord("9")))
+
+
+# -- patterns -----------------------------------------------------------------
+
+
+def glob(text: str) -> tuple:
+    """A policy pattern as a tuple: ``*`` and ``?`` are wildcards."""
+    return tuple(STAR if c == "*" else ANY if c == "?" else c for c in text)
+
+
+def literal_pattern(text: str) -> tuple:
+    return tuple(text)
+
+
+def text_of(pattern: tuple) -> str | None:
+    """The string a wildcard-free pattern stands for, else None."""
+    if any(item in _WILD for item in pattern):
+        return None
+    return "".join(pattern)
+
+
+_WILD = {STAR: ANYTHING, ANY: ANY_CHAR, SEG_STAR: star(NOT_COLON), SEG_ANY: NOT_COLON}
+
+
+@lru_cache(maxsize=65536)
+def of_pattern(pattern: tuple) -> Lang:
+    """The language of a pattern tuple."""
+    return seq(*[_WILD.get(item) or char(item) for item in pattern]) if pattern else EMPTY_STRING
+
+
+def segment_bound(pattern: tuple) -> tuple:
+    """The strict Resource reading (R1): a ``*`` ending a colon-separated
+    segment may run past colons; every other ``*`` and every ``?`` stays in
+    its segment."""
+    out = []
+    for i, item in enumerate(pattern):
+        last_in_segment = i + 1 == len(pattern) or pattern[i + 1] == ":"
+        if item == STAR:
+            out.append(STAR if last_in_segment else SEG_STAR)
+        elif item == ANY:
+            out.append(SEG_ANY)
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def arn_parts(pattern: tuple) -> list[tuple] | None:
+    """A pattern cut at its first five literal colons, or None if it has fewer."""
+    parts: list[list] = [[]]
+    for item in pattern:
+        if item == ":" and len(parts) < 6:
+            parts.append([])
+        else:
+            parts[-1].append(item)
+    return [tuple(p) for p in parts] if len(parts) == 6 else None
+
+
+def _bounded(part: tuple) -> tuple:
+    return tuple(SEG_STAR if i == STAR else SEG_ANY if i == ANY else i for i in part)
+
+
+@lru_cache(maxsize=16384)
+def arn_like(pattern: tuple, lenient: bool) -> Lang:
+    """ArnLike over a whole string (C4, A7).
+
+    A value with six or more parts matches part by part, wildcards in the
+    first five parts never covering a colon. A short pattern, or a value with
+    fewer than six parts, matches as a whole-string glob when ``lenient`` and
+    never otherwise.
+    """
+    parts = arn_parts(pattern)
+    if parts is None:
+        return of_pattern(pattern) if lenient else NOTHING
+    pieces: list[Lang] = []
+    for part in parts[:5]:
+        pieces += [of_pattern(_bounded(part)), char(":")]
+    full = seq(*pieces, of_pattern(parts[5]))
+    if not lenient:
+        return full
+    return alt(full, Intersection((of_pattern(pattern), FEW_COLONS)))
+
+
+FEW_COLONS = seq(star(NOT_COLON), repeat(seq(char(":"), star(NOT_COLON)), 0, 4))
+
+
+@dataclass(frozen=True)
+class Intersection(Lang):
+    """Strings in every one of ``parts`` (compiled as a product automaton)."""
+
+    parts: tuple[Lang, ...]
+
+
+def cut_arn(pattern: tuple) -> list[tuple[tuple, ...]]:
+    """Every way a whole-string pattern can match an ARN held as six parts.
+
+    The value is ``p0:p1:p2:p3:p4:p5`` with ``p0..p4`` free of colons. Each
+    of the five colons is matched by a literal ``:``, by a ``?``, or inside a
+    ``*`` (which then spans both neighbouring parts). Each way gives one
+    pattern per part; the match is the union over the ways. A literal colon
+    may not fall inside the first five parts.
+    """
+    results: list[tuple[tuple, ...]] = []
+
+    def walk(start: int, parts: list[tuple]):
+        if len(parts) == 5:
+            results.append(tuple(parts) + (pattern[start:],))
+            return
+        for i in range(start, len(pattern)):
+            item = pattern[i]
+            if item == ":" or item == ANY:
+                walk(i + 1, parts + [pattern[start:i]])
+            elif item == STAR:
+                walk(i, parts + [pattern[start:i + 1]])
+            if item == ":":
+                return
+
+    walk(0, [])
+    return list(dict.fromkeys(results))
+
+
+# -- case ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def ignore_case(text: str, unicode: bool) -> Lang:
+    """Strings equal to ``text`` ignoring case (A11): full Unicode case
+    folding when ``unicode``, else folding only ASCII letters."""
+    if not unicode:
+        return seq(*[_ascii_class(c) for c in text]) if text else EMPTY_STRING
+    target = text.casefold()
+    after: dict[int, Lang] = {len(target): EMPTY_STRING}
+    for i in range(len(target) - 1, -1, -1):
+        options = []
+        for width in (1, 2, 3):
+            chunk = target[i:i + width]
+            folds_to = fold_class(chunk) if len(chunk) == width else None
+            if folds_to is not None and i + width in after:
+                options.append(seq(folds_to, after[i + width]))
+        if options:
+            after[i] = alt(*options)
+    return after.get(0, NOTHING)
+
+
+def ascii_insensitive(pattern: tuple) -> Lang:
+    """A pattern whose ASCII letters match either case (actions, AC1)."""
+    return seq(*[_ascii_class(item) if item not in _WILD else _WILD[item] for item in pattern]) \
+        if pattern else EMPTY_STRING
+
+
+def _ascii_class(c: str) -> Lang:
+    if c.isascii() and c.isalpha():
+        return chars((ord(c.lower()),) * 2, (ord(c.upper()),) * 2)
+    return char(c)
+
+
+_UNFOLD: dict[str, list[int]] | None = None
+
+
+def fold_class(chunk: str) -> Chars | None:
+    """The characters whose full case fold is ``chunk``, or None if none."""
+    global _UNFOLD
+    if _UNFOLD is None:
+        # Only characters that change under folding need a table; every
+        # other character folds to itself.
+        table: dict[str, list[int]] = {}
+        for code in range(MAX_CODE + 1):
+            if not 0xD800 <= code <= 0xDFFF:
+                folded = chr(code).casefold()
+                if folded != chr(code):
+                    table.setdefault(folded, []).append(code)
+        _UNFOLD = table
+    codes = list(_UNFOLD.get(chunk, ()))
+    if len(chunk) == 1 and chunk.casefold() == chunk:
+        codes.append(ord(chunk))
+    return chars(*[(c, c) for c in codes]) if codes else None
+
+
+# -- automata -----------------------------------------------------------------
+
+
+@dataclass
+class NFA:
+    """Thompson automaton: one start, one accepting state; edges labelled
+    with character intervals or epsilon."""
+
+    start: int = 0
+    accept: int = 0
+    epsilon: list[list[int]] = field(default_factory=list)
+    edges: list[list[tuple[Chars, int]]] = field(default_factory=list)
+
+    def new_state(self) -> int:
+        self.epsilon.append([])
+        self.edges.append([])
+        return len(self.epsilon) - 1
+
+    def closure(self, states) -> frozenset[int]:
+        out = set(states)
+        todo = list(states)
+        while todo:
+            for nxt in self.epsilon[todo.pop()]:
+                if nxt not in out:
+                    out.add(nxt)
+                    todo.append(nxt)
+        return frozenset(out)
+
+    def step(self, states: frozenset[int], code: int) -> frozenset[int]:
+        out = [t for s in states for label, t in self.edges[s] if contains(label, code)]
+        return self.closure(out) if out else frozenset()
+
+    def matches(self, text: str) -> bool:
+        states = self.closure([self.start])
+        for c in text:
+            states = self.step(states, ord(c))
+            if not states:
+                return False
+        return self.accept in states
+
+
+class DFA:
+    """The subset construction of an NFA, built lazily as it is explored:
+    states are small integers, so product states hash cheaply."""
+
+    def __init__(self, automaton: NFA):
+        self.nfa = automaton
+        self.ids: dict[frozenset, int] = {}
+        self.sets: list[frozenset] = []
+        self.accepting: list[bool] = []
+        self.moves: dict[tuple[int, int], int] = {}
+        self.start = self._id(automaton.closure([automaton.start]))
+
+    def _id(self, states: frozenset) -> int:
+        found = self.ids.get(states)
+        if found is None:
+            found = self.ids[states] = len(self.sets)
+            self.sets.append(states)
+            self.accepting.append(self.nfa.accept in states)
+        return found
+
+    def step(self, state: int, code: int) -> int:
+        """The next state, or -1 once no string can be accepted."""
+        key = (state, code)
+        found = self.moves.get(key)
+        if found is None:
+            nxt = self.nfa.step(self.sets[state], code)
+            found = self._id(nxt) if nxt else -1
+            self.moves[key] = found
+        return found
+
+
+@lru_cache(maxsize=65536)
+def dfa(lang: Lang) -> DFA:
+    return DFA(nfa(lang))
+
+
+def contains(label: Chars, code: int) -> bool:
+    for low, high in label.intervals:
+        if low <= code <= high:
+            return True
+        if code < low:
+            return False
+    return False
+
+
+@lru_cache(maxsize=65536)
+def nfa(lang: Lang) -> NFA:
+    """The automaton of a language (cached: languages repeat across atoms)."""
+    automaton = NFA()
+    start, accept = _build(automaton, lang)
+    automaton.start, automaton.accept = start, accept
+    return automaton
+
+
+def matches(lang: Lang, text: str) -> bool:
+    return nfa(lang).matches(text)
+
+
+def _build(a: NFA, lang: Lang) -> tuple[int, int]:
+    if isinstance(lang, Chars):
+        s, t = a.new_state(), a.new_state()
+        if lang.intervals:
+            a.edges[s].append((lang, t))
+        return s, t
+    if isinstance(lang, Seq):
+        s = a.new_state()
+        current = s
+        for item in lang.items:
+            i, o = _build(a, item)
+            a.epsilon[current].append(i)
+            current = o
+        return s, current
+    if isinstance(lang, Alt):
+        s, t = a.new_state(), a.new_state()
+        for option in lang.options:
+            i, o = _build(a, option)
+            a.epsilon[s].append(i)
+            a.epsilon[o].append(t)
+        return s, t
+    if isinstance(lang, Rep):
+        return _build_rep(a, lang)
+    if isinstance(lang, Intersection):
+        return _build_product(a, lang)
+    raise TypeError(f"not a language: {lang!r}")
+
+
+def _build_rep(a: NFA, lang: Rep) -> tuple[int, int]:
+    s = a.new_state()
+    current = s
+    for _ in range(lang.low):
+        i, o = _build(a, lang.item)
+        a.epsilon[current].append(i)
+        current = o
+    if lang.high is None:
+        i, o = _build(a, lang.item)
+        a.epsilon[current].append(i)
+        a.epsilon[o].append(i)
+        t = a.new_state()
+        a.epsilon[current].append(t)
+        a.epsilon[o].append(t)
+        return s, t
+    t = a.new_state()
+    a.epsilon[current].append(t)
+    for _ in range(lang.high - lang.low):
+        i, o = _build(a, lang.item)
+        a.epsilon[current].append(i)
+        a.epsilon[o].append(t)
+        current = o
+    return s, t
+
+
+def _build_product(a: NFA, lang: Intersection) -> tuple[int, int]:
+    """Inline the product of the parts' automata (small in practice: it is
+    used only for A7's few-colon alternative)."""
+    parts = [nfa(p) for p in lang.parts]
+    start_key = tuple(p.closure([p.start]) for p in parts)
+    ids: dict[tuple, int] = {start_key: a.new_state()}
+    accept = a.new_state()
+    todo = [start_key]
+    while todo:
+        key = todo.pop()
+        here = ids[key]
+        if all(p.accept in k for p, k in zip(parts, key)):
+            a.epsilon[here].append(accept)
+        for label in _joint_labels(parts, key):
+            code = label.intervals[0][0]
+            nxt = tuple(p.step(k, code) for p, k in zip(parts, key))
+            if not all(nxt):
+                continue
+            if nxt not in ids:
+                ids[nxt] = a.new_state()
+                todo.append(nxt)
+            a.edges[here].append((label, ids[nxt]))
+    return ids[start_key], accept
+
+
+def _joint_labels(parts: list[NFA], key: tuple) -> list[Chars]:
+    cuts = {0, MAX_CODE + 1}
+    for p, states in zip(parts, key):
+        for s in states:
+            for label, _ in p.edges[s]:
+                for low, high in label.intervals:
+                    cuts.update((low, high + 1))
+    points = sorted(cuts)
+    return [Chars(((lo, hi - 1),)) for lo, hi in zip(points, points[1:])]

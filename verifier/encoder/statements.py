@@ -1,0 +1,201 @@
+"""Principals, actions, resources and whole statements as z3 terms
+(SEMANTICS.md sections 2-4), over a ``SymbolicRequest``.
+
+The symbolic twin of the evaluator's decision and principals modules,
+written separately. ``lenient`` means the reading that matches more: a
+Principal in an Allow, a NotPrincipal exemption list in a Deny (P8).
+"""
+
+from __future__ import annotations
+
+import z3
+
+from verifier.ast import Effect, PatternBlock, PrincipalBlock, Statement
+from verifier.encoder import lang as L
+from verifier.encoder.conditions import ConditionEncoder
+from verifier.encoder.pieces import static_pattern
+from verifier.encoder.symbolic import SymbolicRequest
+from verifier.encoder.variables import VALUELESS, Variable, parts
+
+TRUE = z3.BoolVal(True)
+FALSE = z3.BoolVal(False)
+
+_LOWER = L.chars((ord("a"), ord("z")))
+REGION = L.seq(L.repeat(_LOWER, 2, 2), L.plus(L.seq(L.char("-"), L.plus(_LOWER))), L.char("-"), L.plus(L.DIGIT))
+_SUFFIXES = ("amazonaws.com.cn", "amazonaws.com")
+_REGIONAL = L.seq(L.plus(L.all_but(".")), L.char("."), REGION, L.char("."),
+                  L.alt(*[L.literal(s) for s in _SUFFIXES]))
+_HAS_DOT = L.seq(L.ANYTHING, L.char("."), L.ANYTHING)
+_ARN_PREFIX = L.seq(L.literal("arn:"), L.ANYTHING)
+
+
+class StatementEncoder:
+    def __init__(self, request: SymbolicRequest, variables: bool):
+        self.request = request
+        self.variables = variables
+        self.conditions = ConditionEncoder(request, variables)
+
+    def statement(self, s: Statement) -> z3.BoolRef:
+        """True exactly when the statement applies to the symbolic request (E1)."""
+        allow_side = s.effect_kind is not Effect.DENY
+        terms = [self.principal(s, allow_side), self.action(s.actions, allow_side),
+                 self.resource(s.resources, allow_side)]
+        if s.condition is not None:
+            terms += [self.conditions.entry(e, allow_side) for e in s.condition.entries]
+            empty = not s.condition.operators or any(not b.entries for b in s.condition.operators)
+            if empty and not allow_side:
+                terms.append(FALSE)  # A9
+        return z3.And(*terms)
+
+    # -- principals ----------------------------------------------------------
+
+    def principal(self, s: Statement, allow_side: bool) -> z3.BoolRef:
+        block = s.principals
+        if block is None:
+            return z3.BoolVal(allow_side)
+        if not block.negated:
+            return self._listed(block, lenient=allow_side)
+        if block.wildcard is None and not block.entries:
+            return z3.BoolVal(allow_side)
+        return z3.Not(self._listed(block, lenient=not allow_side))  # P7
+
+    def _listed(self, block: PrincipalBlock, lenient: bool) -> z3.BoolRef:
+        p = self.request.principal
+        if block.wildcard is not None:
+            return TRUE if block.wildcard.value == "*" else z3.BoolVal(lenient)  # P3, P6
+        options = [self._principal_value(e.kind.value, v.value, p, lenient)
+                   for e in block.entries for v in e.values.items]
+        return z3.Or(*options) if options else FALSE
+
+    def _principal_value(self, kind: str, value: str, p, lenient: bool) -> z3.BoolRef:
+        service = self._is_service(p)
+        if kind == "AWS" and value == "*":
+            return TRUE if lenient else z3.Not(service)  # P4, A1
+        if "*" in value or "?" in value:
+            return z3.BoolVal(lenient)  # P6
+        space = self.request.space
+        if kind == "Service":
+            same = space.equals(p, value)
+            if lenient:
+                same = z3.Or(same, self._service_names(value))
+            return z3.And(service, same)
+        match = space.equals(p, value)
+        account = _account_of(value) if kind == "AWS" else None
+        if account is not None:
+            in_account = L.seq(L.literal("arn:"), *([L.star(L.NOT_COLON), L.char(":")] * 3),
+                               L.literal(account + ":"), L.ANYTHING)
+            match = z3.Or(match, space.equals(p, account), space.member(p, in_account))
+        return z3.And(z3.Not(service), match)
+
+    def _is_service(self, p) -> z3.BoolRef:
+        """Service principals are DNS-like names; everything else is an ARN,
+        an account, a canonical user or ``*``."""
+        space = self.request.space
+        return z3.And(space.member(p, _HAS_DOT), z3.Not(space.member(p, _ARN_PREFIX)),
+                      z3.Not(space.equals(p, "*")))
+
+    def _service_names(self, value: str) -> z3.BoolRef:
+        """The principal names the same service as ``value`` on the lenient
+        side: equal ignoring ASCII case once any Region is dropped from both
+        (P2, P8, A16)."""
+        space = self.request.space
+        p = self.request.principal
+        canonical = _ascii_lower(_drop_region(value))
+        same = space.member(p, L.ascii_insensitive(L.literal_pattern(canonical)))
+        if _drop_region(canonical) != canonical:
+            # Spelt like a regional name only once lower-cased: its regional
+            # spellings name another service's global form.
+            same = z3.And(same, z3.Not(space.member(p, _REGIONAL)))
+        for suffix in _SUFFIXES:
+            name = canonical[: -len(suffix) - 1] if canonical.endswith("." + suffix) else None
+            if name and "." not in name:
+                regional = L.seq(L.ascii_insensitive(L.literal_pattern(name)), L.char("."), REGION,
+                                 L.literal("." + suffix))
+                return z3.Or(same, space.member(p, regional))
+        return same
+
+    # -- actions and resources ---------------------------------------------------
+
+    def action(self, block: PatternBlock | None, allow_side: bool) -> z3.BoolRef:
+        if block is None:
+            return FALSE
+        patterns = [t.value for t in block.patterns.items]
+        if not patterns:
+            return z3.BoolVal(allow_side) if block.negated else FALSE
+        space = self.request.space
+        hit = z3.Or(*[space.member(self.request.action, L.ascii_insensitive(L.glob(p))) for p in patterns])
+        return z3.Not(hit) if block.negated else hit
+
+    def resource(self, block: PatternBlock | None, allow_side: bool) -> z3.BoolRef:
+        if block is None:
+            return TRUE
+        patterns = [t.value for t in block.patterns.items]
+        if not patterns:
+            return z3.BoolVal(allow_side) if block.negated else FALSE
+        lenient = allow_side != block.negated
+        hits = []
+        for pattern in patterns:
+            term = self._resource_pattern(pattern, lenient, block)
+            if term is VALUELESS:
+                if not allow_side:
+                    return FALSE  # A18
+                continue  # V2
+            hits.append(term)
+        hit = z3.Or(*hits) if hits else FALSE
+        matched = z3.Not(hit) if block.negated else hit
+        return z3.If(self.request.has_resource, matched, z3.BoolVal(allow_side))
+
+    def _resource_pattern(self, pattern: str, lenient: bool, block: PatternBlock):
+        if pattern == "*":
+            return TRUE
+        fifth = _nth_colon(pattern, 5)
+        found = parts(pattern, self.variables, start=len(pattern) if fifth is None else fifth + 1)
+        if found is VALUELESS:
+            return VALUELESS
+        if any(isinstance(p, Variable) for p in found):
+            return self.request.free_atom(f"a variable in Resource {pattern!r}", block.span)
+        tokens = static_pattern(found, like=True, lenient=lenient)
+        if not lenient:
+            tokens = L.segment_bound(tokens)
+        return self.request.space.member(self.request.resource, L.of_pattern(tokens))
+
+
+def _drop_region(name: str) -> str:
+    pieces = name.split(".")
+    for suffix in _SUFFIXES:
+        tail = suffix.split(".")
+        if (len(pieces) == 2 + len(tail) and pieces[0] and pieces[2:] == tail
+                and _looks_like_region(pieces[1])):
+            return f"{pieces[0]}.{suffix}"
+    return name
+
+
+def _looks_like_region(text: str) -> bool:
+    words = text.split("-")
+    return (len(words) >= 3 and len(words[0]) == 2 and words[0].isascii() and words[0].isalpha()
+            and words[0].islower() and all(w.isascii() and w.isalpha() and w.islower() for w in words[1:-1])
+            and words[-1].isascii() and words[-1].isdigit())
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(chr(ord(c) | 0x20) if "A" <= c <= "Z" else c for c in text)
+
+
+def _account_of(value: str) -> str | None:
+    """The account an AWS principal value names as a whole (P5)."""
+    if len(value) == 12 and value.isascii() and value.isdigit():
+        return value
+    pieces = value.split(":")
+    if (len(pieces) == 6 and pieces[0] == "arn" and pieces[1] and pieces[2] == "iam" and pieces[3] == ""
+            and pieces[5] == "root" and len(pieces[4]) == 12 and pieces[4].isascii() and pieces[4].isdigit()):
+        return pieces[4]
+    return None
+
+
+def _nth_colon(text: str, n: int) -> int | None:
+    index = -1
+    for _ in range(n):
+        index = text.find(":", index + 1)
+        if index < 0:
+            return None
+    return index

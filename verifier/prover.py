@@ -1,0 +1,214 @@
+"""Deciding the confused-deputy question for one policy.
+
+A verdict of ``safe`` is an UNSAT answer on the full encoding; ``vulnerable``
+needs a model whose request the evaluator allows and ``threat.classify``
+calls foreign. Everything else (a timeout, a construct the encoder could not
+read, a counterexample that does not replay) is ``unknown`` with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import z3
+
+from verifier import counterexample, threat
+from verifier.ast import Effect, Statement
+from verifier.encoder.conditions import ConditionEncoder
+from verifier.errors import InternalError
+from verifier.evaluator import Decision, evaluate
+from verifier.loading import LoadedPolicy
+from verifier.request import Request, make_request
+from verifier.results import Result, StatementRef, Verdict
+from verifier.solver import Session
+from verifier.threat import Question, ThreatModel
+
+AUX_TIMEOUT_MS = 2000
+
+
+def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
+    """The verdict for one parsed, well-formed policy."""
+    started = time.perf_counter()
+    run = _Run(loaded, model)
+    result = run.decide(int(timeout * 1000))
+    result.warnings = _diagnostic_warnings(loaded) + run.unencoded() + result.warnings
+    if result.verdict is not Verdict.UNKNOWN:
+        result.warnings += run.side_questions(result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+class _Run:
+    """Every question about one policy, over one encoding whose string
+    classes are computed once."""
+
+    def __init__(self, loaded: LoadedPolicy, model: ThreatModel):
+        self.loaded = loaded
+        self.policy = loaded.policy
+        self.model = model
+        q = self.question = Question(loaded.policy, model)
+        self.encoding = q.encoding
+        self.base = q.base()
+        self.foreign = q.foreign()
+        self.unattributed = q.unattributed()
+        self.legitimate = q.legitimate()
+        self.wishes = counterexample.preferences(q, loaded.policy)
+        self.classes = q.finalize()
+
+    def session(self, timeout_ms: int) -> Session:
+        session = Session(timeout_ms)
+        session.add(*self.classes, *self.base)
+        return session
+
+    def decide(self, timeout_ms: int) -> Result:
+        source = self.policy.source
+        session = self.session(timeout_ms)
+        session.add(self.foreign, self.encoding.any_allow)
+        guards = []
+        for statement, term in self.encoding.denies:
+            guard = z3.Bool(f"deny!{statement.index}")
+            session.add(z3.Implies(guard, z3.Not(term)))
+            guards.append((guard, statement))
+        outcome = session.check([g for g, _ in guards])
+        if outcome.status == "unknown":
+            return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
+        if outcome.status == "unsat":
+            core = {str(c) for c in outcome.core}
+            denies = [s for g, s in guards if str(g) in core]
+            return Result(source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
+                          statements=_refs(_admitting_allows(self.policy, self.model) + denies),
+                          assumptions=self.model.assumptions(), solver="z3")
+        # The Deny statements stay in force while a readable model is sought.
+        session.add(*[g for g, _ in guards])
+        return self._counterexample(session, outcome.model, timeout_ms)
+
+    def _counterexample(self, session: Session, model, timeout_ms: int) -> Result:
+        better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
+        request = counterexample.decode(better.model if better else model, self.question)
+        try:
+            allowing = _replay(self.loaded, request, self.model, expected="foreign")
+        except InternalError as exc:
+            return self._replay_failure(request, str(exc))
+        return Result(self.policy.source, Verdict.VULNERABLE,
+                      "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
+                      counterexample=request, statements=_refs(allowing), solver="z3")
+
+    def _replay_failure(self, request: Request, why: str) -> Result:
+        constructs = self.unencoded()
+        if constructs:
+            message = ("could not decide: the requests found depend on what deputy cannot encode ("
+                       + "; ".join(constructs) + ")")
+        else:
+            message = f"internal error: a counterexample did not replay ({why}); please report this policy"
+        return Result(self.policy.source, Verdict.UNKNOWN, message,
+                      warnings=[f"unconfirmed request: {_compact(request)}"], solver="z3")
+
+    def unencoded(self) -> list[str]:
+        """What the encoding could not represent exactly, in words."""
+        out = [f"line {span.line}: deputy cannot encode {what}; the verdict holds whatever it means"
+               for what, span, _ in self.encoding.request.unsupported]
+        space = self.encoding.request.space
+        out += [f"deputy cannot relate the strings {pair} exactly; the verdict holds whatever they are"
+                for pair in space.unchecked]
+        out += [f"too many patterns on {name} to enumerate their combinations; the verdict holds "
+                "whatever they are" for name in space.overflowed]
+        return out
+
+    def side_questions(self, result: Result) -> list[str]:
+        warnings = []
+        if not self.model.strict_attribution:
+            warnings += self._unattributed(result)
+        warnings += self._usefulness()
+        return warnings
+
+    def _unattributed(self, result: Result) -> list[str]:
+        session = self.session(AUX_TIMEOUT_MS)
+        session.add(self.unattributed, self.encoding.allowed)
+        outcome = session.check()
+        if outcome.status == "unsat":
+            return []
+        if outcome.status == "unknown":
+            return [f"could not decide whether a request naming no source account is allowed ({outcome.reason})"]
+        better = counterexample.prefer(session, self.wishes, AUX_TIMEOUT_MS // 10)
+        request = counterexample.decode((better or outcome).model, self.question)
+        try:
+            _replay(self.loaded, request, self.model, expected="unattributed")
+        except InternalError as exc:
+            return [f"a request naming no source account may be allowed, but it did not replay ({exc})"]
+        result.unattributed = request
+        return ["a request of the deputy that names no source account (no aws:SourceAccount, no account in "
+                "aws:SourceArn) is allowed; not every service sends these keys (A2), so this may let other "
+                f"accounts in; --strict-attribution counts it as foreign: {_compact(request)}"]
+
+    def _usefulness(self) -> list[str]:
+        session = self.session(AUX_TIMEOUT_MS)
+        session.add(self.legitimate, self.encoding.allowed)
+        if session.check().status != "unsat":
+            return []
+        reasons = _impossible_conditions(self.loaded, self.model)
+        text = (f"no request of {self.model.service} from a trusted account is allowed: the policy "
+                "blocks the service itself")
+        return [text + (": " + "; ".join(reasons) if reasons else "")]
+
+
+def _replay(loaded: LoadedPolicy, request: Request, model: ThreatModel, expected: str) -> list[Statement]:
+    """The Allow statements that let ``request`` through, after checking it
+    is allowed and of the expected class; raise ``InternalError`` if not."""
+    evaluation = evaluate(loaded.policy, request)
+    if evaluation.decision is not Decision.ALLOW:
+        raise InternalError(f"the evaluator's decision is {evaluation.decision.value}, not allow")
+    classification = threat.classify(request, model)
+    if classification.problems:
+        raise InternalError("the request breaks the threat model: " + "; ".join(classification.problems))
+    if classification.kind != expected:
+        raise InternalError(f"the request is {classification.kind}, not {expected}")
+    indexes = {t.index for t in evaluation.allowing}
+    return [s for s in loaded.policy.statements if s.index in indexes]
+
+
+def _admitting_allows(policy, model: ThreatModel) -> list[Statement]:
+    """Allow statements whose principal and action admit the deputy: the
+    ones whose conditions (or a Deny) the proof shows to block it."""
+    probe = make_request(model.service, model.action)
+    traces = {t.index: t for t in evaluate(policy, probe).statements}
+    return [s for s in policy.statements if s.effect_kind is not Effect.DENY
+            and traces[s.index].principal.result is not False and traces[s.index].action.result is not False]
+
+
+def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel) -> list[str]:
+    """Conditions of Allow statements that no trusted request satisfies
+    (asked only once a policy is known to be useless, so a fresh encoding
+    per condition is affordable)."""
+    found = []
+    for statement in loaded.policy.statements:
+        if statement.effect_kind is Effect.DENY or statement.condition is None:
+            continue
+        for entry in statement.condition.entries:
+            question = Question(loaded.policy, model)
+            term = ConditionEncoder(question.request, loaded.policy.variables_enabled).entry(entry, allow_side=True)
+            session = Session(AUX_TIMEOUT_MS // 4)
+            session.add(*question.base(), question.legitimate(), term)
+            session.add(*question.finalize())
+            if session.check().status == "unsat":
+                values = [v.value for v in entry.values.items]
+                found.append(f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
+                             f"{entry.key.value} {values} never holds for a trusted request")
+            if len(found) == 5:
+                return found
+    return found
+
+
+def _refs(statements: list[Statement]) -> list[StatementRef]:
+    seen = {}
+    for s in statements:
+        seen.setdefault(s.index, StatementRef(s.index, s.sid.value if s.sid else None, s.span.line))
+    return [seen[i] for i in sorted(seen)]
+
+
+def _diagnostic_warnings(loaded: LoadedPolicy) -> list[str]:
+    return [d.render(loaded.policy.source) for d in loaded.diagnostics]
+
+
+def _compact(request: Request) -> str:
+    return json.dumps(request.to_json(), ensure_ascii=False, separators=(", ", ": "))

@@ -1,0 +1,59 @@
+"""Verdicts as data: what ``deputy check`` found for one policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from verifier.request import Request
+
+
+class Verdict(Enum):
+    SAFE = "safe"
+    VULNERABLE = "vulnerable"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    index: int
+    sid: str | None
+    line: int
+
+    def to_json(self) -> dict:
+        return {"index": self.index, "sid": self.sid, "line": self.line}
+
+    def describe(self) -> str:
+        sid = f" ({self.sid})" if self.sid else ""
+        return f"statement {self.index}{sid} at line {self.line}"
+
+
+@dataclass
+class Result:
+    path: str
+    verdict: Verdict
+    message: str
+    counterexample: Request | None = None
+    statements: list[StatementRef] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unattributed: Request | None = None
+    solver: str | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        """The stable JSON shape (README "JSON output"); fields may be added,
+        never changed."""
+        return {
+            "path": self.path,
+            "verdict": self.verdict.value,
+            "counterexample": self.counterexample.to_json() if self.counterexample else None,
+            "statements": [s.to_json() for s in self.statements],
+            "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
+            "message": self.message,
+            "unattributed_request": self.unattributed.to_json() if self.unattributed else None,
+            "solver": self.solver,
+            "seconds": round(self.seconds, 4),
+        }
