@@ -23,6 +23,25 @@ A counterexample printed by `deputy check` can be passed as it is.
 """
 
 
+CHECK_EPILOG = """\
+exit codes:
+  0  every policy is safe
+  1  at least one policy is vulnerable (a foreign request of the deputy is allowed)
+  2  no policy is vulnerable, but an input could not be read or the command line is wrong
+  3  none of the above, but some verdict is unknown (time limit, or a construct deputy
+     does not model)
+
+verdicts:
+  safe        z3 proved that no foreign request of the deputy is allowed
+  vulnerable  a foreign request is allowed; it is printed, after the evaluator replayed it
+  unknown     deputy could not decide; the reason is printed (never read this as safe)
+  error       the input is not a policy deputy can read; file, line and column are printed
+
+A request is foreign when a source key (aws:SourceAccount, or the account in
+aws:SourceArn) names an account outside the trusted accounts. See docs/threat-model.md.
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() keeps control."""
 
@@ -46,7 +65,38 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("policy", metavar="POLICY", help="policy JSON file")
     ev.add_argument("--request", required=True, metavar="REQUEST.json", help="request JSON file")
     ev.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    _add_check(commands)
     return parser
+
+
+def _add_check(commands) -> None:
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+
+    ck = commands.add_parser(
+        "check", help="prove that no foreign request of a service can be allowed, or show one",
+        description="Decide, for each policy, whether any request of the deputy service that names an "
+                    "account outside the trusted ones can be allowed (THREAT_MODEL in docs/threat-model.md).",
+        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ck.add_argument("paths", nargs="+", metavar="PATH", help="policy JSON files, or directories of them")
+    ck.add_argument("--account", metavar="ACCT", required=True,
+                    help="the owner's 12-digit account (the account of the role or resource)")
+    ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
+                    help="another account whose requests are legitimate (repeatable)")
+    ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
+                    help="an organization (o-...) whose accounts are trusted (repeatable)")
+    ck.add_argument("--service", default=DEFAULT_SERVICE, metavar="S",
+                    help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
+    ck.add_argument("--action", default=DEFAULT_ACTION, metavar="A",
+                    help=f"the action the deputy calls (default {DEFAULT_ACTION})")
+    ck.add_argument("--require-key", metavar="KEY", action="append", default=[],
+                    help="assume the service always sends this key, e.g. aws:SourceAccount (repeatable)")
+    ck.add_argument("--source-service", metavar="NAME",
+                    help="assume aws:SourceArn names a resource of this service, e.g. rekognition")
+    ck.add_argument("--strict-attribution", action="store_true",
+                    help="count requests that name no source account as foreign")
+    ck.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    ck.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                    help="solver time limit per policy (default 5)")
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -88,7 +138,20 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
     return 3 if evaluation.decision is Decision.UNKNOWN else 0
 
 
-_COMMANDS = {"eval": _eval}
+def _check(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import checking, report
+
+    model = checking.threat_model_from_args(args)
+    paths = checking.expand_paths(args.paths)
+    results = [checking.check_path(path, model, args.timeout) for path in paths]
+    if args.format == "json":
+        stdout.write(report.dumps(report.check_json(results, model)))
+    else:
+        stdout.write(report.check_text(results))
+    return checking.exit_code(results)
+
+
+_COMMANDS = {"eval": _eval, "check": _check}
 
 
 def entry() -> None:

@@ -18,7 +18,9 @@ import z3
 
 from verifier import keys
 from verifier.ast import Policy
-from verifier.encoder.symbolic import Element, Kind, KeySymbol
+from verifier.encoder import lang as L
+from verifier.encoder.strings import Var
+from verifier.encoder.symbolic import Element, Kind, KeySymbol, arn_names_account
 from verifier.request import ContextValue, Request
 from verifier.solver import Outcome, Session
 from verifier.threat import Question
@@ -46,8 +48,9 @@ def preferences(question: Question, policy: Policy) -> list[z3.BoolRef]:
     if arn.kind is Kind.ARN:
         fields = arn.elements[0].parts
         service = model.source_service or model.service.split(".")[0]
-        wishes += [z3.Not(arn.present), space.equals(fields[0], "aws"), space.equals(fields[1], service),
-                   space.equals(fields[2], NICE_REGION), space.equals(fields[4], "example")]
+        wishes += [z3.Not(arn.present), arn_names_account(r)]
+        for field, nice in zip(fields, ("aws", service, NICE_REGION, NICE_FOREIGN_ACCOUNT, "example")):
+            wishes += _readable(space, field, nice)
     for name, symbol in r.keys.items():
         if name not in _CANONICAL_NAMES:
             wishes.append(z3.Not(symbol.present))
@@ -60,26 +63,31 @@ def preferences(question: Question, policy: Policy) -> list[z3.BoolRef]:
     return wishes
 
 
-def prefer(session: Session, wishes: list[z3.BoolRef], timeout_ms: int, rounds: int = 12) -> Outcome | None:
-    """A model that satisfies as many wishes as the solver allows (earlier
-    wishes first), or None if none could be found in time."""
+def _readable(space, term, nice: str) -> list[z3.BoolRef]:
+    """Wish ``term`` to be ``nice``, or failing that to start with it."""
+    return [space.equals(term, nice), space.member(term, L.seq(L.literal(nice), L.ANYTHING))]
+
+
+def prefer(session: Session, wishes: list[z3.BoolRef], timeout_ms: int) -> Outcome | None:
+    """A model that satisfies the earliest wishes it can (each wish kept
+    only if it fits with those kept before it), or None if none was found
+    in time."""
     flags = [z3.Bool(f"wish!{i}") for i in range(len(wishes))]
     session.add(*[z3.Implies(f, w) for f, w in zip(flags, wishes)])
-    active = list(flags)
-    for _ in range(rounds):
-        outcome = session.check(active, timeout_ms=timeout_ms)
-        if outcome.status == "sat":
-            return outcome
-        if outcome.status != "unsat" or not outcome.core:
-            return None
-        core = {str(c) for c in outcome.core}
-        # Drop the least important wish the solver blamed.
-        for flag in reversed(active):
-            if str(flag) in core:
-                active.remove(flag)
-                break
-    outcome = session.check([], timeout_ms=timeout_ms)
-    return outcome if outcome.status == "sat" else None
+    outcome = session.check(flags, timeout_ms=timeout_ms)
+    if outcome.status == "sat":
+        return outcome
+    kept: list = []
+    best = None
+    for flag in flags:
+        attempt = session.check(kept + [flag], timeout_ms=timeout_ms)
+        if attempt.status == "sat":
+            kept.append(flag)
+            best = attempt
+    if best is None:
+        fallback = session.check([], timeout_ms=timeout_ms)
+        best = fallback if fallback.status == "sat" else None
+    return best
 
 
 def decode(model: z3.ModelRef, question: Question) -> Request:
@@ -98,7 +106,12 @@ def decode(model: z3.ModelRef, question: Question) -> Request:
 
 
 def _context_value(model: z3.ModelRef, space, symbol: KeySymbol) -> ContextValue:
-    values = list(dict.fromkeys(_element_text(model, space, e, symbol.scale) for e in symbol.elements))
+    # An element nothing tests can be dropped from a set without changing
+    # any outcome; dropping it keeps the request free of filler values.
+    tested = [e for e in symbol.elements
+              if not (e.kind is Kind.TEXT and isinstance(e.text, Var) and space.is_free(e.text))]
+    values = list(dict.fromkeys(_element_text(model, space, e, symbol.scale)
+                                for e in (tested or symbol.elements[:1])))
     name = _CANONICAL_NAMES.get(symbol.name, symbol.display)
     as_list = symbol.cardinality is keys.Cardinality.MULTI or len(values) > 1
     return ContextValue(name, tuple(values), as_list)

@@ -22,6 +22,7 @@ from verifier.loading import LoadedPolicy
 from verifier.request import Request, make_request
 from verifier.results import Result, StatementRef, Verdict
 from verifier.solver import Session
+from verifier.wellformed import Severity
 from verifier.threat import Question, ThreatModel
 
 AUX_TIMEOUT_MS = 2000
@@ -207,7 +208,11 @@ def _refs(statements: list[Statement]) -> list[StatementRef]:
 
 
 def _diagnostic_warnings(loaded: LoadedPolicy) -> list[str]:
-    return [d.render(loaded.policy.source) for d in loaded.diagnostics]
+    out = []
+    for d in loaded.diagnostics:
+        lead = "deputy does not model this: " if d.severity is Severity.UNSUPPORTED else ""
+        out.append(f"line {d.span.line}, column {d.span.column}: {lead}{d.message} [{d.rule}]")
+    return out
 
 
 def _compact(request: Request) -> str:

@@ -67,3 +67,52 @@ def eval_text(loaded: LoadedPolicy, request: Request, evaluation: Evaluation) ->
 
 def dumps(document: dict) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def check_json(results, model) -> dict:
+    """The JSON document ``deputy check --format json`` prints (stable:
+    fields may be added, never changed)."""
+    from verifier import __version__
+
+    return {
+        "deputy_version": __version__,
+        "threat_model": {
+            "owner": model.owner,
+            "trusted_accounts": sorted(model.trusted),
+            "trusted_orgs": sorted(model.trusted_orgs),
+            "service": model.service,
+            "action": model.action,
+            "required_keys": list(model.required_keys),
+            "source_service": model.source_service,
+            "strict_attribution": model.strict_attribution,
+        },
+        "results": [r.to_json() for r in results],
+        "summary": _counts(results),
+    }
+
+
+def _counts(results) -> dict:
+    counts = {"safe": 0, "vulnerable": 0, "unknown": 0, "error": 0}
+    for r in results:
+        counts[r.verdict.value] += 1
+    return counts
+
+
+def check_text(results) -> str:
+    """What ``deputy check`` prints for a person."""
+    lines = []
+    for r in results:
+        lines.append(f"{r.path}: {r.verdict.value.upper()}: {r.message}")
+        if r.counterexample is not None:
+            lines.append("  counterexample (feed it to `deputy eval --request`):")
+            lines += ["    " + line for line in json.dumps(r.counterexample.to_json(), indent=2,
+                                                             ensure_ascii=False).splitlines()]
+        for ref in r.statements:
+            role = "allowed by" if r.counterexample is not None else "rests on"
+            lines.append(f"  {role} {ref.describe()}")
+        for w in r.warnings:
+            lines.append(f"  warning: {w}")
+    counts = _counts(results)
+    lines.append(f"{len(results)} polic{'y' if len(results) == 1 else 'ies'}: "
+                 + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    return "\n".join(lines) + "\n"

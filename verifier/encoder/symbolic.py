@@ -205,7 +205,10 @@ def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bo
     if kind is Kind.TEXT and name == keys.SOURCE_ARN:
         kind = Kind.ARN
     cardinality = keys.cardinality(name)
-    count = 1 if cardinality is keys.Cardinality.SINGLE else 1 + plan.entries + plan.extra
+    # One witness per entry, plus the query's own witnesses (its bound
+    # elements, if it bound any), and at least one element.
+    witnesses = max(1, plan.extra, len(bound))
+    count = 1 if cardinality is keys.Cardinality.SINGLE else plan.entries + witnesses
     count = max(count, len(bound))
     scale = 10 ** (max(plan.places, value_places) + 1)
     elements = [_element(space, f"{name}#{i}", kind, bound[i] if i < len(bound) else None)

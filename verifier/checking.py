@@ -1,0 +1,88 @@
+"""``deputy check`` as a library: from paths and options to results.
+
+Every path ends as exactly one ``Result``; nothing here raises for a bad
+policy (that is an ``error`` verdict) or for a bug met while checking one
+(that is an ``unknown`` verdict naming the failure), so one bad file never
+hides the verdicts of the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from verifier import keys, loading
+from verifier.errors import DeputyError, InputError, Unsupported
+from verifier.results import Result, Verdict
+from verifier.threat import ThreatModel
+
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_ORG = re.compile(r"o-[a-z0-9]{10,32}")
+
+
+class UsageError(InputError):
+    """A command-line value that cannot be right."""
+
+
+def threat_model_from_args(args) -> ThreatModel:
+    for flag, value in [("--account", args.account)] + [("--trusted-account", a) for a in args.trusted_account]:
+        if not _ACCOUNT.fullmatch(value):
+            raise UsageError(f"{flag} {value!r} is not a 12-digit AWS account ID", "deputy check")
+    for org in args.trusted_org:
+        if not _ORG.fullmatch(org):
+            raise UsageError(f"--trusted-org {org!r} is not an organization ID such as o-a1b2c3d4e5", "deputy check")
+    for key in args.require_key:
+        if not keys.can_be_present(keys.fold(key)):
+            raise UsageError(f"--require-key {key!r} is not a condition key such as aws:SourceAccount",
+                             "deputy check")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds", "deputy check")
+    if not args.service or not args.action:
+        raise UsageError("--service and --action must not be empty", "deputy check")
+    return ThreatModel(
+        owner=args.account, trusted_accounts=frozenset(args.trusted_account),
+        trusted_orgs=frozenset(args.trusted_org), service=args.service, action=args.action,
+        required_keys=tuple(args.require_key), source_service=args.source_service,
+        strict_attribution=args.strict_attribution,
+    )
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; directories walked for ``*.json`` files, in sorted order."""
+    out = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                out += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".json")]
+        else:
+            out.append(path)
+    return out
+
+
+def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
+    """The verdict for one policy file."""
+    from verifier.prover import check_policy
+
+    try:
+        loaded = loading.load_file(path)
+    except InputError as exc:
+        return Result(path, Verdict.ERROR, str(exc))
+    try:
+        return check_policy(loaded, model, timeout)
+    except Unsupported as exc:
+        return Result(path, Verdict.UNKNOWN, f"could not decide: {exc}")
+    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        return Result(path, Verdict.UNKNOWN,
+                      f"internal error while checking ({type(exc).__name__}: {exc}); please report this policy")
+
+
+def exit_code(results: list[Result]) -> int:
+    verdicts = {r.verdict for r in results}
+    if Verdict.VULNERABLE in verdicts:
+        return 1
+    if Verdict.ERROR in verdicts:
+        return 2
+    if Verdict.UNKNOWN in verdicts:
+        return 3
+    return 0
