@@ -6,6 +6,13 @@ not of the policy (SO1): single-valued keys carry one value, multivalued keys
 a set. Keys not listed are unknown: deputy lets them carry any set of values,
 which only ever admits more requests (SEMANTICS.md A5, A15).
 
+Two kinds of names are never in a request: names without a namespace (a
+Terraform placeholder such as ``${account_id}`` read as a variable), and
+near misses of AWS's global keys (``aws:SourceAcount``: SEMANTICS.md case
+17), since AWS sets only the global keys it documents. An ``aws:`` name that
+is neither listed nor a near miss stays unknown (free), in case AWS added a
+key after this list was written.
+
 Sources: IAMUG/reference_policies_condition-keys.html,
 IAMUG/reference_policies_condition-single-vs-multi-valued-context-keys.html
 """
@@ -13,6 +20,7 @@ IAMUG/reference_policies_condition-single-vs-multi-valued-context-keys.html
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
 
 class Cardinality(Enum):
@@ -32,37 +40,32 @@ PRINCIPAL_SERVICE_NAMES_LIST = "aws:principalservicenameslist"
 SOURCE_KEYS = (SOURCE_ACCOUNT, SOURCE_ARN, SOURCE_ORG_ID, SOURCE_ORG_PATHS)
 """The keys the threat model ties to the source of a service request."""
 
-# Global keys that hold one value (SO1 and the key reference).
-_SINGLE = {
-    SOURCE_ACCOUNT, SOURCE_ARN, SOURCE_ORG_ID, PRINCIPAL_SERVICE_NAME, PRINCIPAL_IS_AWS_SERVICE,
-    "aws:sourceowner", "aws:principalaccount", "aws:principalarn", "aws:principalorgid",
-    "aws:principaltype", "aws:userid", "aws:username", "aws:sourceip", "aws:sourcevpc",
-    "aws:sourcevpce", "aws:vpcsourceip", "aws:currenttime", "aws:epochtime", "aws:securetransport",
-    "aws:referer", "aws:useragent", "aws:requestedregion", "aws:tokenissuetime",
-    "aws:multifactorauthpresent", "aws:multifactorauthage", "aws:viaawsservice",
-    "aws:sourceidentity", "aws:federatedprovider", "aws:resourceaccount", "aws:resourceorgid",
-    "aws:ec2instancesourcevpc", "aws:ec2instancesourceprivateipv4",
-    "sts:externalid", "sts:rolesessionname", "sts:sourceidentity",
+# AWS's global condition keys and their documented types ("Strings" marks a
+# multivalued key). Tag keys are prefixes: aws:PrincipalTag/<tag>.
+GLOBAL_KEYS = {
+    "aws:PrincipalArn": "Arn", "aws:PrincipalAccount": "String", "aws:PrincipalOrgPaths": "Strings",
+    "aws:PrincipalOrgID": "String", "aws:PrincipalIsAWSService": "Bool", "aws:PrincipalServiceName": "String",
+    "aws:PrincipalServiceNamesList": "Strings", "aws:PrincipalType": "String", "aws:userid": "String",
+    "aws:username": "String", "aws:AssumedRoot": "Bool", "aws:FederatedProvider": "String",
+    "aws:TokenIssueTime": "Date", "aws:MultiFactorAuthAge": "Numeric", "aws:MultiFactorAuthPresent": "Bool",
+    "aws:ChatbotSourceArn": "Arn", "aws:Ec2InstanceSourceVpc": "String",
+    "aws:Ec2InstanceSourcePrivateIPv4": "IpAddress", "aws:SourceIdentity": "String", "aws:SourceIp": "IpAddress",
+    "aws:SourceVpc": "String", "aws:SourceVpcArn": "String", "aws:SourceVpce": "String",
+    "aws:VpceAccount": "String", "aws:VpceOrgPaths": "Strings", "aws:VpceOrgID": "String",
+    "aws:VpcSourceIp": "IpAddress", "aws:ResourceAccount": "String", "aws:ResourceOrgID": "String",
+    "aws:ResourceOrgPaths": "Strings", "aws:CalledVia": "Strings", "aws:CalledViaFirst": "String",
+    "aws:CalledViaLast": "String", "aws:CalledViaAWSMCP": "String", "aws:ViaAWSService": "Bool",
+    "aws:ViaAWSMCPService": "Bool", "aws:CurrentTime": "Date", "aws:EpochTime": "Date", "aws:referer": "String",
+    "aws:RequestedRegion": "String", "aws:TagKeys": "Strings", "aws:SecureTransport": "Bool",
+    "aws:SourceArn": "Arn", "aws:SourceAccount": "String", "aws:SourceOwner": "String",
+    "aws:SourceOrgPaths": "Strings", "aws:SourceOrgID": "String", "aws:UserAgent": "String",
+    "aws:IsMcpServiceAction": "Bool",
 }
+TAG_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
 
-# Global keys that hold a set of values (SO1).
-_MULTI = {
-    SOURCE_ORG_PATHS, PRINCIPAL_SERVICE_NAMES_LIST, "aws:principalorgpaths", "aws:resourceorgpaths",
-    "aws:tagkeys", "aws:calledvia", "sts:transitivetagkeys",
-}
-
-# Tag keys are per-tag single values: aws:PrincipalTag/team holds one string.
-_SINGLE_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
-
-# Keys whose values AWS documents with a fixed type. A policy may still use
-# another operator family on them; the encoder then treats the value as text.
-_TYPED = {
-    "aws:currenttime": "Date", "aws:tokenissuetime": "Date", "aws:epochtime": "Date",
-    "aws:multifactorauthage": "Numeric", "aws:securetransport": "Bool",
-    "aws:multifactorauthpresent": "Bool", "aws:viaawsservice": "Bool",
-    PRINCIPAL_IS_AWS_SERVICE: "Bool", "aws:sourceip": "IpAddress", "aws:vpcsourceip": "IpAddress",
-    SOURCE_ARN: "Arn", "aws:principalarn": "Arn",
-}
+# Service keys documented as single-valued that trust policies use.
+_SERVICE_SINGLE = {"sts:externalid", "sts:rolesessionname", "sts:sourceidentity"}
+_SERVICE_MULTI = {"sts:transitivetagkeys"}
 
 
 def fold(name: str) -> str:
@@ -75,27 +78,74 @@ def fold(name: str) -> str:
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+_GLOBAL = {fold(k): v for k, v in GLOBAL_KEYS.items()}
+
+
+def is_global(folded: str) -> bool:
+    return folded in _GLOBAL or folded.startswith(TAG_PREFIXES)
 
 
 def cardinality(folded: str) -> Cardinality:
     """Whether a (folded) key holds one value, a set, or is not known."""
-    if folded in _SINGLE or folded.startswith(_SINGLE_PREFIXES):
+    if folded.startswith(TAG_PREFIXES) or folded in _SERVICE_SINGLE:
         return Cardinality.SINGLE
-    if folded in _MULTI:
+    if folded in _SERVICE_MULTI:
         return Cardinality.MULTI
-    return Cardinality.UNKNOWN
+    kind = _GLOBAL.get(folded)
+    if kind is None:
+        return Cardinality.UNKNOWN
+    return Cardinality.MULTI if kind == "Strings" else Cardinality.SINGLE
 
 
 def documented_type(folded: str) -> str | None:
-    """The operator family AWS documents for a key, if deputy knows it."""
-    return _TYPED.get(folded)
+    """The operator family AWS documents for a global key, if any."""
+    kind = _GLOBAL.get(folded)
+    return "String" if kind == "Strings" else kind
 
 
+@lru_cache(maxsize=4096)
 def can_be_present(folded: str) -> bool:
-    """Whether a request can carry this key at all.
+    """Whether a request can carry this key at all (see the module docstring)."""
+    if ":" not in folded:
+        return False
+    return not near_miss(folded)
 
-    Every AWS condition key is namespaced (``service:name``). A name without
-    a colon, such as the Terraform placeholder ``${account_id}`` read as a
-    policy variable, names no key AWS sets, so it is always absent.
-    """
-    return ":" in folded
+
+@lru_cache(maxsize=4096)
+def near_miss(folded: str) -> str | None:
+    """The global key an unknown ``aws:`` name misspells, if it is within two
+    edits of one; None for known keys and other names."""
+    if not folded.startswith("aws:") or is_global(folded):
+        return None
+    for known, _ in sorted(_GLOBAL.items()):
+        if _within_two_edits(folded, known):
+            return _canonical(known)
+    if "/" in folded:
+        head, tail = folded.split("/", 1)
+        for prefix in TAG_PREFIXES:
+            if _within_two_edits(head + "/", prefix):
+                return _canonical_prefix(prefix) + tail
+    return None
+
+
+def _canonical(folded: str) -> str:
+    return next(k for k in GLOBAL_KEYS if fold(k) == folded)
+
+
+def _canonical_prefix(prefix: str) -> str:
+    return {"aws:principaltag/": "aws:PrincipalTag/", "aws:requesttag/": "aws:RequestTag/",
+            "aws:resourcetag/": "aws:ResourceTag/"}[prefix]
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > 2:
+            return False
+        previous = current
+    return previous[-1] <= 2

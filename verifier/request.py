@@ -130,8 +130,10 @@ def _context(node: JNode | None, fail) -> tuple[ContextValue, ...]:
             raise fail(f"context key {member.name!r} repeats {seen[folded]!r}: key names ignore case (C2)",
                        member.name_span)
         if not keys.can_be_present(folded):
-            raise fail(f"context key {member.name!r} is not a condition key: keys are namespaced, "
-                       "as in aws:SourceAccount", member.name_span)
+            guess = keys.near_miss(folded)
+            why = f"AWS sets no such key (did you mean {guess!r}?)" if guess else \
+                "keys are namespaced, as in aws:SourceAccount"
+            raise fail(f"context key {member.name!r} is not a condition key: {why}", member.name_span)
         seen[folded] = member.name
         entries.append(_context_value(member.name, member.value, fail))
     return tuple(entries)

@@ -223,8 +223,7 @@ def _entry_semantics(s: Statement, entry: ConditionEntry, op, variables: bool) -
     if not entry.values.items:
         found.append(_warn("A9", f"{label}: {shown} has an empty value list", entry.span))
     if not keys.can_be_present(key):
-        found.append(_warn("K", f"{label}: {entry.key.value!r} is not a condition key (no namespace), "
-                                "so it is never in a request", entry.key.span))
+        found.append(_warn("K", f"{label}: {entry.key.value!r} {_never_present(key)}", entry.key.span))
     if op.qualifier is not None and cardinality is keys.Cardinality.SINGLE:
         found.append(_warn("SO1", f"{label}: {shown}: a set operator on a single-valued key is overly "
                                   "permissive", entry.span))
@@ -238,6 +237,14 @@ def _entry_semantics(s: Statement, entry: ConditionEntry, op, variables: bool) -
                                  "key is absent", entry.span))
     found += _values(s, entry, op, key, variables)
     return found
+
+
+def _never_present(folded: str) -> str:
+    guess = keys.near_miss(folded)
+    if guess:
+        return (f"is not a global condition key (did you mean {guess!r}?); AWS never sets it, so it is "
+                "always absent (SEMANTICS.md case 17)")
+    return "is not a condition key (no namespace), so it is never in a request"
 
 
 def _values(s: Statement, entry: ConditionEntry, op, key: str, variables: bool) -> list[Diagnostic]:

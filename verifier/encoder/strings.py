@@ -3,20 +3,24 @@
 z3's string theory answers the questions deputy asks slowly and erratically
 (hundreds of milliseconds, or a timeout, for "a 12-digit string other than
 111122223333"). But every string in a request is only ever tested for
-membership in regular languages built from the policy. So each string
+membership in regular languages built from the policy, and for equality
+with another string where a policy variable stands for a key. So each string
 variable is encoded by *which* of its languages it belongs to:
 
 * every test ``x ∈ L`` becomes a boolean atom;
 * ``finalize`` explores the product automaton of all of ``x``'s languages
   and finds every combination of memberships that some string realizes,
-  with a witness string for each;
+  with a witness string for each (``realizable``);
 * the variable becomes a choice among those combinations (an integer), and
-  each atom is true exactly for the combinations that contain it.
+  each atom is true exactly for the combinations that contain it;
+* an equality between two variables is exact too: it may hold only for
+  pairs of combinations one string realizes together, and fail only where
+  the two combinations are not both the same single string.
 
 This is exact, not an approximation: the product exploration visits every
 reachable state, so a combination is ruled out only if no string realizes
 it. z3 then decides the whole question over booleans and integers, and a
-model's string is the witness of its combination.
+model's strings are the witnesses.
 
 A term is a ``Var``, a ``Const``, or a ``Pick`` between two terms on a
 boolean (used where one key's value is another's when both are present).
@@ -33,8 +37,8 @@ from verifier.encoder import lang as L
 
 STATE_BUDGET = 200_000
 """Product states explored per variable before giving up (the variable's
-tests then become free atoms and the verdict can only be unknown or a
-replayed counterexample)."""
+tests then stay free atoms: a proof still holds, a counterexample must
+replay)."""
 
 
 @dataclass(frozen=True)
@@ -61,66 +65,67 @@ class Pick:
                 and self.then == other.then and self.otherwise == other.otherwise)
 
 
-Term = object  # Var | Const | Pick
-
-
 @dataclass
 class _Slot:
-    """One string variable: its languages, atoms, and after ``finalize`` its classes."""
+    """One string variable: its languages and atoms, and after ``finalize``
+    its classes (combinations) with a witness and a count (1 or 2+) each."""
 
     var: Var
     languages: list[L.Lang] = field(default_factory=list)
     atoms: dict[L.Lang, z3.BoolRef] = field(default_factory=dict)
     choice: z3.ArithRef | None = None
+    vectors: list[frozenset] = field(default_factory=list)
     witnesses: list[str] = field(default_factory=list)
-    overflow: bool = False
+    counts: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Joint:
+    """An exact equality between two tested variables."""
+
+    a: Var
+    b: Var
+    atom: z3.BoolRef
+    together: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class StringSpace:
     """The string variables of one encoding and every test made on them."""
 
-    def __init__(self, prefix: str = ""):
-        self._prefix = prefix
+    def __init__(self):
         self._slots: dict[Var, _Slot] = {}
         self._finalized = False
         self._equalities: dict[tuple[Var, Var], z3.BoolRef] = {}
         self._copies: dict[Var, tuple[Var, z3.BoolRef]] = {}
+        self._joints: dict[Var, _Joint] = {}
         self.overflowed: list[str] = []
         self.unchecked: list[str] = []
 
     def var(self, name: str) -> Var:
-        v = Var(self._prefix + name)
+        v = Var(name)
         self._slots.setdefault(v, _Slot(v))
         return v
 
-    def member(self, term: Term, language: L.Lang) -> z3.BoolRef:
+    def member(self, term, language: L.Lang) -> z3.BoolRef:
         """The atom "``term`` is in ``language``"."""
         if isinstance(term, Const):
             return z3.BoolVal(L.matches(language, term.text))
         if isinstance(term, Pick):
-            return z3.If(term.condition, self.member(term.then, language),
-                         self.member(term.otherwise, language))
+            return z3.If(term.condition, self.member(term.then, language), self.member(term.otherwise, language))
         slot = self._slots[term]
         atom = slot.atoms.get(language)
         if atom is None:
-            if self._finalized:
-                raise RuntimeError("a string test was added after the classes were computed")
+            self._not_finalized()
             atom = z3.Bool(f"{term.name}∈{len(slot.atoms)}")
             slot.atoms[language] = atom
             slot.languages.append(language)
         return atom
 
-    def equals(self, term: Term, text: str) -> z3.BoolRef:
+    def equals(self, term, text: str) -> z3.BoolRef:
         return self.member(term, L.literal(text))
 
-    def same(self, a: Term, b: Term) -> z3.BoolRef:
-        """The atom "``a`` and ``b`` are the same string".
-
-        Exact when one side is a constant, or when one side is a variable
-        nothing else tests (it then simply copies, or differs from, the
-        other). Otherwise the atom is left free (listed in ``unchecked``): a
-        proof still holds, and a counterexample must replay to count.
-        """
+    def same(self, a, b) -> z3.BoolRef:
+        """The atom "``a`` and ``b`` are the same string"."""
         if isinstance(a, Pick):
             return z3.If(a.condition, self.same(a.then, b), self.same(a.otherwise, b))
         if isinstance(b, Pick):
@@ -134,58 +139,99 @@ class StringSpace:
         key = (a, b) if a.name <= b.name else (b, a)
         atom = self._equalities.get(key)
         if atom is None:
-            if self._finalized:
-                raise RuntimeError("a string test was added after the classes were computed")
-            atom = z3.Bool(f"{key[0].name}={key[1].name}")
-            self._equalities[key] = atom
+            self._not_finalized()
+            atom = self._equalities[key] = z3.Bool(f"{key[0].name}={key[1].name}")
         return atom
+
+    def is_free(self, var: Var) -> bool:
+        """Whether nothing tests this variable (it may hold any string)."""
+        return not self._slots[var].languages and not any(var in pair for pair in self._equalities)
+
+    def _not_finalized(self) -> None:
+        if self._finalized:
+            raise RuntimeError("a string test was added after the classes were computed")
 
     # -- classes --------------------------------------------------------------
 
     def finalize(self) -> list[z3.BoolRef]:
-        """Compute every variable's classes; the constraints that tie its
-        atoms to its class choice. Call once, after the last test."""
+        """Compute every variable's classes; return the constraints that tie
+        atoms to class choices. Call once, after the last test."""
         self._finalized = True
-        self._resolve_equalities()
+        joints = self._plan_equalities()
         out: list[z3.BoolRef] = []
+        counted = {v for j in joints for v in (j.a, j.b)}
         for slot in self._slots.values():
             if slot.var not in self._copies:
-                out += self._classes(slot)
+                out += self._classes(slot, slot.var in counted)
+        for joint in joints:
+            out += self._joint(joint)
         return out
 
-    def _resolve_equalities(self) -> None:
-        uses: dict[Var, int] = {}
-        for a, b in self._equalities:
-            uses[a] = uses.get(a, 0) + 1
-            uses[b] = uses.get(b, 0) + 1
+    def _plan_equalities(self) -> list[_Joint]:
+        degree: dict[Var, int] = {}
+        for pair in self._equalities:
+            for v in pair:
+                degree[v] = degree.get(v, 0) + 1
+        joints = []
         for (a, b), atom in self._equalities.items():
-            free = next((v for v in (b, a) if uses[v] == 1 and not self._slots[v].languages
-                         and v not in self._copies), None)
+            free = next((v for v in (b, a) if degree[v] == 1 and not self._slots[v].languages), None)
             other = a if free is b else b
-            if free is None or other in self._copies:
-                self.unchecked.append(f"{a.name} = {b.name}")
-                continue
-            self._copies[free] = (other, atom)
+            if free is not None and other not in self._copies:
+                self._copies[free] = (other, atom)  # a copy of, or anything but, the other
+            elif degree[a] == 1 and degree[b] == 1:
+                joint = _Joint(a, b, atom)
+                self._joints[a] = self._joints[b] = joint
+                joints.append(joint)
+            else:
+                self.unchecked.append(f"{a.name} = {b.name}")  # atom stays free
+        return joints
 
-    def _classes(self, slot: _Slot) -> list[z3.BoolRef]:
+    def _classes(self, slot: _Slot, counted: bool) -> list[z3.BoolRef]:
         if not slot.languages:
-            slot.witnesses, slot.choice = [""], z3.IntVal(0)
+            slot.vectors, slot.witnesses, slot.counts, slot.choice = [frozenset()], [""], [2], z3.IntVal(0)
             return []
-        found = realizable(slot.languages)
+        found = realizable(slot.languages, counted=counted)
         if found is None:
-            slot.overflow = True
             self.overflowed.append(slot.var.name)
             return []  # atoms stay free: a proof then holds whatever they are
-        vectors = list(found)
-        slot.witnesses = [found[v] for v in vectors]
+        slot.vectors = list(found)
+        slot.witnesses = [found[v][0] for v in slot.vectors]
+        slot.counts = [found[v][1] for v in slot.vectors]
+        total = len(slot.vectors)
         slot.choice = z3.Int(f"{slot.var.name}#class")
-        out = [slot.choice >= 0, slot.choice < len(vectors)]
+        out = [slot.choice >= 0, slot.choice < total]
         for index, language in enumerate(slot.languages):
-            members = [j for j, v in enumerate(vectors) if index in v]
-            out.append(slot.atoms[language] == _one_of(slot.choice, members, len(vectors)))
+            members = [j for j, v in enumerate(slot.vectors) if index in v]
+            out.append(slot.atoms[language] == _one_of(slot.choice, members, total))
         return out
 
-    def value(self, term: Term, model: z3.ModelRef) -> str:
+    def _joint(self, joint: _Joint) -> list[z3.BoolRef]:
+        a, b = self._slots[joint.a], self._slots[joint.b]
+        if a.choice is None or b.choice is None:
+            self.unchecked.append(f"{joint.a.name} = {joint.b.name}")
+            return []
+        both = realizable(a.languages + b.languages)
+        if both is None:
+            self.unchecked.append(f"{joint.a.name} = {joint.b.name}")
+            return []
+        split = len(a.languages)
+        index_a = {v: i for i, v in enumerate(a.vectors)}
+        index_b = {v: i for i, v in enumerate(b.vectors)}
+        for vector, (witness, _) in both.items():
+            key = (index_a[frozenset(i for i in vector if i < split)],
+                   index_b[frozenset(i - split for i in vector if i >= split)])
+            joint.together.setdefault(key, witness)
+        equal_pairs = [z3.And(a.choice == i, b.choice == j) for i, j in joint.together]
+        # Two different strings exist unless both classes are one and the same string.
+        inseparable = [z3.And(a.choice == i, b.choice == j)
+                       for i in range(len(a.vectors)) for j in range(len(b.vectors))
+                       if a.counts[i] == 1 and b.counts[j] == 1 and a.witnesses[i] == b.witnesses[j]]
+        return [z3.Implies(joint.atom, z3.Or(*equal_pairs)),
+                z3.Implies(z3.Not(joint.atom), z3.Not(z3.Or(*inseparable)))]
+
+    # -- reading a model ---------------------------------------------------------
+
+    def value(self, term, model: z3.ModelRef) -> str:
         """The string a model gives a term."""
         if isinstance(term, Const):
             return term.text
@@ -195,16 +241,42 @@ class StringSpace:
         if term in self._copies:
             other, atom = self._copies[term]
             copied = self.value(other, model)
-            return copied if z3.is_true(model.eval(atom, model_completion=True)) else copied + "-other"
-        slot = self._slots[term]
-        if slot.choice is None:
-            return _overflow_witness(slot, model)
-        index = model.eval(slot.choice, model_completion=True).as_long()
-        return slot.witnesses[index]
+            return copied if _true(model, atom) else copied + "-other"
+        if term in self._joints:
+            return self._joint_value(self._joints[term], term, model)
+        return self._own_value(self._slots[term], model)
 
-    def is_free(self, var: Var) -> bool:
-        """Whether nothing tests this variable (it may hold any string)."""
-        return not self._slots[var].languages
+    def _own_value(self, slot: _Slot, model: z3.ModelRef) -> str:
+        if slot.choice is None:
+            wanted = frozenset(i for i, a in enumerate(slot.atoms.values()) if _true(model, a))
+            found = realizable(slot.languages, want=wanted)
+            return next(iter(found.values()))[0] if found else ""
+        return slot.witnesses[model.eval(slot.choice, model_completion=True).as_long()]
+
+    def _joint_value(self, joint: _Joint, term: Var, model: z3.ModelRef) -> str:
+        a, b = self._slots[joint.a], self._slots[joint.b]
+        i = model.eval(a.choice, model_completion=True).as_long()
+        j = model.eval(b.choice, model_completion=True).as_long()
+        if _true(model, joint.atom):
+            return joint.together[(i, j)]
+        text_a, text_b = a.witnesses[i], b.witnesses[j]
+        if text_a == text_b:
+            # Find another string in one of the two classes.
+            if a.counts[i] > 1:
+                text_a = _another(a, i, text_b)
+            else:
+                text_b = _another(b, j, text_a)
+        return text_a if term == joint.a else text_b
+
+
+def _another(slot: _Slot, index: int, avoid: str) -> str:
+    languages = slot.languages + [L.literal(avoid)]
+    found = realizable(languages, want=slot.vectors[index])
+    return next(iter(found.values()))[0] if found else avoid
+
+
+def _true(model: z3.ModelRef, atom: z3.BoolRef) -> bool:
+    return z3.is_true(model.eval(atom, model_completion=True))
 
 
 def _one_of(choice: z3.ArithRef, members: list[int], total: int) -> z3.BoolRef:
@@ -213,73 +285,96 @@ def _one_of(choice: z3.ArithRef, members: list[int], total: int) -> z3.BoolRef:
     if len(members) == total:
         return z3.BoolVal(True)
     if len(members) * 2 > total:
-        others = sorted(set(range(total)) - set(members))
-        return z3.And(*[choice != j for j in others])
+        return z3.And(*[choice != j for j in sorted(set(range(total)) - set(members))])
     return z3.Or(*[choice == j for j in members])
 
 
-def _overflow_witness(slot: _Slot, model: z3.ModelRef) -> str:
-    """A string for a variable whose classes were not computed: any string
-    that matches exactly the model's atoms, if a short search finds one."""
-    wanted = [z3.is_true(model.eval(a, model_completion=True)) for a in slot.atoms.values()]
-    found = realizable(slot.languages, budget=STATE_BUDGET, want=frozenset(i for i, w in enumerate(wanted) if w))
-    return next(iter(found.values())) if found else ""
-
-
-def realizable(languages: list[L.Lang], budget: int = STATE_BUDGET,
-               want: frozenset | None = None) -> dict[frozenset, str] | None:
+def realizable(languages: list[L.Lang], budget: int = STATE_BUDGET, want: frozenset | None = None,
+               counted: bool = False) -> dict[frozenset, tuple[str, int]] | None:
     """Every set of language indexes that is exactly the set some string is
-    in, with a shortest such string; None if the exploration exceeds
-    ``budget`` states. With ``want``, stop at the first string realizing it.
-    """
-    if want is None:
-        return _realizable(tuple(languages), budget)
-    return _explore(tuple(languages), budget, want)
+    in, with a shortest such string and how many strings do it (1, or 2 for
+    "more than one"); None if the exploration exceeds ``budget`` states.
+    With ``want``, only that set, found as soon as one string realizes it
+    (counts are then not computed)."""
+    if want is not None:
+        return _explore(tuple(languages), budget, want, False)
+    return _realizable(tuple(languages), budget, counted)
 
 
 @lru_cache(maxsize=4096)
-def _realizable(languages: tuple, budget: int):
+def _realizable(languages: tuple, budget: int, counted: bool):
     # The same languages recur across policies (the domains of the threat
     # model, common patterns); their classes never change.
-    return _explore(languages, budget, None)
+    return _explore(languages, budget, None, counted)
 
 
-def _explore(languages: tuple, budget: int, want: frozenset | None):
+def _explore(languages: tuple, budget: int, want: frozenset | None, counted: bool):
     automata = [L.dfa(lang) for lang in languages]
-    reps = _minterms([a.nfa for a in automata])
+    reps, sizes = _minterms([a.nfa for a in automata])
     start = tuple((i, a.start) for i, a in enumerate(automata))
     seen = {start: ""}
-    found: dict[frozenset, str] = {}
+    edges: list[tuple] = []
     frontier = [start]
     while frontier:
         next_frontier = []
         for state in frontier:
-            text = seen[state]
-            vector = frozenset(i for i, s in state if automata[i].accepting[s])
-            if vector not in found:
-                found[vector] = text
-                if want is not None and vector == want:
-                    return {vector: text}
-            for code in reps:
+            if want is not None and _vector(automata, state) == want:
+                return {want: (seen[state], 1)}
+            for code, size in zip(reps, sizes):
                 nxt = tuple((i, t) for i, s in state if (t := automata[i].step(s, code)) >= 0)
                 if nxt not in seen:
-                    seen[nxt] = text + chr(code)
+                    seen[nxt] = seen[state] + chr(code)
                     next_frontier.append(nxt)
+                if counted:
+                    edges.append((state, nxt, size))
             if len(seen) > budget:
                 return None
         frontier = next_frontier
     if want is not None:
         return {}
+    counts = _string_counts(start, edges) if counted else {}
+    found: dict[frozenset, tuple[str, int]] = {}
+    for state, text in seen.items():  # BFS order: the first witness is a shortest one
+        vector = _vector(automata, state)
+        count = counts.get(state, 2)
+        if vector in found:
+            found[vector] = (found[vector][0], 2)
+        else:
+            found[vector] = (text, count)
     return found
+
+
+def _vector(automata, state) -> frozenset:
+    return frozenset(i for i, s in state if automata[i].accepting[s])
+
+
+def _string_counts(start, edges) -> dict:
+    """How many strings lead to each product state, capped at 2 (a fixed
+    point: cycles and wide character classes reach the cap)."""
+    counts = {start: 1}
+    changed = True
+    while changed:
+        changed = False
+        incoming: dict = {start: 1}
+        for source, target, size in edges:
+            if source in counts:
+                incoming[target] = min(2, incoming.get(target, 0) + counts[source] * size)
+        for state, value in incoming.items():
+            if counts.get(state, 0) < value:
+                counts[state] = value
+                changed = True
+    return counts
 
 
 _NICE = [ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_./"] + \
         list(range(0x21, 0x7F)) + [0x20]
+_SURROGATES = (0xD800, 0xDFFF)
 
 
-def _minterms(automata: list[L.NFA]) -> list[int]:
-    """Cut the alphabet into intervals no label splits; one readable
-    representative character per interval."""
+def _minterms(automata: list[L.NFA]) -> tuple[list[int], list[int]]:
+    """Cut the alphabet into intervals no label splits; for each, a readable
+    representative character and how many characters it holds (surrogates,
+    which no request string contains, left out)."""
     cuts = {0, L.MAX_CODE + 1}
     for a in automata:
         for edges in a.edges:
@@ -288,13 +383,24 @@ def _minterms(automata: list[L.NFA]) -> list[int]:
                     cuts.add(low)
                     cuts.add(high + 1)
     points = sorted(cuts)
-    return [_representative(low, high - 1) for low, high in zip(points, points[1:])]
+    reps, sizes = [], []
+    for low, high in zip(points, points[1:]):
+        size = _size_without_surrogates(low, high - 1)
+        if size:
+            reps.append(_representative(low, high - 1))
+            sizes.append(min(size, 2))
+    return reps, sizes
+
+
+def _size_without_surrogates(low: int, high: int) -> int:
+    overlap = max(0, min(high, _SURROGATES[1]) - max(low, _SURROGATES[0]) + 1)
+    return high - low + 1 - overlap
 
 
 def _representative(low: int, high: int) -> int:
     for code in _NICE:
         if low <= code <= high:
             return code
-    if low <= 0xD7FF or high < 0xD800:
+    if not _SURROGATES[0] <= low <= _SURROGATES[1]:
         return low
-    return max(low, 0xE000) if high >= 0xE000 else low
+    return _SURROGATES[1] + 1

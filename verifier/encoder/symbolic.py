@@ -142,8 +142,8 @@ class SymbolicRequest:
 def plan_keys(policy: Policy, extra: dict[str, tuple[Kind, int]] | None = None) -> dict[str, KeyPlan]:
     """Which keys the policy reads, their kinds, and how many elements each needs.
 
-    ``extra`` adds keys a query constrains, with their kind and the number
-    of witnesses the query itself needs.
+    ``extra`` adds keys a query constrains, with their kind (None: whatever
+    the policy makes it) and the number of witnesses the query itself needs.
     """
     plans: dict[str, KeyPlan] = {}
     for statement in policy.statements:
@@ -159,7 +159,7 @@ def plan_keys(policy: Policy, extra: dict[str, tuple[Kind, int]] | None = None) 
                 plan.places = max(plan.places, _places(op.family, entry))
     for name, (kind, witnesses) in (extra or {}).items():
         plan = plans.setdefault(name, KeyPlan(name))
-        if kind not in plan.kinds:
+        if kind is not None and kind not in plan.kinds:
             plan.kinds.insert(0, kind)
         plan.extra += witnesses
     return plans
@@ -181,7 +181,7 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
     bindings = bindings or Bindings()
     space = StringSpace()
     for term in (bindings.principal, bindings.action, bindings.resource,
-                 *[t for terms in bindings.elements.values() for t in terms]):
+                 *[t for terms in bindings.elements.values() for t in terms if not isinstance(t, tuple)]):
         if isinstance(term, Var):
             space.var(term.name)
     request = SymbolicRequest(
@@ -223,6 +223,8 @@ def _element(space: StringSpace, label: str, kind: Kind, bound) -> Element:
         return Element(kind, number=z3.Int(label))
     if kind is Kind.IP:
         return Element(kind, v6=z3.Bool(label + ".v6"), address=z3.BitVec(label + ".ip", 128))
+    if isinstance(bound, tuple):
+        return Element(kind, parts=bound)
     return Element(kind, parts=tuple(space.var(f"{label}.{f}") for f in ARN_FIELDS))
 
 

@@ -1,0 +1,185 @@
+"""Hypothesis strategies for policies and requests, over small vocabularies
+chosen so that random combinations hit the interesting cases: the deputy's
+keys, wildcards, case, regional names, set operators, absent keys, every
+operator family.
+
+Requests are drawn from the encoder's request space (accounts of twelve
+digits, well-formed and consistent source ARNs, values of each key's type),
+which is also the threat model's.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import strategies as st
+
+from verifier.request import make_request
+
+OWNER = "111122223333"
+ATTACKER = "999999999999"
+OTHER = "444455556666"
+DEPUTY = "rekognition.amazonaws.com"
+
+ACCOUNTS = [OWNER, ATTACKER, OTHER]
+ARNS = [
+    f"arn:aws:rekognition:us-east-1:{OWNER}:streamprocessor/a",
+    f"arn:aws:rekognition:eu-west-1:{ATTACKER}:streamprocessor/b",
+    "arn:aws:s3:::bucket",
+    f"arn:aws:rekognition:us-east-1:{ATTACKER}:x:{OWNER}:y",
+]
+
+# (key, operator families that make sense on it, policy values, request values)
+STRING_OPS = ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase",
+              "StringNotEqualsIgnoreCase"]
+ARN_OPS = ["ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"]
+KEYS = {
+    "aws:SourceAccount": (STRING_OPS, ACCOUNTS + ["1111222233*", "*", "11112222333?", "${aws:PrincipalAccount}"],
+                          ACCOUNTS),
+    "aws:SourceArn": (ARN_OPS + ["StringLike", "StringEquals", "StringNotLike"],
+                      [f"arn:aws:rekognition:*:{OWNER}:*", "arn:aws:rekognition:*", "arn:aws:s3:::bucket",
+                       f"arn:aws:*:*:{ATTACKER}:*", "*", ARNS[0], f"arn:aws:rekognition:*:${{aws:SourceAccount}}:*"],
+                      ARNS),
+    "aws:SourceOrgID": (["StringEquals", "StringNotEquals", "StringLike"], ["o-aaaaaaaaaa", "o-*"],
+                        ["o-aaaaaaaaaa", "o-bbbbbbbbbb"]),
+    "aws:SourceOrgPaths": (["StringLike", "StringEquals"], ["o-aaaaaaaaaa/*", "o-aaaaaaaaaa/r-ab12/"],
+                           ["o-aaaaaaaaaa/r-ab12/", "o-bbbbbbbbbb/r-cd34/"]),
+    "aws:PrincipalServiceName": (["StringEquals", "StringLike", "StringNotEquals"],
+                                 [DEPUTY, "*.amazonaws.com", "s3.amazonaws.com"],
+                                 [DEPUTY, "rekognition.us-east-1.amazonaws.com"]),
+    "aws:PrincipalAccount": (["StringEquals", "StringNotEquals"], ACCOUNTS, ACCOUNTS),
+    "aws:PrincipalTag/team": (["StringEqualsIgnoreCase", "StringLike"], ["Blue", "ß", "b*"],
+                              ["blue", "BLUE", "SS", "red"]),
+    "aws:TagKeys": (["StringEquals", "StringLike"], ["env", "team", "e*"], ["env", "team", "cost"]),
+    "aws:MultiFactorAuthAge": (["NumericLessThan", "NumericGreaterThanEquals", "NumericEquals",
+                                "NumericNotEquals"], ["3600", "0.5", "-2", "1e3"], ["0", "3600", "7200.25"]),
+    "aws:CurrentTime": (["DateGreaterThan", "DateLessThanEquals", "DateEquals"],
+                        ["2020-01-01T00:00:00Z", "2030-06-01T12:00:00+02:00", "1600000000"],
+                        ["2019-12-31T23:59:59Z", "2025-01-01T00:00:00Z", "1700000000"]),
+    "aws:SourceIp": (["IpAddress", "NotIpAddress"], ["10.0.0.0/8", "192.0.2.1", "2001:db8::/32", "10.0.0.1/8"],
+                     ["10.1.2.3", "192.0.2.1", "2001:db8::1", "8.8.8.8"]),
+    "aws:SecureTransport": (["Bool"], ["true", "false", "True"], ["true", "false"]),
+}
+MULTI = {"aws:SourceOrgPaths", "aws:TagKeys"}
+
+SERVICES = [DEPUTY, "s3.amazonaws.com", "REKOGNITION.amazonaws.com", "rekognition.us-east-1.amazonaws.com",
+            "*.amazonaws.com"]
+ACTIONS = ["sts:AssumeRole", "sts:*", "sts:Assume?ole", "STS:assumerole", "sts:TagSession", "*"]
+PRINCIPAL_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
+REQUEST_PRINCIPALS = [DEPUTY, "rekognition.us-east-1.amazonaws.com", "s3.amazonaws.com"]
+
+
+@st.composite
+def operator_name(draw, key: str) -> str:
+    families, _, _ = KEYS[key]
+    base = draw(st.sampled_from(families + ["Null"]))
+    if base == "Null":
+        return base
+    qualifier = draw(st.sampled_from(["", "", "ForAllValues:", "ForAnyValue:"]))
+    suffix = draw(st.sampled_from(["", "", "IfExists"]))
+    return qualifier + base + suffix
+
+
+@st.composite
+def condition(draw, keys=None) -> dict:
+    out: dict = {}
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(sorted(keys or KEYS)))
+        op = draw(operator_name(key))
+        _, values, _ = KEYS[key]
+        if op == "Null":
+            chosen = [draw(st.sampled_from(["true", "false"]))]
+        else:
+            chosen = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
+        spelled = draw(st.sampled_from([key, key.upper(), key.lower()]))
+        block = out.setdefault(op, {})
+        if any(k.lower() == key.lower() for k in block):
+            continue
+        block[spelled] = chosen[0] if len(chosen) == 1 and draw(st.booleans()) else chosen
+    return out
+
+
+@st.composite
+def principal(draw):
+    form = draw(st.sampled_from(["service", "service", "star", "aws-star", "mixed"]))
+    if form == "star":
+        return "*"
+    if form == "aws-star":
+        return {"AWS": "*"}
+    services = draw(st.lists(st.sampled_from(SERVICES), min_size=1, max_size=2, unique=True))
+    out: dict = {"Service": services[0] if len(services) == 1 else services}
+    if form == "mixed":
+        out["AWS"] = f"arn:aws:iam::{OWNER}:root"
+    return out
+
+
+@st.composite
+def statement(draw, effect: str | None = None, keys=None) -> dict:
+    effect = effect or draw(st.sampled_from(["Allow", "Allow", "Deny"]))
+    out: dict = {"Effect": effect}
+    if draw(st.integers(0, 9)) == 0:
+        out["NotPrincipal"] = {"AWS": OWNER}
+    else:
+        out["Principal"] = draw(principal())
+    actions = draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True))
+    out["NotAction" if draw(st.integers(0, 9)) == 0 else "Action"] = actions[0] if len(actions) == 1 else actions
+    if draw(st.integers(0, 4)) > 0:
+        out["Condition"] = draw(condition(keys))
+    return out
+
+
+@st.composite
+def policy_text(draw, keys=None) -> str:
+    statements = [draw(statement("Allow", keys))] + draw(st.lists(statement(keys=keys), max_size=2))
+    version = draw(st.sampled_from(["2012-10-17", "2012-10-17", "2008-10-17", None]))
+    doc: dict = {"Statement": statements}
+    if version:
+        doc = {"Version": version, **doc}
+    return json.dumps(doc)
+
+
+@st.composite
+def request(draw):
+    """A request inside the encoder's and the threat model's request space."""
+    principal_name = draw(st.sampled_from(REQUEST_PRINCIPALS))
+    context: dict = {}
+    account = draw(st.sampled_from([None, *ACCOUNTS]))
+    if account:
+        context["aws:SourceAccount"] = account
+    arn = draw(st.sampled_from([None, *ARNS]))
+    if arn and (account is None or arn.split(":")[4] in ("", account)):
+        context["aws:SourceArn"] = arn
+    for key, (_, _, values) in KEYS.items():
+        if key in ("aws:SourceAccount", "aws:SourceArn") or draw(st.booleans()):
+            continue
+        if key in MULTI:
+            context[key] = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
+        else:
+            context[key] = draw(st.sampled_from(values))
+    if "aws:SourceOrgPaths" in context and "aws:SourceOrgID" not in context:
+        del context["aws:SourceOrgPaths"]
+    context["aws:PrincipalIsAWSService"] = "true"
+    return make_request(principal_name, draw(st.sampled_from(PRINCIPAL_ACTIONS)), context)
+
+
+SEARCH_KEYS = ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:PrincipalAccount", "aws:TagKeys"]
+
+
+def every_deputy_request(service: str = DEPUTY, action: str = "sts:AssumeRole"):
+    """Every request of the deputy over the search vocabulary, consistent as
+    the threat model requires (brute-force differential test)."""
+    import itertools
+
+    tag_sets = [None] + [list(c) for n in (1, 2) for c in itertools.combinations(KEYS["aws:TagKeys"][2], n)]
+    for principal_name in (service, "rekognition.us-east-1.amazonaws.com"):
+        for account, arn, org, principal_account, tags in itertools.product(
+                [None, *ACCOUNTS], [None, *ARNS], [None, "o-aaaaaaaaaa"], [None, *ACCOUNTS], tag_sets):
+            if arn and account and arn.split(":")[4] not in ("", account):
+                continue
+            context = {"aws:PrincipalServiceName": principal_name, "aws:PrincipalIsAWSService": "true",
+                       "aws:PrincipalServiceNamesList": sorted({principal_name, service})}
+            for key, value in (("aws:SourceAccount", account), ("aws:SourceArn", arn), ("aws:SourceOrgID", org),
+                               ("aws:PrincipalAccount", principal_account), ("aws:TagKeys", tags)):
+                if value is not None:
+                    context[key] = value
+            yield make_request(principal_name, action, context)

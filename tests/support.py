@@ -1,0 +1,172 @@
+"""Helpers shared by the tests: building policies, checking them, and
+binding a concrete request into an encoding."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import z3
+
+from verifier import threat
+from verifier import keys
+from verifier.encoder import encode
+from verifier.encoder.strings import Const
+from verifier.encoder.symbolic import Bindings, Kind, scaled
+from verifier.evaluator import Decision, evaluate
+from verifier.loading import load_text
+from verifier.prover import check_policy
+from verifier.request import Request
+from verifier.results import Verdict
+from verifier.threat import ThreatModel
+
+OWNER = "111122223333"
+ATTACKER = "999999999999"
+DEPUTY = "rekognition.amazonaws.com"
+ACTION = "sts:AssumeRole"
+
+
+def statement(effect="Allow", principal=None, action=ACTION, condition=None, **extra) -> dict:
+    out = {"Effect": effect, "Principal": principal if principal is not None else {"Service": DEPUTY},
+           "Action": action}
+    if condition is not None:
+        out["Condition"] = condition
+    out.update(extra)
+    return out
+
+
+def policy(*statements, version="2012-10-17") -> str:
+    doc = {"Statement": list(statements)}
+    if version is not None:
+        doc = {"Version": version, **doc}
+    return json.dumps(doc)
+
+
+def trust(condition=None, *more) -> str:
+    """A trust policy allowing the deputy, optionally with a condition and more statements."""
+    return policy(statement(condition=condition), *more)
+
+
+def model(**changes) -> ThreatModel:
+    return ThreatModel(owner=OWNER, **changes)
+
+
+def check(text: str, **changes):
+    """Check a policy and re-check every counterexample it returns: the
+    evaluator must allow it and it must be foreign (THREAT_MODEL.md)."""
+    tm = model(**changes)
+    loaded = load_text(text)
+    result = check_policy(loaded, tm, timeout=20)
+    if result.verdict is Verdict.VULNERABLE:
+        assert_replays(loaded.policy, result.counterexample, tm, "foreign")
+    if result.unattributed is not None:
+        assert_replays(loaded.policy, result.unattributed, tm, "unattributed")
+    return result
+
+
+def assert_replays(policy, request: Request, tm: ThreatModel, kind: str) -> None:
+    evaluation = evaluate(policy, request)
+    assert evaluation.decision is Decision.ALLOW, (request.to_json(), evaluation.decision)
+    classification = threat.classify(request, tm)
+    assert classification.problems == (), classification.problems
+    assert classification.kind == kind, classification.kind
+
+
+# -- binding a concrete request into an encoding -------------------------------------
+
+
+class Unbindable(Exception):
+    """The request is outside the encoder's request space (its domain)."""
+
+
+def encoded_decision(pol, request: Request) -> bool:
+    """Whether the encoding says ``request`` is allowed, with every part of
+    the request fixed to its concrete value (differential test (a)).
+
+    Strings are bound as constants, so every string test is decided by the
+    encoder's own automata; numbers and addresses by constraints."""
+    extra = {_fold(e.name): (None, len(e.values)) for e in request.context}
+    places = {_fold(e.name): max(_places(v) for v in e.values) for e in request.context}
+    bindings = Bindings(principal=Const(request.principal), action=Const(request.action),
+                        resource=Const(request.resource) if request.resource is not None else None,
+                        elements={_fold(e.name): [_constant(e.name, v) for v in e.values] for e in request.context})
+    encoding = encode(pol, extra_keys=extra, bindings=bindings, value_places=places)
+    r = encoding.request
+    bind = _bind(encoding, request)
+    classes = r.space.finalize()
+    answers = []
+    for goal in (encoding.allowed, z3.Not(encoding.allowed)):
+        solver = z3.Solver()
+        solver.set("timeout", 20000)
+        solver.add(*classes, *r.domain, *bind, goal)
+        answers.append(solver.check())
+    if answers == [z3.unsat, z3.unsat]:
+        raise Unbindable("the request is outside the encoder's domain")
+    assert z3.unknown not in answers, answers
+    return answers[0] == z3.sat
+
+
+def _constant(name: str, value: str):
+    if _fold(name) == keys.SOURCE_ARN:
+        pieces = value.split(":", 5)
+        if len(pieces) != 6 or pieces[0] != "arn":
+            raise Unbindable(f"{value!r} is not an ARN")
+        return tuple(Const(p) for p in pieces[1:])
+    return Const(value)
+
+
+def _fold(name: str) -> str:
+    from verifier import keys
+
+    return keys.fold(name)
+
+
+def _places(value: str) -> int:
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return 0
+    exponent = number.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _bind(encoding, request: Request) -> list:
+    r = encoding.request
+    space = r.space
+    out = [r.has_resource == z3.BoolVal(request.resource is not None)]
+    for name, symbol in r.keys.items():
+        values = request.get(name)
+        out.append(symbol.present == z3.BoolVal(values is not None))
+        if values is None:
+            continue
+        if len(values) > len(symbol.elements):
+            raise Unbindable(f"{name} has more values than the encoding holds")
+        # The elements hold exactly the request's set of values.
+        out += [z3.Or(*[_element_is(space, symbol, e, v) for v in values]) for e in symbol.elements]
+        out += [z3.Or(*[_element_is(space, symbol, e, v) for e in symbol.elements]) for v in values]
+    return out
+
+
+def _element_is(space, symbol, element, value: str):
+    if element.kind is Kind.TEXT:
+        return space.equals(element.text, value)
+    if element.kind is Kind.ARN:
+        pieces = value.split(":", 5)
+        if len(pieces) != 6 or pieces[0] != "arn":
+            raise Unbindable(f"{value!r} is not an ARN")
+        return z3.And(*[space.equals(p, v) for p, v in zip(element.parts, pieces[1:])])
+    if element.kind is Kind.IP:
+        import ipaddress
+
+        address = ipaddress.ip_address(value)
+        return z3.And(element.v6 == z3.BoolVal(address.version == 6), element.address == int(address))
+    from verifier.encoder import constants
+
+    reader = constants.number if element.kind is Kind.NUMBER else constants.instant
+    parsed = reader(value)
+    if parsed is None:
+        raise Unbindable(f"{value!r} is not a value of kind {element.kind.value}")
+    number = scaled(parsed, symbol.scale)
+    if number is None:
+        raise Unbindable(f"{value!r} has more decimals than the encoding's scale")
+    return element.number == number
