@@ -34,12 +34,10 @@ STRING_OPS = ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", 
               "StringNotEqualsIgnoreCase"]
 ARN_OPS = ["ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"]
 KEYS = {
-    "aws:SourceAccount": (STRING_OPS, ACCOUNTS + ["1111222233*", "*", "11112222333?", "${aws:PrincipalAccount}"],
-                          ACCOUNTS),
+    "aws:SourceAccount": (STRING_OPS, ACCOUNTS + ["1111222233*", "*", "11112222333?"], ACCOUNTS),
     "aws:SourceArn": (ARN_OPS + ["StringLike", "StringEquals", "StringNotLike"],
                       [f"arn:aws:rekognition:*:{OWNER}:*", "arn:aws:rekognition:*", "arn:aws:s3:::bucket",
-                       f"arn:aws:*:*:{ATTACKER}:*", "*", ARNS[0], f"arn:aws:rekognition:*:${{aws:SourceAccount}}:*"],
-                      ARNS),
+                       f"arn:aws:*:*:{ATTACKER}:*", "*", ARNS[0]], ARNS),
     "aws:SourceOrgID": (["StringEquals", "StringNotEquals", "StringLike"], ["o-aaaaaaaaaa", "o-*"],
                         ["o-aaaaaaaaaa", "o-bbbbbbbbbb"]),
     "aws:SourceOrgPaths": (["StringLike", "StringEquals"], ["o-aaaaaaaaaa/*", "o-aaaaaaaaaa/r-ab12/"],
@@ -61,6 +59,15 @@ KEYS = {
     "aws:SecureTransport": (["Bool"], ["true", "false", "True"], ["true", "false"]),
 }
 MULTI = {"aws:SourceOrgPaths", "aws:TagKeys"}
+
+# Policy variables, with the operators whose encoding of them is exact. (A
+# variable in a Like or IgnoreCase value whose key may hold wildcards or any
+# letters is a construct the encoder names and leaves free; see
+# test_unsupported.py.)
+VARIABLES = {
+    "aws:SourceAccount": (["StringEquals", "StringNotEquals"], ["${aws:PrincipalAccount}", "${aws:SourceAccount}"]),
+    "aws:SourceArn": (ARN_OPS, [f"arn:aws:rekognition:*:${{aws:SourceAccount}}:*"]),
+}
 
 SERVICES = [DEPUTY, "s3.amazonaws.com", "REKOGNITION.amazonaws.com", "rekognition.us-east-1.amazonaws.com",
             "*.amazonaws.com"]
@@ -91,6 +98,9 @@ def condition(draw, keys=None) -> dict:
             chosen = [draw(st.sampled_from(["true", "false"]))]
         else:
             chosen = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
+            variable_ops, variables = VARIABLES.get(key, ((), ()))
+            if any(op.split(":")[-1].replace("IfExists", "") == v for v in variable_ops) and draw(st.booleans()):
+                chosen.append(draw(st.sampled_from(variables)))
         spelled = draw(st.sampled_from([key, key.upper(), key.lower()]))
         block = out.setdefault(op, {})
         if any(k.lower() == key.lower() for k in block):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import z3
 
-from verifier import threat
-from verifier import keys
+from tests.builders import ASSUME, ATTACKER, OWNER, SERVICE, policy, statement
+from verifier import keys, threat
 from verifier.encoder import encode
 from verifier.encoder.strings import Const
 from verifier.encoder.symbolic import Bindings, Kind, scaled
@@ -20,29 +20,11 @@ from verifier.request import Request
 from verifier.results import Verdict
 from verifier.threat import ThreatModel
 
-OWNER = "111122223333"
-ATTACKER = "999999999999"
-DEPUTY = "rekognition.amazonaws.com"
-ACTION = "sts:AssumeRole"
+DEPUTY = SERVICE
+ACTION = ASSUME
 
 
-def statement(effect="Allow", principal=None, action=ACTION, condition=None, **extra) -> dict:
-    out = {"Effect": effect, "Principal": principal if principal is not None else {"Service": DEPUTY},
-           "Action": action}
-    if condition is not None:
-        out["Condition"] = condition
-    out.update(extra)
-    return out
-
-
-def policy(*statements, version="2012-10-17") -> str:
-    doc = {"Statement": list(statements)}
-    if version is not None:
-        doc = {"Version": version, **doc}
-    return json.dumps(doc)
-
-
-def trust(condition=None, *more) -> str:
+def trust(condition=None, *more) -> dict:
     """A trust policy allowing the deputy, optionally with a condition and more statements."""
     return policy(statement(condition=condition), *more)
 
@@ -51,11 +33,12 @@ def model(**changes) -> ThreatModel:
     return ThreatModel(owner=OWNER, **changes)
 
 
-def check(text: str, **changes):
-    """Check a policy and re-check every counterexample it returns: the
-    evaluator must allow it and it must be foreign (THREAT_MODEL.md)."""
+def check(doc, **changes):
+    """Check a policy (dict or text) and re-check every counterexample it
+    returns: the evaluator must allow it and it must be foreign
+    (THREAT_MODEL.md)."""
     tm = model(**changes)
-    loaded = load_text(text)
+    loaded = load_text(doc if isinstance(doc, str) else json.dumps(doc))
     result = check_policy(loaded, tm, timeout=20)
     if result.verdict is Verdict.VULNERABLE:
         assert_replays(loaded.policy, result.counterexample, tm, "foreign")

@@ -4,6 +4,7 @@ the exit code; streams are passed in so tests can run it in-process."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import TextIO
 
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     stderr = stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = parser.parse_args(argv)
     except _UsageError as exc:
         stderr.write(f"{exc}\n")
         return 2

@@ -70,10 +70,7 @@ def describe(node: JNode) -> str:
 def parse_bytes(data: bytes, source: str) -> JNode:
     """Decode and parse one JSON document, or raise ``InputError``."""
     if len(data) > MAX_BYTES:
-        prefix = data[:MAX_BYTES].decode("utf-8", "replace")
-        line, column = _position(prefix, len(prefix))
-        raise InputError(f"input is larger than {MAX_BYTES} bytes (1 MiB); refusing to read it",
-                         source, line, column)
+        raise _too_large(data, source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -95,6 +92,10 @@ def read_file(path: str) -> JNode:
 
 def parse_text(text: str, source: str) -> JNode:
     """Parse one JSON document from text, or raise ``InputError``."""
+    if len(text) > MAX_BYTES // 4:  # cheap test first: a character is at most 4 bytes
+        data = text.encode("utf-8", "surrogatepass")
+        if len(data) > MAX_BYTES:
+            raise _too_large(data, source)
     if text.startswith("\ufeff"):
         # RFC 8259 lets a parser ignore a byte order mark; editors on some
         # systems write one. Replacing it by a space keeps every column right.
@@ -120,6 +121,12 @@ def parse_text(text: str, source: str) -> JNode:
     except InputError as exc:
         exc.source = source
         raise
+
+
+def _too_large(data: bytes, source: str) -> InputError:
+    prefix = data[:MAX_BYTES].decode("utf-8", "ignore")
+    line, column = _position(prefix, len(prefix))
+    return InputError(f"input is larger than {MAX_BYTES} bytes (1 MiB); refusing to read it", source, line, column)
 
 
 def _unexpected_character(text: str, pos: int, source: str) -> InputError:

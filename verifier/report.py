@@ -110,6 +110,7 @@ def check_text(results) -> str:
         for ref in r.statements:
             role = "allowed by" if r.counterexample is not None else "rests on"
             lines.append(f"  {role} {ref.describe()}")
+        lines += [f"  assumes: {a}" for a in r.assumptions]
         for w in r.warnings:
             lines.append(f"  warning: {w}")
     counts = _counts(results)

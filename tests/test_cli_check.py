@@ -1,0 +1,125 @@
+"""``deputy check`` end to end: verdicts, the stable JSON shape, exit codes,
+and the README's examples."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.builders import OWNER, policy, statement
+from tests.support import trust
+from verifier.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(tmp_path, name, doc) -> str:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc, indent=2))
+    return str(path)
+
+
+def test_readme_fixed_example_is_safe():
+    code, out, _ = run("check", str(EXAMPLES / "rekognition-trust-fixed.json"), "--account", OWNER)
+    assert code == 0
+    assert "SAFE" in out and "assumes:" in out
+
+
+def test_readme_vulnerable_example_prints_a_replayable_counterexample(tmp_path):
+    code, out, _ = run("check", str(EXAMPLES / "rekognition-trust-vulnerable.json"), "--account", OWNER,
+                       "--format", "json")
+    assert code == 1
+    result = json.loads(out)["results"][0]
+    assert result["verdict"] == "vulnerable"
+    request = write(tmp_path, "request.json", result["counterexample"])
+    code, out, _ = run("eval", str(EXAMPLES / "rekognition-trust-vulnerable.json"), "--request", request,
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["decision"] == "allow"
+
+
+def test_readme_eval_example_is_allowed():
+    code, out, _ = run("eval", str(EXAMPLES / "rekognition-trust-vulnerable.json"), "--request",
+                       str(EXAMPLES / "foreign-request.json"))
+    assert code == 0 and out.startswith("decision: allow")
+
+
+def test_json_shape_is_stable(tmp_path):
+    safe = write(tmp_path, "safe.json", trust({"StringEquals": {"aws:SourceAccount": OWNER}}))
+    code, out, _ = run("check", safe, "--account", OWNER, "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    (result,) = document["results"]
+    assert set(result) >= {"path", "verdict", "counterexample", "statements", "assumptions", "warnings", "message"}
+    assert result["verdict"] == "safe" and result["counterexample"] is None
+    assert result["statements"] == [{"index": 0, "sid": None, "line": result["statements"][0]["line"]}]
+    assert result["assumptions"], "a safe verdict lists its assumptions"
+    assert document["summary"] == {"safe": 1, "vulnerable": 0, "unknown": 0, "error": 0}
+
+
+@pytest.mark.parametrize("docs, expected", [
+    (["safe"], 0),
+    (["safe", "vulnerable", "bad", "unknown"], 1),
+    (["safe", "bad", "unknown"], 2),
+    (["safe", "unknown"], 3),
+])
+def test_exit_code_precedence(tmp_path, docs, expected):
+    kinds = {
+        "safe": trust({"StringEquals": {"aws:SourceAccount": OWNER}}),
+        "vulnerable": trust(),
+        "bad": '{"Statement": [}',
+        "unknown": trust({"ArnEqual": {"aws:SourceArn": "x"}}),
+    }
+    paths = [write(tmp_path, f"{i}-{k}.json", kinds[k]) for i, k in enumerate(docs)]
+    code, out, _ = run("check", *paths, "--account", OWNER, "--format", "json")
+    assert code == expected
+    verdicts = [r["verdict"] for r in json.loads(out)["results"]]
+    assert verdicts == [{"bad": "error"}.get(k, k) for k in docs]
+
+
+def test_error_names_file_line_and_column(tmp_path):
+    path = write(tmp_path, "bad.json", '{\n  "Statement": [\n    {"Effect": "Allow",, }\n  ]\n}')
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json")
+    assert code == 2
+    assert json.loads(out)["results"][0]["message"].startswith(f"{path}:3:")
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--account", "1234"], "--account '1234'"),
+    (["--account", OWNER, "--trusted-org", "org-1"], "--trusted-org"),
+    (["--account", OWNER, "--require-key", "SourceAccount"], "--require-key"),
+    (["--account", OWNER, "--timeout", "0"], "--timeout"),
+    ([], "--account"),
+])
+def test_bad_command_lines_exit_2(tmp_path, argv, fragment):
+    path = write(tmp_path, "p.json", trust())
+    code, out, err = run("check", path, *argv)
+    assert code == 2 and out == ""
+    assert fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_directories_are_searched(tmp_path):
+    (tmp_path / "nested").mkdir()
+    write(tmp_path / "nested", "a.json", trust())
+    write(tmp_path, "b.json", policy(statement(condition={"StringEquals": {"aws:SourceAccount": OWNER}})))
+    write(tmp_path, "notes.txt", "not a policy")
+    code, out, _ = run("check", str(tmp_path), "--account", OWNER, "--format", "json")
+    assert code == 1
+    assert [Path(r["path"]).name for r in json.loads(out)["results"]] == ["b.json", "a.json"]
+
+
+def test_help_documents_exit_codes_and_options():
+    code, out, _ = run("check", "--help")
+    assert code == 0
+    for text in ("exit codes:", "--strict-attribution", "--require-key", "--source-service", "--trusted-org"):
+        assert text in out
