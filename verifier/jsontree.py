@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Union
 
 from verifier.ast import Span
@@ -204,10 +205,18 @@ def _parser():
     if _PARSER is None:
         from lark import Lark
 
-        grammar = resources.files("verifier.grammar").joinpath("policy.lark").read_text("utf-8")
-        _PARSER = Lark(grammar, parser="lalr", lexer="basic", propagate_positions=False,
+        _PARSER = Lark(_grammar_text(), parser="lalr", lexer="basic", propagate_positions=False,
                        maybe_placeholders=False, transformer=_make_transformer()())
     return _PARSER
+
+
+def _grammar_text() -> str:
+    """The grammar: package data once installed (grammar/ is installed as
+    ``verifier.grammar``), the file beside the package in a source tree."""
+    try:
+        return resources.files("verifier.grammar").joinpath("policy.lark").read_text("utf-8")
+    except ModuleNotFoundError:
+        return (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text("utf-8")
 
 
 def _token_span(tok) -> Span:
