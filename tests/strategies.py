@@ -193,3 +193,70 @@ def every_deputy_request(service: str = DEPUTY, action: str = "sts:AssumeRole"):
                 if value is not None:
                     context[key] = value
             yield make_request(principal_name, action, context)
+
+
+# -- documents of every shape, for the parser and robustness properties -------------------
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_SCALAR = st.one_of(_TEXT, st.integers(-10**13, 10**13), st.booleans(), st.sampled_from(ACCOUNTS + ARNS + ["*", "?"]))
+_VALUES = st.one_of(_SCALAR, st.lists(_SCALAR, max_size=3))
+_KEY_NAMES = st.one_of(st.sampled_from(sorted(KEYS) + ["aws:SourceAcount", "s3:prefix", "foo"]), _TEXT)
+
+
+@st.composite
+def any_condition(draw) -> dict:
+    from verifier.operators import all_operator_names
+
+    operators = st.one_of(st.sampled_from(all_operator_names()), _TEXT, st.sampled_from(["stringequals", "ArnEqual"]))
+    out: dict = {}
+    for _ in range(draw(st.integers(0, 3))):
+        block = out.setdefault(draw(operators), {})
+        for _ in range(draw(st.integers(0, 2))):
+            block[draw(_KEY_NAMES)] = draw(_VALUES)
+    return out
+
+
+@st.composite
+def any_statement(draw) -> dict:
+    out: dict = {"Effect": draw(st.sampled_from(["Allow", "Deny"]))}
+    if draw(st.booleans()):
+        out["Sid"] = draw(_TEXT)
+    principal = st.one_of(st.just("*"), st.dictionaries(
+        st.sampled_from(["AWS", "Service", "Federated", "CanonicalUser"]),
+        st.one_of(st.sampled_from(SERVICES + ["*", OWNER]), st.lists(st.sampled_from(SERVICES + ["*"]), max_size=2)),
+        max_size=3))
+    which = draw(st.sampled_from(["Principal", "NotPrincipal", None]))
+    if which:
+        out[which] = draw(principal)
+    patterns = st.one_of(st.sampled_from(ACTIONS + ARNS), st.lists(st.sampled_from(ACTIONS + ARNS), max_size=2))
+    out[draw(st.sampled_from(["Action", "NotAction"]))] = draw(patterns)
+    if draw(st.booleans()):
+        out[draw(st.sampled_from(["Resource", "NotResource"]))] = draw(patterns)
+    if draw(st.booleans()):
+        out["Condition"] = draw(any_condition())
+    return out
+
+
+@st.composite
+def any_document(draw) -> dict:
+    doc: dict = {}
+    if draw(st.booleans()):
+        doc["Version"] = draw(st.sampled_from(["2012-10-17", "2008-10-17"]))
+    if draw(st.booleans()):
+        doc["Id"] = draw(_TEXT)
+    statements = draw(st.lists(any_statement(), min_size=1, max_size=3))
+    doc["Statement"] = statements[0] if len(statements) == 1 and draw(st.booleans()) else statements
+    return doc
+
+
+@st.composite
+def any_request(draw):
+    context = draw(st.dictionaries(st.sampled_from(sorted(KEYS) + ["s3:prefix"]),
+                                   st.one_of(_TEXT, st.lists(_TEXT, min_size=1, max_size=3)), max_size=5))
+    resource = draw(st.one_of(st.none(), st.sampled_from(ARNS), _TEXT))
+    return make_request(draw(st.sampled_from(REQUEST_PRINCIPALS + [_arn_principal()])),
+                        draw(st.sampled_from(ACTIONS)), context, resource)
+
+
+def _arn_principal() -> str:
+    return f"arn:aws:iam::{OWNER}:role/r"

@@ -115,7 +115,7 @@ class Operator:
         return self.base.ignore_case
 
 
-_NAME = re.compile(r"^(?:(ForAllValues|ForAnyValue):)?(.*?)(IfExists)?$", re.IGNORECASE)
+_NAME = re.compile(r"(?:(ForAllValues|ForAnyValue):)?(.*?)(IfExists)?", re.IGNORECASE | re.DOTALL)
 
 
 @lru_cache(maxsize=4096)
@@ -135,7 +135,7 @@ def lookup_folded(name: str) -> Operator | None:
 
 
 def _lookup(name: str, exact: bool) -> Operator | None:
-    qualifier_text, base_text, if_exists = _NAME.match(name).groups()
+    qualifier_text, base_text, if_exists = _NAME.fullmatch(name).groups()
     if exact:
         base = _BY_NAME.get(base_text)
         spelt_right = qualifier_text in (None, "ForAllValues", "ForAnyValue") and if_exists in (None, "IfExists")

@@ -1,0 +1,91 @@
+"""The prover beyond the tricky-case table: AWS's own guidance policies, the
+replay guard, usefulness warnings and the threat-model options."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.builders import ATTACKER, OWNER, policy, statement
+from tests.support import check, trust
+from tests.test_evaluator_rules import REKOGNITION_STORED_VIDEO, REKOGNITION_STREAMING
+from verifier import prover
+from verifier.evaluator import Decision, Evaluation
+from verifier.loading import load_text
+from verifier.results import Verdict
+
+SA, ARN = "aws:SourceAccount", "aws:SourceArn"
+
+
+@pytest.mark.parametrize("text", [REKOGNITION_STREAMING, REKOGNITION_STORED_VIDEO], ids=["streaming", "stored"])
+def test_rekognition_guidance_is_safe_and_vulnerable_without_its_condition(text):
+    assert check(text).verdict is Verdict.SAFE
+    doc = json.loads(text)
+    del doc["Statement"][0]["Condition"]
+    result = check(doc)
+    assert result.verdict is Verdict.VULNERABLE
+    assert result.counterexample.get(SA) is not None or result.counterexample.get(ARN) is not None
+
+
+def test_a_counterexample_the_evaluator_rejects_is_never_reported(monkeypatch):
+    # If the encoder and the evaluator ever disagree, the verdict is unknown
+    # with an internal error, not vulnerable and certainly not safe.
+    monkeypatch.setattr(prover, "evaluate", lambda pol, req: Evaluation(Decision.IMPLICIT_DENY, ()))
+    result = prover.check_policy(load_text(json.dumps(trust())), _model(), timeout=10)
+    assert result.verdict is Verdict.UNKNOWN
+    assert "internal error" in result.message and result.counterexample is None
+
+
+def test_useless_policy_names_the_impossible_condition():
+    result = check(trust({"StringEquals": {SA: "Account ID"}}))
+    assert result.verdict is Verdict.SAFE
+    (warning,) = [w for w in result.warnings if "blocks the service itself" in w]
+    assert "'Account ID'" in warning or "Account ID" in warning
+
+
+def test_trusted_account_is_not_an_attacker():
+    doc = trust({"StringEquals": {SA: [OWNER, ATTACKER]}})
+    assert check(doc).verdict is Verdict.VULNERABLE
+    assert check(doc, trusted_accounts=frozenset({ATTACKER})).verdict is Verdict.SAFE
+
+
+def test_trusted_organization():
+    doc = trust({"StringEquals": {"aws:SourceOrgID": "o-aaaaaaaaaa"}})
+    assert check(doc).verdict is Verdict.VULNERABLE
+    assert check(doc, trusted_orgs=frozenset({"o-aaaaaaaaaa"})).verdict is Verdict.SAFE
+
+
+def test_source_service_narrows_the_source_arn():
+    doc = trust({"ArnLike": {ARN: "arn:aws:*:*:*:*"}, "StringEquals": {SA: OWNER}})
+    assert check(doc).verdict is Verdict.SAFE
+    not_s3 = trust({"ArnNotLike": {ARN: "arn:*:s3:*:*:*"}})
+    always_arn = {"required_keys": (ARN,)}
+    assert check(not_s3, **always_arn).verdict is Verdict.VULNERABLE
+    assert check(not_s3, source_service="s3", **always_arn).verdict is Verdict.SAFE
+    # Without the key required, a request without aws:SourceArn still gets in.
+    assert check(not_s3, source_service="s3").verdict is Verdict.VULNERABLE
+
+
+def test_other_service_and_action():
+    doc = policy(statement(principal={"Service": "sns.amazonaws.com"}, action="sqs:SendMessage",
+                           Resource="arn:aws:sqs:us-east-1:111122223333:q"))
+    assert check(doc).verdict is Verdict.SAFE  # the default deputy is Rekognition
+    result = check(doc, service="sns.amazonaws.com", action="sqs:SendMessage")
+    assert result.verdict is Verdict.VULNERABLE
+    assert result.counterexample.resource == "arn:aws:sqs:us-east-1:111122223333:q"
+
+
+def test_deny_statements_the_proof_rests_on_are_listed():
+    doc = policy(statement(), statement("Deny", principal="*", action="*",
+                                        condition={"StringNotEquals": {SA: OWNER}}),
+                 statement("Deny", principal="*", action="sts:TagSession"))
+    result = check(doc)
+    assert result.verdict is Verdict.SAFE
+    assert [s.index for s in result.statements] == [0, 1]
+
+
+def _model():
+    from tests.support import model
+
+    return model()
