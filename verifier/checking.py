@@ -12,7 +12,7 @@ import os
 import re
 
 from verifier import keys, loading
-from verifier.errors import DeputyError, InputError, Unsupported
+from verifier.errors import DeputyError, InputError
 from verifier.results import Result, Verdict
 from verifier.threat import ThreatModel
 
@@ -70,8 +70,6 @@ def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
         return Result(path, Verdict.ERROR, str(exc))
     try:
         return check_policy(loaded, model, timeout)
-    except Unsupported as exc:
-        return Result(path, Verdict.UNKNOWN, f"could not decide: {exc}")
     except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         return Result(path, Verdict.UNKNOWN,
                       f"internal error while checking ({type(exc).__name__}: {exc}); please report this policy")

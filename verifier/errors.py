@@ -1,8 +1,9 @@
 """The one exception tree.
 
-Findings about a policy are data (diagnostics, verdicts); exceptions are for
-input that cannot be read and for constructs or states the code does not
-handle. Every message is one line and, where a place is known, names the
+Findings about a policy are data (diagnostics, verdicts; a construct deputy
+does not model is a diagnostic and an ``unknown`` verdict); exceptions are
+for input that cannot be read and for states that mean deputy itself is
+wrong. Every message is one line and, where a place is known, names the
 file, line and column.
 """
 
@@ -28,23 +29,6 @@ class InputError(DeputyError):
         if self.line:
             return f"{self.source}:{self.line}:{self.column}: {self.message}"
         return f"{self.source}: {self.message}"
-
-
-class Unsupported(DeputyError):
-    """A construct deputy does not model. Ends as an ``unknown`` verdict
-    with this message, never as ``safe``."""
-
-    def __init__(self, message: str, source: str = "<policy>", line: int = 0, column: int = 0):
-        super().__init__(message)
-        self.message = message
-        self.source = source
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        if self.line:
-            return f"{self.source}:{self.line}:{self.column}: {self.message}"
-        return self.message
 
 
 class InternalError(DeputyError):

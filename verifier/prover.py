@@ -79,7 +79,7 @@ class _Run:
             denies = [s for g, s in guards if str(g) in core]
             return Result(source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
                           statements=_refs(_admitting_allows(self.policy, self.model) + denies),
-                          assumptions=self.model.assumptions(), solver="z3")
+                          assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
         # The Deny statements stay in force while a readable model is sought.
         session.add(*[g for g, _ in guards])
         return self._counterexample(session, outcome.model, timeout_ms)
@@ -145,7 +145,10 @@ class _Run:
     def _usefulness(self) -> list[str]:
         session = self.session(AUX_TIMEOUT_MS)
         session.add(self.legitimate, self.encoding.allowed)
-        if session.check().status != "unsat":
+        outcome = session.check()
+        if outcome.status == "unknown":
+            return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
+        if outcome.status == "sat":
             return []
         reasons = _impossible_conditions(self.loaded, self.model)
         text = (f"no request of {self.model.service} from a trusted account is allowed: the policy "

@@ -5,14 +5,14 @@ symbolic request; ``classify`` decides the same properties for one concrete
 request, with its own code, so that every counterexample is checked against
 the threat model by something other than the formula that produced it.
 
-Query contracts (``Question`` methods):
+Query contracts (over the ``Question``'s encoding, with its string classes):
 
-* ``foreign_allowed()`` is unsatisfiable iff no foreign request of the deputy
-  is allowed by the policy (the ``safe`` verdict).
-* ``unattributed_allowed()`` is unsatisfiable iff no deputy request that
-  names no source account is allowed.
-* ``legitimate_allowed()`` is unsatisfiable iff no deputy request from a
-  trusted source is allowed (the policy would be useless).
+* ``base() ∧ foreign() ∧ allowed`` is unsatisfiable iff no foreign request
+  of the deputy is allowed by the policy (the ``safe`` verdict);
+* ``base() ∧ unattributed() ∧ allowed`` is unsatisfiable iff no deputy
+  request that names no source account is allowed;
+* ``base() ∧ legitimate() ∧ allowed`` is unsatisfiable iff no deputy request
+  from a trusted source is allowed (the policy would be useless).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class ThreatModel:
     def trusted(self) -> frozenset[str]:
         return frozenset({self.owner, *self.trusted_accounts})
 
-    def assumptions(self) -> list[str]:
+    def assumptions(self, has_resource: bool = False) -> list[str]:
         """What a verdict under this model rests on, in words."""
         out = [
             f"the request comes from the service principal {self.service} (or a regional form of its "
@@ -67,6 +67,9 @@ class ThreatModel:
         else:
             out.append("requests that name no source account are not counted as foreign "
                        "(see the warnings; --strict-attribution counts them)")
+        if has_resource:
+            out.append("the request's resource is an ARN the policy may be attached to (any, as far as the "
+                       "policy's Resource elements allow)")
         out += [f"the service always sends {key} (--require-key)" for key in self.required_keys]
         if self.source_service:
             out.append(f"aws:SourceArn names a resource of the {self.source_service} service (--source-service)")
