@@ -4,6 +4,7 @@ binding a concrete request into an encoding."""
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 
 import z3
@@ -27,6 +28,12 @@ ACTION = ASSUME
 def trust(condition=None, *more) -> dict:
     """A trust policy allowing the deputy, optionally with a condition and more statements."""
     return policy(statement(condition=condition), *more)
+
+
+def examples(count: int) -> int:
+    """How many hypothesis examples a property runs: ``count``, times
+    DEPUTY_EXAMPLES_SCALE for a longer hunt on purpose."""
+    return int(count * float(os.environ.get("DEPUTY_EXAMPLES_SCALE", "1")))
 
 
 def model(**changes) -> ThreatModel:

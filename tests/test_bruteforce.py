@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests import strategies
-from tests.support import check, model
+from tests.support import check, examples, model
 from verifier import threat
 from verifier.evaluator import Decision, evaluate
 from verifier.loading import load_text
@@ -29,7 +29,7 @@ def foreign_allowed(pol, tm):
 
 
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict-attribution"])
-@settings(max_examples=int(__import__("os").environ.get("DEPUTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=strategies.policy_text(keys=strategies.SEARCH_KEYS))
 def test_verdict_agrees_with_search(text, strict):
     tm = model(strict_attribution=strict)

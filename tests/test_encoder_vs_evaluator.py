@@ -11,12 +11,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from tests import strategies
-from tests.support import Unbindable, encoded_decision
+from tests.support import Unbindable, encoded_decision, examples
 from verifier.evaluator import Decision, evaluate
 from verifier.loading import load_text
 
 
-@settings(max_examples=int(__import__("os").environ.get("DEPUTY_EXAMPLES", "400")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.policy_text(), strategies.request())
 def test_encoding_decides_like_the_evaluator(text, request):
     pol = load_text(text).policy

@@ -9,7 +9,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from tests import strategies
-from tests.support import model
+from tests.support import examples, model
 from verifier import parser, printer, wellformed
 from verifier.encoder import encode
 from verifier.evaluator import evaluate
@@ -18,7 +18,7 @@ from verifier.prover import check_policy
 from verifier.results import Verdict
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.any_document())
 def test_print_then_parse_round_trips(doc):
     first = parser.parse_policy(json.dumps(doc))
@@ -30,7 +30,7 @@ def test_print_then_parse_round_trips(doc):
     assert parser.parse_policy(printer.dumps(first, indent=None)) == first
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.any_document(), strategies.any_request())
 def test_evaluator_never_raises(doc, request):
     pol = parser.parse_policy(json.dumps(doc))
@@ -40,7 +40,7 @@ def test_evaluator_never_raises(doc, request):
     assert len(evaluation.statements) == len(pol.statements)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.any_document())
 def test_encoder_and_prover_never_raise(doc):
     text = json.dumps(doc)

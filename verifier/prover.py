@@ -120,7 +120,11 @@ class _Run:
         warnings = []
         if not self.model.strict_attribution:
             warnings += self._unattributed(result)
-        warnings += self._usefulness()
+        if _admitting_allows(self.policy, self.model):
+            warnings += self._usefulness()
+        else:
+            warnings.append(f"no Allow statement names {self.model.service} and {self.model.action}: the policy "
+                            "grants this deputy nothing (is --service or --action right?)")
         return warnings
 
     def _unattributed(self, result: Result) -> list[str]:
