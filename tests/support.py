@@ -7,11 +7,10 @@ import json
 import os
 from decimal import Decimal
 
-import z3
-
 from tests.builders import ASSUME, ATTACKER, OWNER, SERVICE, policy, statement
 from verifier import keys, threat
 from verifier.encoder import encode
+from verifier.encoder import logic as F
 from verifier.encoder.strings import Const
 from verifier.encoder.symbolic import Bindings, Kind, scaled
 from verifier.evaluator import Decision, evaluate
@@ -19,6 +18,7 @@ from verifier.loading import load_text
 from verifier.prover import check_policy
 from verifier.request import Request
 from verifier.results import Verdict
+from verifier.solver import Session
 from verifier.threat import ThreatModel
 
 DEPUTY = SERVICE
@@ -83,17 +83,16 @@ def encoded_decision(pol, request: Request) -> bool:
     encoding = encode(pol, extra_keys=extra, bindings=bindings, value_places=places)
     r = encoding.request
     bind = _bind(encoding, request)
-    classes = r.space.finalize()
+    mapping, constraints = r.space.finalize()
     answers = []
-    for goal in (encoding.allowed, z3.Not(encoding.allowed)):
-        solver = z3.Solver()
-        solver.set("timeout", 20000)
-        solver.add(*classes, *r.domain, *bind, goal)
-        answers.append(solver.check())
-    if answers == [z3.unsat, z3.unsat]:
+    for goal in (encoding.allowed, F.Not(encoding.allowed)):
+        session = Session(20000, mapping)
+        session.add(*constraints, *r.space.domains(), *r.domain, *bind, goal)
+        answers.append(session.check().status)
+    if answers == ["unsat", "unsat"]:
         raise Unbindable("the request is outside the encoder's domain")
-    assert z3.unknown not in answers, answers
-    return answers[0] == z3.sat
+    assert "unknown" not in answers, answers
+    return answers[0] == "sat"
 
 
 def _constant(name: str, value: str):
@@ -123,18 +122,22 @@ def _places(value: str) -> int:
 def _bind(encoding, request: Request) -> list:
     r = encoding.request
     space = r.space
-    out = [r.has_resource == z3.BoolVal(request.resource is not None)]
+    out = [_holds(r.has_resource, request.resource is not None)]
     for name, symbol in r.keys.items():
         values = request.get(name)
-        out.append(symbol.present == z3.BoolVal(values is not None))
+        out.append(_holds(symbol.present, values is not None))
         if values is None:
             continue
         if len(values) > len(symbol.elements):
             raise Unbindable(f"{name} has more values than the encoding holds")
         # The elements hold exactly the request's set of values.
-        out += [z3.Or(*[_element_is(space, symbol, e, v) for v in values]) for e in symbol.elements]
-        out += [z3.Or(*[_element_is(space, symbol, e, v) for e in symbol.elements]) for v in values]
+        out += [F.Or(*[_element_is(space, symbol, e, v) for v in values]) for e in symbol.elements]
+        out += [F.Or(*[_element_is(space, symbol, e, v) for e in symbol.elements]) for v in values]
     return out
+
+
+def _holds(flag, value: bool):
+    return flag if value else F.Not(flag)
 
 
 def _element_is(space, symbol, element, value: str):
@@ -144,12 +147,12 @@ def _element_is(space, symbol, element, value: str):
         pieces = value.split(":", 5)
         if len(pieces) != 6 or pieces[0] != "arn":
             raise Unbindable(f"{value!r} is not an ARN")
-        return z3.And(*[space.equals(p, v) for p, v in zip(element.parts, pieces[1:])])
+        return F.And(*[space.equals(p, v) for p, v in zip(element.parts, pieces[1:])])
     if element.kind is Kind.IP:
         import ipaddress
 
         address = ipaddress.ip_address(value)
-        return z3.And(element.v6 == z3.BoolVal(address.version == 6), element.address == int(address))
+        return F.And(_holds(element.v6, address.version == 6), F.Compare(element.address, "==", int(address)))
     from verifier.encoder import constants
 
     reader = constants.number if element.kind is Kind.NUMBER else constants.instant
@@ -159,4 +162,4 @@ def _element_is(space, symbol, element, value: str):
     number = scaled(parsed, symbol.scale)
     if number is None:
         raise Unbindable(f"{value!r} has more decimals than the encoding's scale")
-    return element.number == number
+    return F.Compare(element.number, "==", number)

@@ -14,11 +14,10 @@ import ipaddress
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
-import z3
-
 from verifier import keys
 from verifier.ast import Policy
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 from verifier.encoder.strings import Var
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, arn_names_account
 from verifier.request import ContextValue, Request
@@ -36,44 +35,44 @@ _CANONICAL_NAMES = {
     keys.PRINCIPAL_SERVICE_NAMES_LIST: "aws:PrincipalServiceNamesList",
 }
 
-def preferences(question: Question, policy: Policy) -> list[z3.BoolRef]:
+def preferences(question: Question, policy: Policy) -> list[F.Term]:
     """Soft wishes for a readable counterexample, most important first.
     Call before the question is finalized: wishes are string tests too."""
     r, model, space = question.request, question.model, question.space
     wishes = [space.equals(r.principal, model.service)]
     sa = r.keys[keys.SOURCE_ACCOUNT]
     if NICE_FOREIGN_ACCOUNT not in model.trusted:
-        wishes.append(z3.And(sa.present, space.equals(sa.elements[0].text, NICE_FOREIGN_ACCOUNT)))
+        wishes.append(F.And(sa.present, space.equals(sa.elements[0].text, NICE_FOREIGN_ACCOUNT)))
     arn = r.keys[keys.SOURCE_ARN]
     if arn.kind is Kind.ARN:
         fields = arn.elements[0].parts
         service = model.source_service or model.service.split(".")[0]
-        wishes += [z3.Not(arn.present), arn_names_account(r)]
+        wishes += [F.Not(arn.present), arn_names_account(r)]
         for field, nice in zip(fields, ("aws", service, NICE_REGION, NICE_FOREIGN_ACCOUNT, "example")):
             wishes += _readable(space, field, nice)
     for name, symbol in r.keys.items():
         if name not in _CANONICAL_NAMES:
-            wishes.append(z3.Not(symbol.present))
+            wishes.append(F.Not(symbol.present))
     for name in (keys.SOURCE_ORG_ID, keys.SOURCE_ORG_PATHS):
-        wishes.append(z3.Not(r.keys[name].present))
+        wishes.append(F.Not(r.keys[name].present))
     candidates = [instance_of(item.value) for s in policy.statements if s.resource is not None
                   for item in s.resource.patterns.items]
     if candidates and question.has_resource:
-        wishes.append(z3.Or(*[space.equals(r.resource, c) for c in dict.fromkeys(candidates)]))
+        wishes.append(F.Or(*[space.equals(r.resource, c) for c in dict.fromkeys(candidates)]))
     return wishes
 
 
-def _readable(space, term, nice: str) -> list[z3.BoolRef]:
+def _readable(space, term, nice: str) -> list[F.Term]:
     """Wish ``term`` to be ``nice``, or failing that to start with it."""
     return [space.equals(term, nice), space.member(term, L.seq(L.literal(nice), L.ANYTHING))]
 
 
-def prefer(session: Session, wishes: list[z3.BoolRef], timeout_ms: int) -> Outcome | None:
+def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> Outcome | None:
     """A model that satisfies the earliest wishes it can (each wish kept
     only if it fits with those kept before it), or None if none was found
     in time."""
-    flags = [z3.Bool(f"wish!{i}") for i in range(len(wishes))]
-    session.add(*[z3.Implies(f, w) for f, w in zip(flags, wishes)])
+    flags = [F.Bool(f"wish!{i}") for i in range(len(wishes))]
+    session.add(*[F.Implies(f, w) for f, w in zip(flags, wishes)])
     outcome = session.check(flags, timeout_ms=timeout_ms)
     if outcome.status == "sat":
         return outcome
@@ -90,44 +89,45 @@ def prefer(session: Session, wishes: list[z3.BoolRef], timeout_ms: int) -> Outco
     return best
 
 
-def decode(model: z3.ModelRef, question: Question) -> Request:
-    """The concrete request a model describes."""
+def decode(read, question: Question) -> Request:
+    """The concrete request a model describes (``read`` evaluates a formula
+    in it)."""
     r, space = question.request, question.space
     context = []
     for symbol in r.keys.values():
-        if z3.is_true(model.eval(symbol.present, model_completion=True)):
-            context.append(_context_value(model, space, symbol))
+        if read(symbol.present):
+            context.append(_context_value(read, space, symbol))
     return Request(
-        principal=space.value(r.principal, model),
-        action=space.value(r.action, model),
-        resource=space.value(r.resource, model) if question.has_resource else None,
+        principal=space.value(r.principal, read),
+        action=space.value(r.action, read),
+        resource=space.value(r.resource, read) if question.has_resource else None,
         context=tuple(sorted(context, key=lambda c: c.name.lower())),
     )
 
 
-def _context_value(model: z3.ModelRef, space, symbol: KeySymbol) -> ContextValue:
+def _context_value(read, space, symbol: KeySymbol) -> ContextValue:
     # An element nothing tests can be dropped from a set without changing
     # any outcome; dropping it keeps the request free of filler values.
     tested = [e for e in symbol.elements
               if not (e.kind is Kind.TEXT and isinstance(e.text, Var) and space.is_free(e.text))]
-    values = list(dict.fromkeys(_element_text(model, space, e, symbol.scale)
+    values = list(dict.fromkeys(_element_text(read, space, e, symbol.scale)
                                 for e in (tested or symbol.elements[:1])))
     name = _CANONICAL_NAMES.get(symbol.name, symbol.display)
     as_list = symbol.cardinality is keys.Cardinality.MULTI or len(values) > 1
     return ContextValue(name, tuple(values), as_list)
 
 
-def _element_text(model: z3.ModelRef, space, element: Element, scale: int) -> str:
+def _element_text(read, space, element: Element, scale: int) -> str:
     if element.kind is Kind.TEXT:
-        return space.value(element.text, model)
+        return space.value(element.text, read)
     if element.kind is Kind.ARN:
-        return "arn:" + ":".join(space.value(p, model) for p in element.parts)
+        return "arn:" + ":".join(space.value(p, read) for p in element.parts)
     if element.kind is Kind.IP:
-        number = model.eval(element.address, model_completion=True).as_long()
-        if z3.is_true(model.eval(element.v6, model_completion=True)):
+        number = read(element.address)
+        if read(element.v6):
             return str(ipaddress.IPv6Address(number))
-        return str(ipaddress.IPv4Address(number & 0xFFFFFFFF))
-    amount = Fraction(model.eval(element.number, model_completion=True).as_long(), scale)
+        return str(ipaddress.IPv4Address(number))
+    amount = Fraction(read(element.number), scale)
     if element.kind is Kind.NUMBER:
         return _decimal_text(amount)
     return _instant_text(amount)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import time
 
-import z3
-
 from verifier import counterexample, threat
 from verifier.ast import Effect, Statement
+from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder
 from verifier.errors import InternalError
 from verifier.evaluator import Decision, evaluate
@@ -55,11 +54,11 @@ class _Run:
         self.unattributed = q.unattributed()
         self.legitimate = q.legitimate()
         self.wishes = counterexample.preferences(q, loaded.policy)
-        self.classes = q.finalize()
+        self.mapping, self.constraints = q.finalize()
 
     def session(self, timeout_ms: int) -> Session:
-        session = Session(timeout_ms)
-        session.add(*self.classes, *self.base)
+        session = Session(timeout_ms, self.mapping)
+        session.add(*self.constraints, *self.base)
         return session
 
     def decide(self, timeout_ms: int) -> Result:
@@ -68,25 +67,25 @@ class _Run:
         session.add(self.foreign, self.encoding.any_allow)
         guards = []
         for statement, term in self.encoding.denies:
-            guard = z3.Bool(f"deny!{statement.index}")
-            session.add(z3.Implies(guard, z3.Not(term)))
+            guard = F.Bool(f"deny!{statement.index}")
+            session.add(F.Implies(guard, F.Not(term)))
             guards.append((guard, statement))
         outcome = session.check([g for g, _ in guards])
         if outcome.status == "unknown":
             return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
         if outcome.status == "unsat":
-            core = {str(c) for c in outcome.core}
-            denies = [s for g, s in guards if str(g) in core]
+            core = {id(c) for c in outcome.core}
+            denies = [s for g, s in guards if id(g) in core]
             return Result(source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
                           statements=_refs(_admitting_allows(self.policy, self.model) + denies),
                           assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
         # The Deny statements stay in force while a readable model is sought.
         session.add(*[g for g, _ in guards])
-        return self._counterexample(session, outcome.model, timeout_ms)
+        return self._counterexample(session, outcome, timeout_ms)
 
-    def _counterexample(self, session: Session, model, timeout_ms: int) -> Result:
+    def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
         better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
-        request = counterexample.decode(better.model if better else model, self.question)
+        request = counterexample.decode((better or outcome).read, self.question)
         try:
             allowing = _replay(self.loaded, request, self.model, expected="foreign")
         except InternalError as exc:
@@ -136,7 +135,7 @@ class _Run:
         if outcome.status == "unknown":
             return [f"could not decide whether a request naming no source account is allowed ({outcome.reason})"]
         better = counterexample.prefer(session, self.wishes, AUX_TIMEOUT_MS // 10)
-        request = counterexample.decode((better or outcome).model, self.question)
+        request = counterexample.decode((better or outcome).read, self.question)
         try:
             _replay(self.loaded, request, self.model, expected="unattributed")
         except InternalError as exc:
@@ -195,9 +194,10 @@ def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel) -> list[str
         for entry in statement.condition.entries:
             question = Question(loaded.policy, model)
             term = ConditionEncoder(question.request, loaded.policy.variables_enabled).entry(entry, allow_side=True)
-            session = Session(AUX_TIMEOUT_MS // 4)
-            session.add(*question.base(), question.legitimate(), term)
-            session.add(*question.finalize())
+            legitimate = question.legitimate()
+            mapping, constraints = question.finalize()
+            session = Session(AUX_TIMEOUT_MS // 4, mapping)
+            session.add(*constraints, *question.base(), legitimate, term)
             if session.check().status == "unsat":
                 values = [v.value for v in entry.values.items]
                 found.append(f"{statement.label}, line {entry.span.line}: {entry.operator.value} "

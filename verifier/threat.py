@@ -20,12 +20,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import z3
-
 from verifier import keys
 from verifier.ast import Policy
 from verifier.encoder import encode
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 from verifier.encoder.statements import REGION
 from verifier.encoder.strings import Const, Var
 from verifier.encoder.symbolic import Bindings, Kind, arn_names_account
@@ -124,73 +123,76 @@ class Question:
         self.request = self.encoding.request
         self.space = self.request.space
 
-    def finalize(self) -> list[z3.BoolRef]:
-        return self.space.finalize()
+    def finalize(self) -> tuple[dict, list[F.Term]]:
+        """Compute the string classes; the base's string tests hold in every
+        question, so classes that fail one are dropped first."""
+        mapping, constraints = self.space.finalize(required=[t for t in self.base() if t.op == "bvar"])
+        return mapping, constraints + self.space.domains()
 
-    def base(self) -> list[z3.BoolRef]:
+    def base(self) -> list[F.Term]:
         """A request of the deputy, consistent as THREAT_MODEL.md point 4 says
         (the source-account link is built into the encoding)."""
         r, m, space = self.request, self.model, self.space
         out = list(r.domain)
         out += [
             space.member(r.principal, service_forms(m.service)),
-            r.has_resource == z3.BoolVal(self.has_resource),
+            r.has_resource if self.has_resource else F.Not(r.has_resource),
             space.member(r.resource, _ARN_SHAPE),
             r.keys[keys.PRINCIPAL_SERVICE_NAME].present,
             r.keys[keys.PRINCIPAL_IS_AWS_SERVICE].present,
             r.keys[keys.PRINCIPAL_SERVICE_NAMES_LIST].present,
-            z3.Implies(r.keys[keys.SOURCE_ORG_PATHS].present, r.keys[keys.SOURCE_ORG_ID].present),
-            z3.Implies(self._untrusted_source(), self._no_trusted_org_paths()),
+            F.Implies(r.keys[keys.SOURCE_ORG_PATHS].present, r.keys[keys.SOURCE_ORG_ID].present),
+            F.Implies(self._untrusted_source(), self._no_trusted_org_paths()),
         ]
         out += [r.keys[keys.fold(key)].present for key in m.required_keys]
         arn = r.keys[keys.SOURCE_ARN]
         if m.source_service and arn.kind is Kind.ARN:
-            out.append(z3.Implies(arn.present, space.equals(arn.elements[0].parts[1], m.source_service)))
+            out.append(F.Implies(arn.present, space.equals(arn.elements[0].parts[1], m.source_service)))
         return out
 
-    def foreign(self) -> z3.BoolRef:
+    def foreign(self) -> F.Term:
         untrusted = self._untrusted_source()
         if self.model.strict_attribution:
-            return z3.Or(untrusted, z3.And(self.unattributed(), z3.Not(self._org_trusted())))
+            return F.Or(untrusted, F.And(self.unattributed(), F.Not(self._org_trusted())))
         return untrusted
 
-    def unattributed(self) -> z3.BoolRef:
+    def unattributed(self) -> F.Term:
         r = self.request
-        return z3.And(z3.Not(r.keys[keys.SOURCE_ACCOUNT].present),
-                      z3.Or(z3.Not(r.keys[keys.SOURCE_ARN].present), z3.Not(arn_names_account(r))))
+        return F.And(F.Not(r.keys[keys.SOURCE_ACCOUNT].present),
+                      F.Or(F.Not(r.keys[keys.SOURCE_ARN].present), F.Not(arn_names_account(r))))
 
-    def legitimate(self) -> z3.BoolRef:
-        return z3.And(z3.Not(self.unattributed()), z3.Not(self._untrusted_source()))
+    def legitimate(self) -> F.Term:
+        return F.And(F.Not(self.unattributed()), F.Not(self._untrusted_source()))
 
     # -- parts -------------------------------------------------------------------
 
-    def _untrusted_account(self, term) -> z3.BoolRef:
+    def _untrusted_account(self, term) -> F.Term:
         """``term`` (twelve digits, by the domain) is outside the trusted accounts."""
-        return z3.And(*[z3.Not(self.space.equals(term, a)) for a in sorted(self.model.trusted)])
+        return F.And(*[F.Not(self.space.equals(term, a)) for a in sorted(self.model.trusted)])
 
-    def _org_trusted(self) -> z3.BoolRef:
+    def _org_trusted(self) -> F.Term:
         org = self.request.keys[keys.SOURCE_ORG_ID]
         if not self.model.trusted_orgs:
-            return z3.BoolVal(False)
-        return z3.And(org.present, z3.Or(*[self.space.equals(org.elements[0].text, o)
+            return F.BoolVal(False)
+        return F.And(org.present, F.Or(*[self.space.equals(org.elements[0].text, o)
                                            for o in sorted(self.model.trusted_orgs)]))
 
-    def _untrusted_source(self) -> z3.BoolRef:
+    def _untrusted_source(self) -> F.Term:
         r = self.request
         sa, arn = r.keys[keys.SOURCE_ACCOUNT], r.keys[keys.SOURCE_ARN]
-        by_account = z3.And(sa.present, self._untrusted_account(sa.elements[0].text))
-        by_arn = z3.BoolVal(False)
+        by_account = F.And(sa.present, self._untrusted_account(sa.elements[0].text))
+        by_arn = F.BoolVal(False)
         if arn.kind is Kind.ARN:
-            by_arn = z3.And(arn.present, arn_names_account(r), self._untrusted_account(arn.elements[0].parts[3]))
-        return z3.And(z3.Or(by_account, by_arn), z3.Not(self._org_trusted()))
+            by_arn = F.And(arn.present, arn_names_account(r), self._untrusted_account(arn.elements[0].parts[3]))
+        return F.And(F.Or(by_account, by_arn), F.Not(self._org_trusted()))
 
-    def _no_trusted_org_paths(self) -> z3.BoolRef:
+    def _no_trusted_org_paths(self) -> F.Term:
         paths = self.request.keys[keys.SOURCE_ORG_PATHS]
         if not self.model.trusted_orgs:
-            return z3.BoolVal(True)
+            return F.BoolVal(True)
         starts = [self.space.member(e.text, L.seq(L.literal(o + "/"), L.ANYTHING))
                   for e in paths.elements for o in sorted(self.model.trusted_orgs)]
-        return z3.Or(z3.Not(paths.present), z3.Not(z3.Or(*starts)))
+        return F.Or(F.Not(paths.present), F.Not(F.Or(*starts)))
 
 
 _ARN_SHAPE = L.seq(L.literal("arn:"), *([L.star(L.NOT_COLON), L.char(":")] * 4), L.ANYTHING)

@@ -1,4 +1,5 @@
-"""The policy as z3 terms over a symbolic request.
+"""The policy as formulas over a symbolic request (``logic`` terms, handed
+to z3 by the query).
 
 No evaluator code here: wildcard matching, value reading and the section 8
 readings are written a second time on purpose, so that the differential
@@ -9,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import z3
-
 from verifier.ast import Effect, Policy, Statement
+from verifier.encoder import logic as F
 from verifier.encoder import symbolic
 from verifier.encoder.statements import StatementEncoder
 from verifier.encoder.symbolic import Bindings, Kind, SymbolicRequest
@@ -23,16 +23,16 @@ class PolicyEncoding:
     """``allowed`` holds exactly for the requests the policy allows (E2)."""
 
     request: SymbolicRequest
-    allows: list[tuple[Statement, z3.BoolRef]]
-    denies: list[tuple[Statement, z3.BoolRef]]
+    allows: list[tuple[Statement, F.Term]]
+    denies: list[tuple[Statement, F.Term]]
 
     @property
-    def allowed(self) -> z3.BoolRef:
-        return z3.And(self.any_allow, z3.Not(z3.Or(*[t for _, t in self.denies])))
+    def allowed(self) -> F.Term:
+        return F.And(self.any_allow, F.Not(F.Or(*[t for _, t in self.denies])))
 
     @property
-    def any_allow(self) -> z3.BoolRef:
-        return z3.Or(*[t for _, t in self.allows])
+    def any_allow(self) -> F.Term:
+        return F.Or(*[t for _, t in self.allows])
 
 
 def encode(policy: Policy, extra_keys: dict[str, tuple[Kind, int]] | None = None,

@@ -1,4 +1,4 @@
-"""Condition entries as z3 terms (SEMANTICS.md section 5).
+"""Condition entries as formulas (SEMANTICS.md section 5).
 
 The symbolic twin of the evaluator's conditions, written separately. The
 section 8 readings use the same two flags: ``allow_side`` for whole-condition
@@ -12,18 +12,17 @@ means, and a counterexample is believed only once the evaluator confirms it.
 
 from __future__ import annotations
 
-import z3
-
 from verifier import keys
 from verifier.ast import ConditionEntry
 from verifier.encoder import constants
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 from verifier.encoder.pieces import PieceEncoder, Value
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, SymbolicRequest, kind_of, scaled
 from verifier.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
 
-TRUE = z3.BoolVal(True)
-FALSE = z3.BoolVal(False)
+TRUE = F.TRUE
+FALSE = F.FALSE
 
 
 class ConditionEncoder:
@@ -32,7 +31,7 @@ class ConditionEncoder:
         self.variables = variables
         self.pieces = PieceEncoder(request, variables)
 
-    def entry(self, entry: ConditionEntry, allow_side: bool) -> z3.BoolRef:
+    def entry(self, entry: ConditionEntry, allow_side: bool) -> F.Term:
         """True exactly when the entry holds for the symbolic request."""
         name = entry.operator.value
         op = lookup(name)
@@ -43,25 +42,25 @@ class ConditionEncoder:
             if not allow_side:
                 return FALSE  # A6: an odd-case operator does not match in a Deny
         if not entry.values.items:
-            return z3.BoolVal(allow_side)  # A9, SO4
+            return F.BoolVal(allow_side)  # A9, SO4
         key = keys.fold(entry.key.value)
         symbol = self.request.keys.get(key) if keys.can_be_present(key) else None
         if op.family is Family.NULL:
             return self._null(op, entry, symbol, allow_side)
         absent = _absent(op, allow_side)
         if symbol is None:
-            return z3.BoolVal(absent)
+            return F.BoolVal(absent)
         present = self._present(op, entry, symbol, allow_side)
-        return z3.Or(z3.Not(symbol.present), present) if absent else z3.And(symbol.present, present)
+        return F.Or(F.Not(symbol.present), present) if absent else F.And(symbol.present, present)
 
-    def _null(self, op: Operator, entry, symbol: KeySymbol | None, allow_side: bool) -> z3.BoolRef:
+    def _null(self, op: Operator, entry, symbol: KeySymbol | None, allow_side: bool) -> F.Term:
         if op.qualifier is not None:
-            return z3.BoolVal(allow_side)  # C7: no settled meaning
+            return F.BoolVal(allow_side)  # C7: no settled meaning
         wanted = [constants.boolean(v.value) for v in entry.values.items]
         if None in wanted:
-            return z3.BoolVal(allow_side)  # A12
-        absent = z3.Not(symbol.present) if symbol is not None else TRUE
-        return z3.Or(*[absent if w else z3.Not(absent) for w in wanted])
+            return F.BoolVal(allow_side)  # A12
+        absent = F.Not(symbol.present) if symbol is not None else TRUE
+        return F.Or(*[absent if w else F.Not(absent) for w in wanted])
 
     def _present(self, op: Operator, entry: ConditionEntry, symbol: KeySymbol, allow_side: bool):
         if kind_of(op.family) is not _text_kind(symbol.kind):
@@ -72,28 +71,28 @@ class ConditionEncoder:
         if op.family in (Family.STRING, Family.ARN):
             values = [self.pieces.value(item.value, op, lenient) for item in entry.values.items]
             per_element = [self._string_element(op, e, values, lenient, entry) for e in symbol.elements]
-            valueless = z3.Or(*[v.valueless for v in values]) if values else FALSE
+            valueless = F.Or(*[v.valueless for v in values]) if values else FALSE
         else:
             parsed = [self._constant(op.family, item.value, symbol.scale) for item in entry.values.items]
             if any(p is None for p in parsed):
-                return z3.BoolVal(allow_side)  # A12: not canonical
-            per_element = [z3.Or(*[self._typed_match(op, e, c) for c in parsed]) for e in symbol.elements]
+                return F.BoolVal(allow_side)  # A12: not canonical
+            per_element = [F.Or(*[self._typed_match(op, e, c) for c in parsed]) for e in symbol.elements]
             valueless = FALSE
         if op.negated:
-            per_element = [z3.Not(m) for m in per_element]
+            per_element = [F.Not(m) for m in per_element]
         combined = _combine(op, per_element, allow_side)
         if not allow_side:
-            combined = z3.And(z3.Not(valueless), combined)  # A18
+            combined = F.And(F.Not(valueless), combined)  # A18
         return combined
 
     def _string_element(self, op: Operator, element: Element, values: list[Value], lenient: bool, entry):
         options = []
         for value in values:
             match = self.pieces.match(op, element, value, lenient, entry.span)
-            options.append(z3.And(z3.Not(value.valueless), match))
-        return z3.Or(*options) if options else FALSE
+            options.append(F.And(F.Not(value.valueless), match))
+        return F.Or(*options) if options else FALSE
 
-    def _typed_match(self, op: Operator, element: Element, constant) -> z3.BoolRef:
+    def _typed_match(self, op: Operator, element: Element, constant) -> F.Term:
         family = op.family
         if family is Family.BOOL:
             return self.request.space.equals(element.text, "true" if constant else "false")
@@ -101,11 +100,11 @@ class ConditionEncoder:
             return self.request.space.member(element.text, base64_language(constant))
         if family is Family.IP:
             version, network, prefix = constant
-            bits = 32 if version == 4 else 128
-            mask = ((1 << prefix) - 1) << (bits - prefix)
-            same_version = element.v6 if version == 6 else z3.Not(element.v6)
-            return z3.And(same_version, element.address & mask == network)
-        return _ORDER[op.comparison](element.number, constant)
+            size = 1 << ((32 if version == 4 else 128) - prefix)
+            same_version = element.v6 if version == 6 else F.Not(element.v6)
+            return F.And(same_version, F.Compare(element.address, ">=", network),
+                         F.Compare(element.address, "<", network + size))
+        return F.Compare(element.number, _ORDER[op.comparison], constant)
 
     @staticmethod
     def _constant(family: Family, text: str, scale: int):
@@ -135,20 +134,17 @@ def _absent(op: Operator, allow_side: bool) -> bool:
     return allow_side  # A3 (ForAllValues), A4 and C6 (ForAnyValue)
 
 
-def _combine(op: Operator, per_element: list, allow_side: bool) -> z3.BoolRef:
+def _combine(op: Operator, per_element: list, allow_side: bool) -> F.Term:
     if op.qualifier is Qualifier.FOR_ALL_VALUES:
-        return z3.And(*per_element)
+        return F.And(*per_element)
     if op.qualifier is Qualifier.FOR_ANY_VALUE or allow_side:
-        return z3.Or(*per_element)  # SO3; A5 in an Allow
-    return z3.And(*per_element)  # A5 in a Deny
+        return F.Or(*per_element)  # SO3; A5 in an Allow
+    return F.And(*per_element)  # A5 in a Deny
 
 
 _ORDER = {
-    Comparison.EQUALS: lambda a, b: a == b,
-    Comparison.LESS: lambda a, b: a < b,
-    Comparison.LESS_EQUAL: lambda a, b: a <= b,
-    Comparison.GREATER: lambda a, b: a > b,
-    Comparison.GREATER_EQUAL: lambda a, b: a >= b,
+    Comparison.EQUALS: "==", Comparison.LESS: "<", Comparison.LESS_EQUAL: "<=",
+    Comparison.GREATER: ">", Comparison.GREATER_EQUAL: ">=",
 }
 
 _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

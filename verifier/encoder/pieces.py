@@ -16,18 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import z3
-
 from verifier.ast import Span
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 from verifier.encoder.strings import Const, Pick
 from verifier.encoder.symbolic import SAFE_FOR_SUBSTITUTION, Element, Kind, SymbolicRequest
 from verifier.encoder.variables import VALUELESS, Escaped, PolicyText, Substituted, Variable, parts
 from verifier.keys import Cardinality
 from verifier.operators import Comparison, Family, Operator
 
-TRUE = z3.BoolVal(True)
-FALSE = z3.BoolVal(False)
+TRUE = F.TRUE
+FALSE = F.FALSE
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class Value:
     """One policy value. ``valueless`` holds when a variable in it has no
     value (V2); ``pattern`` is set for static values, ``parts`` for dynamic."""
 
-    valueless: z3.BoolRef
+    valueless: F.Term
     pattern: tuple | None = None
     parts: tuple | None = None
 
@@ -53,11 +52,11 @@ class PieceEncoder:
         like = op.comparison is Comparison.LIKE
         if not any(isinstance(p, Variable) for p in found):
             return Value(FALSE, pattern=static_pattern(found, like, lenient))
-        missing = [z3.Not(self.request.keys[p.key].present) for p in found
+        missing = [F.Not(self.request.keys[p.key].present) for p in found
                    if isinstance(p, Variable) and p.default is None and p.key in self.request.keys]
-        return Value(z3.Or(*missing) if missing else FALSE, parts=found)
+        return Value(F.Or(*missing) if missing else FALSE, parts=found)
 
-    def match(self, op: Operator, element: Element, value: Value, lenient: bool, span: Span) -> z3.BoolRef:
+    def match(self, op: Operator, element: Element, value: Value, lenient: bool, span: Span) -> F.Term:
         if value.pattern is None and value.parts is None:
             return FALSE
         if element.kind is Kind.ARN:
@@ -114,13 +113,13 @@ class PieceEncoder:
         if any(isinstance(p, Variable) for p in pieces[0]):
             return self.request.free_atom("a variable in the 'arn' part of an ARN pattern", span)
         first = static_pattern(pieces[0], not exact, lenient)
-        checks = [z3.BoolVal(L.matches(L.of_pattern(first), "arn"))]
+        checks = [F.BoolVal(L.matches(L.of_pattern(first), "arn"))]
         for index, piece in enumerate(pieces[1:]):
             term = self._piece(piece, fields[index], like=not exact, last=index == 4, lenient=lenient)
             if term is None:
                 return self.request.free_atom("a variable mixed with text inside an ARN part", span)
             checks.append(term)
-        return z3.And(*checks)
+        return F.And(*checks)
 
     def _piece(self, piece: list, field, like: bool, last: bool, lenient: bool):
         if not any(isinstance(p, Variable) for p in piece):
@@ -130,7 +129,7 @@ class PieceEncoder:
         term = self._variable_term(piece[0], plain=not last or (like and lenient))
         return None if term is None else self.space.same(field, term)
 
-    def _static_arn(self, op: Operator, fields, pattern: tuple, lenient: bool) -> z3.BoolRef:
+    def _static_arn(self, op: Operator, fields, pattern: tuple, lenient: bool) -> F.Term:
         if op.family is Family.ARN:
             cut = L.arn_parts(pattern)
             if cut is not None:
@@ -145,21 +144,21 @@ class PieceEncoder:
         if op.ignore_case:
             if not L.matches(L.ignore_case(split[0], lenient), "arn"):
                 return FALSE
-            return z3.And(*[self.space.member(f, L.ignore_case(s, lenient)) for f, s in zip(fields, split[1:])])
+            return F.And(*[self.space.member(f, L.ignore_case(s, lenient)) for f, s in zip(fields, split[1:])])
         if split[0] != "arn":
             return FALSE
-        return z3.And(*[self.space.equals(f, s) for f, s in zip(fields, split[1:])])
+        return F.And(*[self.space.equals(f, s) for f, s in zip(fields, split[1:])])
 
-    def _whole_glob(self, fields, pattern: tuple) -> z3.BoolRef:
+    def _whole_glob(self, fields, pattern: tuple) -> F.Term:
         """A whole-string pattern over ``arn:`` and the five fields."""
         options = [self._fields_in(fields, cut) for cut in L.cut_arn(pattern)]
-        options = [o for o in options if not z3.is_false(o)]
-        return z3.Or(*options) if options else FALSE
+        options = [o for o in options if not F.is_false(o)]
+        return F.Or(*options) if options else FALSE
 
-    def _fields_in(self, fields, cut) -> z3.BoolRef:
+    def _fields_in(self, fields, cut) -> F.Term:
         if not L.matches(L.of_pattern(cut[0]), "arn"):
             return FALSE
-        return z3.And(*[self.space.member(f, L.of_pattern(p)) for f, p in zip(fields, cut[1:])])
+        return F.And(*[self.space.member(f, L.of_pattern(p)) for f, p in zip(fields, cut[1:])])
 
 
 def static_language(op: Operator, pattern: tuple, lenient: bool) -> L.Lang:

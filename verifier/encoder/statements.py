@@ -1,4 +1,4 @@
-"""Principals, actions, resources and whole statements as z3 terms
+"""Principals, actions, resources and whole statements as formulas
 (SEMANTICS.md sections 2-4), over a ``SymbolicRequest``.
 
 The symbolic twin of the evaluator's decision and principals modules,
@@ -8,17 +8,16 @@ Principal in an Allow, a NotPrincipal exemption list in a Deny (P8).
 
 from __future__ import annotations
 
-import z3
-
 from verifier.ast import Effect, PatternBlock, PrincipalBlock, Statement
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder
 from verifier.encoder.pieces import static_pattern
 from verifier.encoder.symbolic import SymbolicRequest
 from verifier.encoder.variables import VALUELESS, Variable, parts
 
-TRUE = z3.BoolVal(True)
-FALSE = z3.BoolVal(False)
+TRUE = F.TRUE
+FALSE = F.FALSE
 
 _LOWER = L.chars((ord("a"), ord("z")))
 REGION = L.seq(L.repeat(_LOWER, 2, 2), L.plus(L.seq(L.char("-"), L.plus(_LOWER))), L.char("-"), L.plus(L.DIGIT))
@@ -35,66 +34,68 @@ class StatementEncoder:
         self.variables = variables
         self.conditions = ConditionEncoder(request, variables)
 
-    def statement(self, s: Statement) -> z3.BoolRef:
+    def statement(self, s: Statement) -> F.Term:
         """True exactly when the statement applies to the symbolic request (E1)."""
         allow_side = s.effect_kind is not Effect.DENY
         terms = [self.principal(s, allow_side), self.action(s.actions, allow_side),
                  self.resource(s.resources, allow_side)]
+        if any(t is FALSE for t in terms):
+            return FALSE  # cannot apply: its conditions need no encoding
         if s.condition is not None:
             terms += [self.conditions.entry(e, allow_side) for e in s.condition.entries]
             empty = not s.condition.operators or any(not b.entries for b in s.condition.operators)
             if empty and not allow_side:
                 terms.append(FALSE)  # A9
-        return z3.And(*terms)
+        return F.And(*terms)
 
     # -- principals ----------------------------------------------------------
 
-    def principal(self, s: Statement, allow_side: bool) -> z3.BoolRef:
+    def principal(self, s: Statement, allow_side: bool) -> F.Term:
         block = s.principals
         if block is None:
-            return z3.BoolVal(allow_side)
+            return F.BoolVal(allow_side)
         if not block.negated:
             return self._listed(block, lenient=allow_side)
         if block.wildcard is None and not block.entries:
-            return z3.BoolVal(allow_side)
-        return z3.Not(self._listed(block, lenient=not allow_side))  # P7
+            return F.BoolVal(allow_side)
+        return F.Not(self._listed(block, lenient=not allow_side))  # P7
 
-    def _listed(self, block: PrincipalBlock, lenient: bool) -> z3.BoolRef:
+    def _listed(self, block: PrincipalBlock, lenient: bool) -> F.Term:
         p = self.request.principal
         if block.wildcard is not None:
-            return TRUE if block.wildcard.value == "*" else z3.BoolVal(lenient)  # P3, P6
+            return TRUE if block.wildcard.value == "*" else F.BoolVal(lenient)  # P3, P6
         options = [self._principal_value(e.kind.value, v.value, p, lenient)
                    for e in block.entries for v in e.values.items]
-        return z3.Or(*options) if options else FALSE
+        return F.Or(*options) if options else FALSE
 
-    def _principal_value(self, kind: str, value: str, p, lenient: bool) -> z3.BoolRef:
+    def _principal_value(self, kind: str, value: str, p, lenient: bool) -> F.Term:
         service = self._is_service(p)
         if kind == "AWS" and value == "*":
-            return TRUE if lenient else z3.Not(service)  # P4, A1
+            return TRUE if lenient else F.Not(service)  # P4, A1
         if "*" in value or "?" in value:
-            return z3.BoolVal(lenient)  # P6
+            return F.BoolVal(lenient)  # P6
         space = self.request.space
         if kind == "Service":
             same = space.equals(p, value)
             if lenient:
-                same = z3.Or(same, self._service_names(value))
-            return z3.And(service, same)
+                same = F.Or(same, self._service_names(value))
+            return F.And(service, same)
         match = space.equals(p, value)
         account = _account_of(value) if kind == "AWS" else None
         if account is not None:
             in_account = L.seq(L.literal("arn:"), *([L.star(L.NOT_COLON), L.char(":")] * 3),
                                L.literal(account + ":"), L.ANYTHING)
-            match = z3.Or(match, space.equals(p, account), space.member(p, in_account))
-        return z3.And(z3.Not(service), match)
+            match = F.Or(match, space.equals(p, account), space.member(p, in_account))
+        return F.And(F.Not(service), match)
 
-    def _is_service(self, p) -> z3.BoolRef:
+    def _is_service(self, p) -> F.Term:
         """Service principals are DNS-like names; everything else is an ARN,
         an account, a canonical user or ``*``."""
         space = self.request.space
-        return z3.And(space.member(p, _HAS_DOT), z3.Not(space.member(p, _ARN_PREFIX)),
-                      z3.Not(space.equals(p, "*")))
+        return F.And(space.member(p, _HAS_DOT), F.Not(space.member(p, _ARN_PREFIX)),
+                      F.Not(space.equals(p, "*")))
 
-    def _service_names(self, value: str) -> z3.BoolRef:
+    def _service_names(self, value: str) -> F.Term:
         """The principal names the same service as ``value`` on the lenient
         side: equal ignoring ASCII case once any Region is dropped from both
         (P2, P8, A16)."""
@@ -105,33 +106,33 @@ class StatementEncoder:
         if _drop_region(canonical) != canonical:
             # Spelt like a regional name only once lower-cased: its regional
             # spellings name another service's global form.
-            same = z3.And(same, z3.Not(space.member(p, _REGIONAL)))
+            same = F.And(same, F.Not(space.member(p, _REGIONAL)))
         for suffix in _SUFFIXES:
             name = canonical[: -len(suffix) - 1] if canonical.endswith("." + suffix) else None
             if name and "." not in name:
                 regional = L.seq(L.ascii_insensitive(L.literal_pattern(name)), L.char("."), REGION,
                                  L.literal("." + suffix))
-                return z3.Or(same, space.member(p, regional))
+                return F.Or(same, space.member(p, regional))
         return same
 
     # -- actions and resources ---------------------------------------------------
 
-    def action(self, block: PatternBlock | None, allow_side: bool) -> z3.BoolRef:
+    def action(self, block: PatternBlock | None, allow_side: bool) -> F.Term:
         if block is None:
             return FALSE
         patterns = [t.value for t in block.patterns.items]
         if not patterns:
-            return z3.BoolVal(allow_side) if block.negated else FALSE
+            return F.BoolVal(allow_side) if block.negated else FALSE
         space = self.request.space
-        hit = z3.Or(*[space.member(self.request.action, L.ascii_insensitive(L.glob(p))) for p in patterns])
-        return z3.Not(hit) if block.negated else hit
+        hit = F.Or(*[space.member(self.request.action, L.ascii_insensitive(L.glob(p))) for p in patterns])
+        return F.Not(hit) if block.negated else hit
 
-    def resource(self, block: PatternBlock | None, allow_side: bool) -> z3.BoolRef:
+    def resource(self, block: PatternBlock | None, allow_side: bool) -> F.Term:
         if block is None:
             return TRUE
         patterns = [t.value for t in block.patterns.items]
         if not patterns:
-            return z3.BoolVal(allow_side) if block.negated else FALSE
+            return F.BoolVal(allow_side) if block.negated else FALSE
         lenient = allow_side != block.negated
         hits = []
         for pattern in patterns:
@@ -141,9 +142,9 @@ class StatementEncoder:
                     return FALSE  # A18
                 continue  # V2
             hits.append(term)
-        hit = z3.Or(*hits) if hits else FALSE
-        matched = z3.Not(hit) if block.negated else hit
-        return z3.If(self.request.has_resource, matched, z3.BoolVal(allow_side))
+        hit = F.Or(*hits) if hits else FALSE
+        matched = F.Not(hit) if block.negated else hit
+        return F.If(self.request.has_resource, matched, F.BoolVal(allow_side))
 
     def _resource_pattern(self, pattern: str, lenient: bool, block: PatternBlock):
         if pattern == "*":

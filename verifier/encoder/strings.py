@@ -31,9 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import z3
-
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 
 STATE_BUDGET = 200_000
 """Product states explored per variable before giving up (the variable's
@@ -53,16 +52,9 @@ class Const:
 
 @dataclass(frozen=True)
 class Pick:
-    condition: z3.BoolRef
+    condition: F.Term
     then: object
     otherwise: object
-
-    def __hash__(self):
-        return hash((self.condition.get_id(), self.then, self.otherwise))
-
-    def __eq__(self, other):
-        return (isinstance(other, Pick) and self.condition.eq(other.condition)
-                and self.then == other.then and self.otherwise == other.otherwise)
 
 
 @dataclass
@@ -72,8 +64,8 @@ class _Slot:
 
     var: Var
     languages: list[L.Lang] = field(default_factory=list)
-    atoms: dict[L.Lang, z3.BoolRef] = field(default_factory=dict)
-    choice: z3.ArithRef | None = None
+    atoms: dict[L.Lang, F.Term] = field(default_factory=dict)
+    choice: F.Term | None = None
     vectors: list[frozenset] = field(default_factory=list)
     witnesses: list[str] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
@@ -85,7 +77,7 @@ class _Joint:
 
     a: Var
     b: Var
-    atom: z3.BoolRef
+    atom: F.Term
     together: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
@@ -95,8 +87,8 @@ class StringSpace:
     def __init__(self):
         self._slots: dict[Var, _Slot] = {}
         self._finalized = False
-        self._equalities: dict[tuple[Var, Var], z3.BoolRef] = {}
-        self._copies: dict[Var, tuple[Var, z3.BoolRef]] = {}
+        self._equalities: dict[tuple[Var, Var], F.Term] = {}
+        self._copies: dict[Var, tuple[Var, F.Term]] = {}
         self._joints: dict[Var, _Joint] = {}
         self.overflowed: list[str] = []
         self.unchecked: list[str] = []
@@ -106,41 +98,41 @@ class StringSpace:
         self._slots.setdefault(v, _Slot(v))
         return v
 
-    def member(self, term, language: L.Lang) -> z3.BoolRef:
+    def member(self, term, language: L.Lang) -> F.Term:
         """The atom "``term`` is in ``language``"."""
         if isinstance(term, Const):
-            return z3.BoolVal(L.matches(language, term.text))
+            return F.BoolVal(L.matches(language, term.text))
         if isinstance(term, Pick):
-            return z3.If(term.condition, self.member(term.then, language), self.member(term.otherwise, language))
+            return F.If(term.condition, self.member(term.then, language), self.member(term.otherwise, language))
         slot = self._slots[term]
         atom = slot.atoms.get(language)
         if atom is None:
             self._not_finalized()
-            atom = z3.Bool(f"{term.name}∈{len(slot.atoms)}")
+            atom = F.Bool(f"{term.name}∈{len(slot.atoms)}")
             slot.atoms[language] = atom
             slot.languages.append(language)
         return atom
 
-    def equals(self, term, text: str) -> z3.BoolRef:
+    def equals(self, term, text: str) -> F.Term:
         return self.member(term, L.literal(text))
 
-    def same(self, a, b) -> z3.BoolRef:
+    def same(self, a, b) -> F.Term:
         """The atom "``a`` and ``b`` are the same string"."""
         if isinstance(a, Pick):
-            return z3.If(a.condition, self.same(a.then, b), self.same(a.otherwise, b))
+            return F.If(a.condition, self.same(a.then, b), self.same(a.otherwise, b))
         if isinstance(b, Pick):
-            return z3.If(b.condition, self.same(a, b.then), self.same(a, b.otherwise))
+            return F.If(b.condition, self.same(a, b.then), self.same(a, b.otherwise))
         if isinstance(a, Const):
             return self.equals(b, a.text)
         if isinstance(b, Const):
             return self.equals(a, b.text)
         if a == b:
-            return z3.BoolVal(True)
+            return F.TRUE
         key = (a, b) if a.name <= b.name else (b, a)
         atom = self._equalities.get(key)
         if atom is None:
             self._not_finalized()
-            atom = self._equalities[key] = z3.Bool(f"{key[0].name}={key[1].name}")
+            atom = self._equalities[key] = F.Bool(f"{key[0].name}={key[1].name}")
         return atom
 
     def is_free(self, var: Var) -> bool:
@@ -153,19 +145,28 @@ class StringSpace:
 
     # -- classes --------------------------------------------------------------
 
-    def finalize(self) -> list[z3.BoolRef]:
-        """Compute every variable's classes; return the constraints that tie
-        atoms to class choices. Call once, after the last test."""
+    def finalize(self, required: list[F.Term] = ()) -> tuple[dict[F.Term, F.Term], list[F.Term]]:
+        """Compute every variable's classes. Call once, after the last test.
+
+        ``required`` lists atoms every request in the question satisfies (its
+        domain): classes where one is false are dropped before anything else,
+        so atoms that then hold in every class, or in none, become
+        constants. Returns the replacement of each atom by a formula over its
+        variable's class, and the constraints of exact equalities.
+        """
         self._finalized = True
+        required_ids = {id(a) for a in required}
         joints = self._plan_equalities()
-        out: list[z3.BoolRef] = []
+        mapping: dict[F.Term, F.Term] = {}
         counted = {v for j in joints for v in (j.a, j.b)}
         for slot in self._slots.values():
             if slot.var not in self._copies:
-                out += self._classes(slot, slot.var in counted)
+                self._classes(slot, slot.var in counted, required_ids)
+                mapping.update(self._atom_meanings(slot))
+        constraints = []
         for joint in joints:
-            out += self._joint(joint)
-        return out
+            constraints += self._joint(joint)
+        return mapping, constraints
 
     def _plan_equalities(self) -> list[_Joint]:
         degree: dict[Var, int] = {}
@@ -186,26 +187,45 @@ class StringSpace:
                 self.unchecked.append(f"{a.name} = {b.name}")  # atom stays free
         return joints
 
-    def _classes(self, slot: _Slot, counted: bool) -> list[z3.BoolRef]:
+    def _classes(self, slot: _Slot, counted: bool, required: set[int]) -> None:
         if not slot.languages:
-            slot.vectors, slot.witnesses, slot.counts, slot.choice = [frozenset()], [""], [2], z3.IntVal(0)
-            return []
+            slot.vectors, slot.witnesses, slot.counts, slot.choice = [frozenset()], [""], [2], F.IntVal(0)
+            return
         found = realizable(slot.languages, counted=counted)
         if found is None:
             self.overflowed.append(slot.var.name)
-            return []  # atoms stay free: a proof then holds whatever they are
-        slot.vectors = list(found)
-        slot.witnesses = [found[v][0] for v in slot.vectors]
-        slot.counts = [found[v][1] for v in slot.vectors]
+            return  # atoms stay free: a proof then holds whatever they are
+        needed = {i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in required}
+        kept = [(v, w) for v, w in found.items() if needed <= v]
+        slot.vectors = [v for v, _ in kept]
+        slot.witnesses = [w[0] for _, w in kept]
+        slot.counts = [w[1] for _, w in kept]
+        slot.choice = F.Int(f"{slot.var.name}#class") if len(kept) > 1 else F.IntVal(0)
+
+    def _atom_meanings(self, slot: _Slot) -> dict[F.Term, F.Term]:
+        if slot.choice is None:
+            return {}
         total = len(slot.vectors)
-        slot.choice = z3.Int(f"{slot.var.name}#class")
-        out = [slot.choice >= 0, slot.choice < total]
+        if total == 0:
+            # No string satisfies the required tests: the question has no request.
+            return {atom: F.FALSE for atom in slot.atoms.values()}
+        meanings = {}
         for index, language in enumerate(slot.languages):
             members = [j for j, v in enumerate(slot.vectors) if index in v]
-            out.append(slot.atoms[language] == _one_of(slot.choice, members, total))
+            meanings[slot.atoms[language]] = _one_of(slot.choice, members, total)
+        return meanings
+
+    def domains(self) -> list[F.Term]:
+        """The bounds of every class choice (asserted with the question)."""
+        out = []
+        for slot in self._slots.values():
+            if slot.choice is not None and slot.choice.op == "ivar":
+                out += [F.Compare(slot.choice, ">=", 0), F.Compare(slot.choice, "<", len(slot.vectors))]
+            elif slot.choice is not None and not slot.vectors:
+                out.append(F.FALSE)
         return out
 
-    def _joint(self, joint: _Joint) -> list[z3.BoolRef]:
+    def _joint(self, joint: _Joint) -> list[F.Term]:
         a, b = self._slots[joint.a], self._slots[joint.b]
         if a.choice is None or b.choice is None:
             self.unchecked.append(f"{joint.a.name} = {joint.b.name}")
@@ -218,46 +238,57 @@ class StringSpace:
         index_a = {v: i for i, v in enumerate(a.vectors)}
         index_b = {v: i for i, v in enumerate(b.vectors)}
         for vector, (witness, _) in both.items():
-            key = (index_a[frozenset(i for i in vector if i < split)],
-                   index_b[frozenset(i - split for i in vector if i >= split)])
-            joint.together.setdefault(key, witness)
-        equal_pairs = [z3.And(a.choice == i, b.choice == j) for i, j in joint.together]
+            i = index_a.get(frozenset(i for i in vector if i < split))
+            j = index_b.get(frozenset(i - split for i in vector if i >= split))
+            if i is not None and j is not None:  # (classes dropped by required tests have no index)
+                joint.together.setdefault((i, j), witness)
+        equal_pairs = [F.And(_is(a.choice, i), _is(b.choice, j)) for i, j in joint.together]
         # Two different strings exist unless both classes are one and the same string.
-        inseparable = [z3.And(a.choice == i, b.choice == j)
+        inseparable = [F.And(_is(a.choice, i), _is(b.choice, j))
                        for i in range(len(a.vectors)) for j in range(len(b.vectors))
                        if a.counts[i] == 1 and b.counts[j] == 1 and a.witnesses[i] == b.witnesses[j]]
-        return [z3.Implies(joint.atom, z3.Or(*equal_pairs)),
-                z3.Implies(z3.Not(joint.atom), z3.Not(z3.Or(*inseparable)))]
+        return [F.Implies(joint.atom, F.Or(equal_pairs)), F.Implies(F.Not(joint.atom), F.Not(F.Or(inseparable)))]
 
     # -- reading a model ---------------------------------------------------------
 
-    def value(self, term, model: z3.ModelRef) -> str:
-        """The string a model gives a term."""
+    def value(self, term, read) -> str:
+        """The string a model gives a term; ``read(formula)`` evaluates a
+        formula in the model."""
         if isinstance(term, Const):
             return term.text
         if isinstance(term, Pick):
-            chosen = z3.is_true(model.eval(term.condition, model_completion=True))
-            return self.value(term.then if chosen else term.otherwise, model)
+            return self.value(term.then if read(term.condition) else term.otherwise, read)
         if term in self._copies:
             other, atom = self._copies[term]
-            copied = self.value(other, model)
-            return copied if _true(model, atom) else copied + "-other"
+            copied = self.value(other, read)
+            return copied if read(atom) else copied + "-other"
         if term in self._joints:
-            return self._joint_value(self._joints[term], term, model)
-        return self._own_value(self._slots[term], model)
+            return self._joint_value(self._joints[term], term, read)
+        return self._own_value(self._slots[term], read)
 
-    def _own_value(self, slot: _Slot, model: z3.ModelRef) -> str:
+    def witness(self, term: Var, read, prefer: list[str] = ()) -> str:
+        """Like ``value``, but the first of ``prefer`` that lies in the same
+        class, if any (a readable string instead of the shortest)."""
+        slot = self._slots.get(term)
+        if slot is None or term in self._copies or term in self._joints or slot.choice is None:
+            return self.value(term, read)
+        vector = slot.vectors[read(slot.choice)]
+        for text in prefer:
+            if frozenset(i for i, lang in enumerate(slot.languages) if L.matches(lang, text)) == vector:
+                return text
+        return self.value(term, read)
+
+    def _own_value(self, slot: _Slot, read) -> str:
         if slot.choice is None:
-            wanted = frozenset(i for i, a in enumerate(slot.atoms.values()) if _true(model, a))
+            wanted = frozenset(i for i, a in enumerate(slot.atoms.values()) if read(a))
             found = realizable(slot.languages, want=wanted)
             return next(iter(found.values()))[0] if found else ""
-        return slot.witnesses[model.eval(slot.choice, model_completion=True).as_long()]
+        return slot.witnesses[read(slot.choice)]
 
-    def _joint_value(self, joint: _Joint, term: Var, model: z3.ModelRef) -> str:
+    def _joint_value(self, joint: _Joint, term: Var, read) -> str:
         a, b = self._slots[joint.a], self._slots[joint.b]
-        i = model.eval(a.choice, model_completion=True).as_long()
-        j = model.eval(b.choice, model_completion=True).as_long()
-        if _true(model, joint.atom):
+        i, j = read(a.choice), read(b.choice)
+        if read(joint.atom):
             return joint.together[(i, j)]
         text_a, text_b = a.witnesses[i], b.witnesses[j]
         if text_a == text_b:
@@ -275,18 +306,18 @@ def _another(slot: _Slot, index: int, avoid: str) -> str:
     return next(iter(found.values()))[0] if found else avoid
 
 
-def _true(model: z3.ModelRef, atom: z3.BoolRef) -> bool:
-    return z3.is_true(model.eval(atom, model_completion=True))
+def _is(choice: F.Term, j: int) -> F.Term:
+    return F.Compare(choice, "==", j)
 
 
-def _one_of(choice: z3.ArithRef, members: list[int], total: int) -> z3.BoolRef:
+def _one_of(choice: F.Term, members: list[int], total: int) -> F.Term:
     if not members:
-        return z3.BoolVal(False)
+        return F.FALSE
     if len(members) == total:
-        return z3.BoolVal(True)
+        return F.TRUE
     if len(members) * 2 > total:
-        return z3.And(*[choice != j for j in sorted(set(range(total)) - set(members))])
-    return z3.Or(*[choice == j for j in members])
+        return F.And([F.Compare(choice, "!=", j) for j in sorted(set(range(total)) - set(members))])
+    return F.Or([_is(choice, j) for j in members])
 
 
 def realizable(languages: list[L.Lang], budget: int = STATE_BUDGET, want: frozenset | None = None,

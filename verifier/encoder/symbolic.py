@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 
-import z3
-
 from verifier import keys
 from verifier.ast import Policy, Span
 from verifier.encoder import constants
 from verifier.encoder import lang as L
+from verifier.encoder import logic as F
 from verifier.encoder.strings import Const, Pick, StringSpace, Var
 from verifier.operators import Family, lookup, lookup_folded
 
@@ -80,9 +79,9 @@ class Element:
 
     kind: Kind
     text: object = None
-    number: z3.ArithRef | None = None
-    v6: z3.BoolRef | None = None
-    address: z3.BitVecRef | None = None
+    number: F.Term | None = None
+    v6: F.Term | None = None
+    address: F.Term | None = None
     parts: tuple | None = None
 
 
@@ -92,7 +91,7 @@ class KeySymbol:
     display: str
     kind: Kind
     cardinality: keys.Cardinality
-    present: z3.BoolRef
+    present: F.Term
     elements: list[Element]
     scale: int = 1
 
@@ -123,18 +122,18 @@ class SymbolicRequest:
     principal: object
     action: object
     resource: object
-    has_resource: z3.BoolRef
+    has_resource: F.Term
     keys: dict[str, KeySymbol]
-    domain: list[z3.BoolRef]
-    unsupported: list[tuple[str, Span, z3.BoolRef]] = field(default_factory=list)
+    domain: list[F.Term]
+    unsupported: list[tuple[str, Span, F.Term]] = field(default_factory=list)
 
     def key(self, name: str) -> KeySymbol | None:
         return self.keys.get(keys.fold(name))
 
-    def free_atom(self, what: str, span: Span) -> z3.BoolRef:
+    def free_atom(self, what: str, span: Span) -> F.Term:
         """A construct deputy cannot encode: a fresh boolean the solver may
         set either way, so a proof holds whatever the construct means."""
-        atom = z3.Bool(f"unsupported!{len(self.unsupported)}")
+        atom = F.Bool(f"unsupported!{len(self.unsupported)}")
         self.unsupported.append((what, span, atom))
         return atom
 
@@ -189,7 +188,7 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
         principal=bindings.principal or space.var("principal"),
         action=bindings.action or space.var("action"),
         resource=bindings.resource or space.var("resource"),
-        has_resource=z3.Bool("has_resource"), keys={}, domain=[],
+        has_resource=F.Bool("has_resource"), keys={}, domain=[],
     )
     for name, plan in plans.items():
         symbol = _declare(space, name, plan, (value_places or {}).get(name, 0), bindings.elements.get(name, []))
@@ -213,16 +212,16 @@ def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bo
     scale = 10 ** (max(plan.places, value_places) + 1)
     elements = [_element(space, f"{name}#{i}", kind, bound[i] if i < len(bound) else None)
                 for i in range(count)]
-    return KeySymbol(name, plan.display, kind, cardinality, z3.Bool(f"{name}?"), elements, scale)
+    return KeySymbol(name, plan.display, kind, cardinality, F.Bool(f"{name}?"), elements, scale)
 
 
 def _element(space: StringSpace, label: str, kind: Kind, bound) -> Element:
     if kind is Kind.TEXT:
         return Element(kind, text=bound if bound is not None else space.var(label))
     if kind in (Kind.NUMBER, Kind.DATE):
-        return Element(kind, number=z3.Int(label))
+        return Element(kind, number=F.Int(label))
     if kind is Kind.IP:
-        return Element(kind, v6=z3.Bool(label + ".v6"), address=z3.BitVec(label + ".ip", 128))
+        return Element(kind, v6=F.Bool(label + ".v6"), address=F.Int(label + ".ip"))
     if isinstance(bound, tuple):
         return Element(kind, parts=bound)
     return Element(kind, parts=tuple(space.var(f"{label}.{f}") for f in ARN_FIELDS))
@@ -239,7 +238,7 @@ def _link_source_account(request: SymbolicRequest) -> None:
         return
     space = request.space
     for element in arn.elements:
-        names_account = z3.Bool(f"{keys.SOURCE_ARN}.has_account")
+        names_account = F.Bool(f"{keys.SOURCE_ARN}.has_account")
         own = space.var(f"{keys.SOURCE_ARN}.own_account")
         if account is not None and account.kind is Kind.TEXT:
             chosen = Pick(account.present, account.elements[0].text, own)
@@ -251,15 +250,15 @@ def _link_source_account(request: SymbolicRequest) -> None:
         request.domain.append(space.member(own, TWELVE_DIGITS))
 
 
-def arn_names_account(request: SymbolicRequest) -> z3.BoolRef:
+def arn_names_account(request: SymbolicRequest) -> F.Term:
     """Whether the (single) SourceArn element's account part is non-empty."""
     arn = request.keys[keys.SOURCE_ARN]
     if arn.kind is not Kind.ARN:
-        return z3.BoolVal(False)
+        return F.FALSE
     return arn.elements[0].parts[3].condition
 
 
-def _domain(space: StringSpace, symbol: KeySymbol) -> list[z3.BoolRef]:
+def _domain(space: StringSpace, symbol: KeySymbol) -> list[F.Term]:
     out = []
     for element in symbol.elements:
         if element.kind is Kind.TEXT and symbol.name in TEXT_DOMAINS:
@@ -267,9 +266,12 @@ def _domain(space: StringSpace, symbol: KeySymbol) -> list[z3.BoolRef]:
         elif element.kind is Kind.ARN:
             out += [space.member(part, L.star(L.NOT_COLON)) for part in element.parts[:3]]
         elif element.kind is Kind.DATE:
-            out += [element.number >= FIRST_INSTANT * symbol.scale, element.number <= LAST_INSTANT * symbol.scale]
+            out += [F.Compare(element.number, ">=", FIRST_INSTANT * symbol.scale),
+                    F.Compare(element.number, "<=", LAST_INSTANT * symbol.scale)]
         elif element.kind is Kind.IP:
-            out.append(z3.Or(element.v6, z3.Extract(127, 32, element.address) == 0))
+            # An address is an integer below 2**128, below 2**32 for IPv4.
+            out += [F.Compare(element.address, ">=", 0), F.Compare(element.address, "<", 2 ** 128),
+                    F.Or(element.v6, F.Compare(element.address, "<", 2 ** 32))]
     return out
 
 

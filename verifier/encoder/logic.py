@@ -1,0 +1,246 @@
+"""The encoder's formulas: a small hash-consed logic that simplifies as it is
+built, and is turned into z3 terms once, at the end.
+
+Building z3 terms through its Python API costs tens of microseconds each, and
+most of a policy's formula is decided before the solver is needed (a
+statement for another service, an action that is not the deputy's, a string
+test whose outcome is the same for every request in the model space). So the
+encoder builds these terms instead; every constructor applies only
+equivalence-preserving rewrites (constant folding, flattening, duplicate and
+complement detection), and ``to_z3`` hands the solver what is left. The
+solver still decides every question: a formula that folds to ``FALSE`` is
+asserted as such and z3 answers UNSAT.
+
+Terms are interned (a weak table), so equal terms are the same object and
+``is`` compares them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import z3
+
+
+class Term:
+    __slots__ = ("op", "args", "serial", "__weakref__")
+
+    def __init__(self, op: str, args: tuple, serial: int):
+        self.op = op
+        self.args = args
+        self.serial = serial  # creation order: a deterministic order for arguments
+
+    def __repr__(self) -> str:
+        if self.op in ("bvar", "ivar"):
+            return self.args[0]
+        if self.op in ("true", "false"):
+            return self.op
+        return f"{self.op}{self.args!r}"
+
+
+_TABLE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_SERIAL = itertools.count()
+
+
+def _make(op: str, args: tuple) -> Term:
+    # A key may hold ids only while the term is alive, and a live term keeps
+    # its arguments alive, so an id in a live key always means the same term.
+    key = (op, tuple(id(a) if isinstance(a, Term) else a for a in args))
+    found = _TABLE.get(key)
+    if found is None:
+        found = Term(op, args, next(_SERIAL))
+        _TABLE[key] = found
+    return found
+
+
+TRUE = _make("true", ())
+FALSE = _make("false", ())
+_KEEP = (TRUE, FALSE)  # never collected
+
+
+def BoolVal(value: bool) -> Term:  # noqa: N802 - mirrors z3's names on purpose
+    return TRUE if value else FALSE
+
+
+def Bool(name: str) -> Term:  # noqa: N802
+    return _make("bvar", (name,))
+
+
+def Int(name: str) -> Term:  # noqa: N802
+    return _make("ivar", (name,))
+
+
+def is_true(t: Term) -> bool:
+    return t is TRUE
+
+
+def is_false(t: Term) -> bool:
+    return t is FALSE
+
+
+def Not(t: Term) -> Term:  # noqa: N802
+    if t is TRUE:
+        return FALSE
+    if t is FALSE:
+        return TRUE
+    if t.op == "not":
+        return t.args[0]
+    return _make("not", (t,))
+
+
+def And(*terms) -> Term:  # noqa: N802
+    return _junction("and", terms, FALSE, TRUE)
+
+
+def Or(*terms) -> Term:  # noqa: N802
+    return _junction("or", terms, TRUE, FALSE)
+
+
+def _junction(op: str, terms, absorbing: Term, neutral: Term) -> Term:
+    flat: dict[int, Term] = {}
+    stack = list(terms[0]) if len(terms) == 1 and isinstance(terms[0], (list, tuple)) else list(terms)
+    stack.reverse()
+    while stack:
+        t = stack.pop()
+        if t is absorbing:
+            return absorbing
+        if t is neutral:
+            continue
+        if t.op == op:
+            stack.extend(reversed(t.args))
+            continue
+        flat.setdefault(id(t), t)
+    for t in flat.values():
+        if t.op == "not" and id(t.args[0]) in flat:
+            return absorbing  # x and not x / x or not x
+    if not flat:
+        return neutral
+    if len(flat) == 1:
+        return next(iter(flat.values()))
+    return _make(op, tuple(sorted(flat.values(), key=_serial)))
+
+
+def _serial(t: Term) -> int:
+    return t.serial
+
+
+def Implies(a: Term, b: Term) -> Term:  # noqa: N802
+    return Or(Not(a), b)
+
+
+def If(c: Term, a: Term, b: Term) -> Term:  # noqa: N802
+    """Boolean if-then-else."""
+    if c is TRUE:
+        return a
+    if c is FALSE:
+        return b
+    if a is b:
+        return a
+    return Or(And(c, a), And(Not(c), b))
+
+
+def Iff(a: Term, b: Term) -> Term:  # noqa: N802
+    if a is b:
+        return TRUE
+    if b is TRUE:
+        return a
+    if b is FALSE:
+        return Not(a)
+    if a is TRUE:
+        return b
+    if a is FALSE:
+        return Not(b)
+    return And(Or(Not(a), b), Or(a, Not(b)))
+
+
+_ORDERS = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "==": lambda x, y: x == y,
+           ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "!=": lambda x, y: x != y}
+
+
+def Compare(var: Term, op: str, value: int) -> Term:  # noqa: N802
+    """``var op value`` for an integer variable and a constant."""
+    if var.op == "iconst":
+        return BoolVal(_ORDERS[op](var.args[0], value))
+    return _make("cmp", (var, op, int(value)))
+
+
+def IntVal(value: int) -> Term:  # noqa: N802
+    return _make("iconst", (int(value),))
+
+
+def substitute(term: Term, mapping: dict[Term, Term], memo: dict | None = None) -> Term:
+    """``term`` with leaves replaced per ``mapping`` (keyed by identity), rebuilt
+    through the simplifying constructors."""
+    memo = {} if memo is None else memo
+    return _subst(term, {id(k): v for k, v in mapping.items()}, memo)
+
+
+def _subst(term: Term, mapping: dict, memo: dict) -> Term:
+    found = memo.get(id(term))
+    if found is not None:
+        return found
+    replaced = mapping.get(id(term))
+    if replaced is not None:
+        result = replaced
+    elif term.op in ("and", "or"):
+        parts = [_subst(a, mapping, memo) for a in term.args]
+        result = And(parts) if term.op == "and" else Or(parts)
+    elif term.op == "not":
+        result = Not(_subst(term.args[0], mapping, memo))
+    elif term.op == "cmp":
+        var = _subst(term.args[0], mapping, memo)
+        result = Compare(var, term.args[1], term.args[2])
+    else:
+        result = term
+    memo[id(term)] = result
+    return result
+
+
+class Z3:
+    """Turns terms into z3 terms, once each."""
+
+    def __init__(self):
+        self._memo: dict[int, z3.ExprRef] = {}
+        self._keep: list[Term] = []
+
+    def __call__(self, term: Term) -> z3.ExprRef:
+        found = self._memo.get(id(term))
+        if found is None:
+            found = self._convert(term)
+            self._memo[id(term)] = found
+            self._keep.append(term)  # ids stay valid while memoised
+        return found
+
+    def _convert(self, t: Term) -> z3.ExprRef:
+        op = t.op
+        if op == "true":
+            return z3.BoolVal(True)
+        if op == "false":
+            return z3.BoolVal(False)
+        if op == "bvar":
+            return z3.Bool(t.args[0])
+        if op == "ivar":
+            return z3.Int(t.args[0])
+        if op == "iconst":
+            return z3.IntVal(t.args[0])
+        if op == "not":
+            return z3.Not(self(t.args[0]))
+        if op == "and":
+            return z3.And([self(a) for a in t.args])
+        if op == "or":
+            return z3.Or([self(a) for a in t.args])
+        if op == "cmp":
+            var, order, value = t.args
+            x = self(var)
+            return {"<": x < value, "<=": x <= value, "==": x == value, ">": x > value, ">=": x >= value,
+                    "!=": x != value}[order]
+        raise TypeError(f"cannot convert {t!r}")
+
+
+def evaluate(term: Term, model: z3.ModelRef, convert: Z3) -> bool | int:
+    """The value a z3 model gives a term."""
+    value = model.eval(convert(term), model_completion=True)
+    if z3.is_bool(value):
+        return z3.is_true(value)
+    return value.as_long()
