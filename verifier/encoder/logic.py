@@ -171,15 +171,18 @@ def IntVal(value: int) -> Term:  # noqa: N802
 
 def substitute(term: Term, mapping: dict[Term, Term], memo: dict | None = None) -> Term:
     """``term`` with leaves replaced per ``mapping`` (keyed by identity), rebuilt
-    through the simplifying constructors."""
+    through the simplifying constructors. ``memo`` may be shared between
+    calls with the same mapping."""
     memo = {} if memo is None else memo
     return _subst(term, {id(k): v for k, v in mapping.items()}, memo)
 
 
 def _subst(term: Term, mapping: dict, memo: dict) -> Term:
+    # The memo holds the term itself beside the result: a term that died
+    # could otherwise leave its id to a new term and a stale answer behind.
     found = memo.get(id(term))
-    if found is not None:
-        return found
+    if found is not None and found[0] is term:
+        return found[1]
     replaced = mapping.get(id(term))
     if replaced is not None:
         result = replaced
@@ -193,7 +196,7 @@ def _subst(term: Term, mapping: dict, memo: dict) -> Term:
         result = Compare(var, term.args[1], term.args[2])
     else:
         result = term
-    memo[id(term)] = result
+    memo[id(term)] = (term, result)
     return result
 
 
