@@ -67,12 +67,21 @@ def _readable(space, term, nice: str) -> list[F.Term]:
     return [space.equals(term, nice), space.member(term, L.seq(L.literal(nice), L.ANYTHING))]
 
 
+def _flags(wishes: list[F.Term]) -> list[F.Term]:
+    return [F.Bool(f"wish!{i}") for i in range(len(wishes))]
+
+
+def wish_constraints(wishes: list[F.Term]) -> list[F.Term]:
+    """Each wish guarded by its flag: harmless until ``prefer`` assumes the
+    flag, so they can be asserted once for every question of a policy."""
+    return [F.Implies(f, w) for f, w in zip(_flags(wishes), wishes)]
+
+
 def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> Outcome | None:
     """A model that satisfies the earliest wishes it can (each wish kept
     only if it fits with those kept before it), or None if none was found
-    in time."""
-    flags = [F.Bool(f"wish!{i}") for i in range(len(wishes))]
-    session.add(*[F.Implies(f, w) for f, w in zip(flags, wishes)])
+    in time. The session must hold ``wish_constraints(wishes)``."""
+    flags = _flags(wishes)
     outcome = session.check(flags, timeout_ms=timeout_ms)
     if outcome.status == "sat":
         return outcome

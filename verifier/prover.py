@@ -55,33 +55,37 @@ class _Run:
         self.legitimate = q.legitimate()
         self.wishes = counterexample.preferences(q, loaded.policy)
         self.mapping, self.constraints = q.finalize()
+        self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
+        self._session: Session | None = None
 
     def session(self, timeout_ms: int) -> Session:
-        session = Session(timeout_ms, self.mapping)
-        session.add(*self.constraints, *self.base)
-        return session
+        """The one solver of this run: the shared constraints, the Deny
+        guards and the readability wishes are asserted once; each question
+        is asked inside ``scope``."""
+        if self._session is None:
+            session = self._session = Session(timeout_ms, self.mapping)
+            session.add(*self.constraints, *self.base)
+            session.add(*[F.Implies(g, F.Not(term)) for g, (_, term) in zip(self.guards, self.encoding.denies)])
+            session.add(*counterexample.wish_constraints(self.wishes))
+        return self._session
 
     def decide(self, timeout_ms: int) -> Result:
         source = self.policy.source
         session = self.session(timeout_ms)
-        session.add(self.foreign, self.encoding.any_allow)
-        guards = []
-        for statement, term in self.encoding.denies:
-            guard = F.Bool(f"deny!{statement.index}")
-            session.add(F.Implies(guard, F.Not(term)))
-            guards.append((guard, statement))
-        outcome = session.check([g for g, _ in guards])
-        if outcome.status == "unknown":
-            return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
-        if outcome.status == "unsat":
-            core = {id(c) for c in outcome.core}
-            denies = [s for g, s in guards if id(g) in core]
-            return Result(source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
-                          statements=_refs(_admitting_allows(self.policy, self.model) + denies),
-                          assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
-        # The Deny statements stay in force while a readable model is sought.
-        session.add(*[g for g, _ in guards])
-        return self._counterexample(session, outcome, timeout_ms)
+        with session.scope():
+            session.add(self.foreign, self.encoding.any_allow)
+            outcome = session.check(self.guards, timeout_ms=timeout_ms)
+            if outcome.status == "unknown":
+                return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
+            if outcome.status == "unsat":
+                core = {id(c) for c in outcome.core}
+                denies = [s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core]
+                return Result(source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
+                              statements=_refs(_admitting_allows(self.policy, self.model) + denies),
+                              assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
+            # The Deny statements stay in force while a readable model is sought.
+            session.add(*self.guards)
+            return self._counterexample(session, outcome, timeout_ms)
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
         better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
@@ -128,14 +132,16 @@ class _Run:
 
     def _unattributed(self, result: Result) -> list[str]:
         session = self.session(AUX_TIMEOUT_MS)
-        session.add(self.unattributed, self.encoding.allowed)
-        outcome = session.check()
-        if outcome.status == "unsat":
-            return []
-        if outcome.status == "unknown":
-            return [f"could not decide whether a request naming no source account is allowed ({outcome.reason})"]
-        better = counterexample.prefer(session, self.wishes, AUX_TIMEOUT_MS // 10)
-        request = counterexample.decode((better or outcome).read, self.question)
+        with session.scope():
+            session.add(self.unattributed, self.encoding.allowed)
+            outcome = session.check(timeout_ms=AUX_TIMEOUT_MS)
+            if outcome.status == "unsat":
+                return []
+            if outcome.status == "unknown":
+                return [f"could not decide whether a request naming no source account is allowed "
+                        f"({outcome.reason})"]
+            better = counterexample.prefer(session, self.wishes, AUX_TIMEOUT_MS // 10)
+            request = counterexample.decode((better or outcome).read, self.question)
         try:
             _replay(self.loaded, request, self.model, expected="unattributed")
         except InternalError as exc:
@@ -147,8 +153,9 @@ class _Run:
 
     def _usefulness(self) -> list[str]:
         session = self.session(AUX_TIMEOUT_MS)
-        session.add(self.legitimate, self.encoding.allowed)
-        outcome = session.check()
+        with session.scope():
+            session.add(self.legitimate, self.encoding.allowed)
+            outcome = session.check(timeout_ms=AUX_TIMEOUT_MS)
         if outcome.status == "unknown":
             return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
         if outcome.status == "sat":

@@ -12,11 +12,13 @@ atom by its meaning over the string classes (``mapping``, from
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import z3
 
 from verifier.encoder import logic as F
+from verifier.errors import InternalError
 
 SEED = 0
 
@@ -36,20 +38,23 @@ class Session:
     def __init__(self, timeout_ms: int, mapping: dict | None = None):
         self._solver = z3.Solver()
         self._solver.set("random_seed", SEED)
-        self._solver.set("timeout", max(1, int(timeout_ms)))
+        self._timeout = max(1, int(timeout_ms))
+        self._solver.set("timeout", self._timeout)
         self._mapping = mapping or {}
         self._memo: dict = {}
-        self._to_z3 = F.Z3()
+        self._text = _SmtText()
 
     def formula(self, term: F.Term) -> F.Term:
         """``term`` with every string atom replaced by its meaning."""
         return F.substitute(term, self._mapping, self._memo) if self._mapping else term
 
     def add(self, *terms: F.Term) -> None:
-        for term in terms:
-            term = self.formula(term)
-            if term is not F.TRUE:
-                self._solver.add(self._to_z3(term))
+        formulas = [f for f in (self.formula(t) for t in terms) if f is not F.TRUE]
+        if formulas:
+            try:
+                self._solver.from_string(self._text.script(formulas))
+            except z3.Z3Exception as exc:
+                raise InternalError(f"z3 refused deputy's formula: {exc}") from exc
 
     def push(self) -> None:
         self._solver.push()
@@ -57,19 +62,30 @@ class Session:
     def pop(self) -> None:
         self._solver.pop()
 
+    @contextmanager
+    def scope(self):
+        """Constraints added inside are withdrawn on leaving; read any model
+        before leaving."""
+        self._solver.push()
+        try:
+            yield self
+        finally:
+            self._solver.pop()
+
     def check(self, assumptions=(), timeout_ms: int | None = None) -> Outcome:
         """``assumptions`` are boolean variables (``logic.Bool``)."""
-        if timeout_ms is not None:
-            self._solver.set("timeout", max(1, int(timeout_ms)))
-        by_name = {a.args[0]: a for a in assumptions}
+        if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
+            self._timeout = max(1, int(timeout_ms))
+            self._solver.set("timeout", self._timeout)
+        literals = {self._text.symbol(a): a for a in assumptions}
         try:
-            answer = self._solver.check(*[self._to_z3(a) for a in assumptions])
+            answer = self._solver.check(*[z3.Bool(name) for name in literals])
         except z3.Z3Exception as exc:
             return Outcome("unknown", reason=f"solver error: {exc}")
         if answer == z3.sat:
             return Outcome("sat", read=self._reader(self._solver.model()))
         if answer == z3.unsat:
-            core = [by_name[str(c)] for c in self._solver.unsat_core() if str(c) in by_name]
+            core = [literals[str(c)] for c in self._solver.unsat_core() if str(c) in literals]
             return Outcome("unsat", core=core)
         reason = self._solver.reason_unknown()
         if reason in ("timeout", "canceled"):
@@ -77,9 +93,120 @@ class Session:
         return Outcome("unknown", reason=reason or "the solver gave no answer")
 
     def _reader(self, model: z3.ModelRef):
+        assignment = self._text.assignment(model)
+
         def read(term: F.Term):
-            return F.evaluate(self.formula(term), model, self._to_z3)
+            return F.evaluate(self.formula(term), assignment)
         return read
+
+
+class _SmtText:
+    """Formulas as SMT-LIB 2 scripts for ``Solver.from_string``.
+
+    Building z3 terms one by one through the Python API costs far more than
+    the solving does for a typical policy; one script per ``add`` is parsed
+    in C. Variables get plain ASCII names (``b3``, ``i0``) so that no name
+    from a policy can break the syntax; every compound term is a
+    ``define-fun`` (a macro z3 expands into shared terms), so the text stays
+    as small as the term graph however much of it is shared.
+
+    z3 keeps one command context per solver across ``from_string`` calls,
+    and push/pop of the solver do not touch it: a declaration or definition
+    made once stays known (and may not be repeated), so each is sent once
+    per session.
+    """
+
+    def __init__(self):
+        self._vars: dict[str, tuple[str, str]] = {}  # logic name -> (symbol, sort)
+        self._lines: dict[int, tuple[F.Term, str, str]] = {}  # id -> (term, symbol, definition)
+        self._declared: set[str] = set()
+        self._defined: set[int] = set()
+
+    def symbol(self, var: F.Term) -> str:
+        name = var.args[0]
+        found = self._vars.get(name)
+        if found is None:
+            sort = "Bool" if var.op == "bvar" else "Int"
+            found = self._vars[name] = (f"{sort[0].lower()}{len(self._vars)}", sort)
+        return found[0]
+
+    def script(self, formulas: list[F.Term]) -> str:
+        out: list[str] = []
+        roots = [self._emit(f, self._declared, self._defined, out) for f in formulas]
+        out += [f"(assert {r})" for r in roots]
+        return "\n".join(out)
+
+    def _emit(self, root: F.Term, declared: set, defined: set, out: list) -> str:
+        """The text naming ``root``, after appending to ``out`` every
+        declaration and definition it needs (post-order, no recursion:
+        formulas can be deep)."""
+        stack = [(root, False)]
+        while stack:
+            term, expanded = stack.pop()
+            op = term.op
+            if op in ("true", "false", "iconst"):
+                continue
+            if op in ("bvar", "ivar"):
+                name = self.symbol(term)
+                if name not in declared:
+                    declared.add(name)
+                    out.append(f"(declare-const {name} {self._vars[term.args[0]][1]})")
+                continue
+            if id(term) in defined:
+                continue
+            if not expanded:
+                stack.append((term, True))
+                stack.extend((a, False) for a in term.args if isinstance(a, F.Term))
+                continue
+            defined.add(id(term))
+            out.append(self._definition(term)[1])
+        return self._atom(root)
+
+    def _definition(self, term: F.Term) -> tuple[str, str]:
+        found = self._lines.get(id(term))
+        if found is not None and found[0] is term:
+            return found[1], found[2]
+        symbol = f"t{len(self._lines)}"
+        op = term.op
+        if op == "cmp":
+            var, order, value = term.args
+            body = f"({order} {self._atom(var)} {_int(value)})"
+            if order == "==":
+                body = f"(= {self._atom(var)} {_int(value)})"
+            elif order == "!=":
+                body = f"(not (= {self._atom(var)} {_int(value)}))"
+        else:
+            body = f"({op} {' '.join(self._atom(a) for a in term.args)})"
+        line = f"(define-fun {symbol} () Bool {body})"
+        self._lines[id(term)] = (term, symbol, line)  # the term kept alive: its id stays its own
+        return symbol, line
+
+    def _atom(self, term: F.Term) -> str:
+        op = term.op
+        if op == "true":
+            return "true"
+        if op == "false":
+            return "false"
+        if op == "iconst":
+            return _int(term.args[0])
+        if op in ("bvar", "ivar"):
+            return self.symbol(term)
+        return self._definition(term)[0]
+
+    def assignment(self, model: z3.ModelRef) -> dict[str, bool | int]:
+        by_symbol = {symbol: name for name, (symbol, _) in self._vars.items()}
+        out: dict[str, bool | int] = {}
+        for decl in model.decls():
+            name = by_symbol.get(decl.name())
+            if name is None or decl.arity():
+                continue
+            value = model.get_interp(decl)
+            out[name] = z3.is_true(value) if z3.is_bool(value) else value.as_long()
+        return out
+
+
+def _int(value: int) -> str:
+    return str(value) if value >= 0 else f"(- {-value})"
 
 
 def configure() -> None:

@@ -346,6 +346,7 @@ class DFA:
         self.sets: list[frozenset] = []
         self.accepting: list[bool] = []
         self.moves: dict[tuple[int, int], int] = {}
+        self.cut_points: list[frozenset[int] | None] = []
         self.start = self._id(automaton.closure([automaton.start]))
 
     def _id(self, states: frozenset) -> int:
@@ -354,6 +355,21 @@ class DFA:
             found = self.ids[states] = len(self.sets)
             self.sets.append(states)
             self.accepting.append(self.nfa.accept in states)
+            self.cut_points.append(None)
+        return found
+
+    def cuts(self, state: int) -> frozenset[int]:
+        """Where the labels leaving ``state`` begin and end: characters
+        between two neighbouring cuts all lead to the same next state."""
+        found = self.cut_points[state]
+        if found is None:
+            points = set()
+            for s in self.sets[state]:
+                for label, _ in self.nfa.edges[s]:
+                    for low, high in label.intervals:
+                        points.add(low)
+                        points.add(high + 1)
+            found = self.cut_points[state] = frozenset(points)
         return found
 
     def step(self, state: int, code: int) -> int:

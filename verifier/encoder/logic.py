@@ -1,5 +1,5 @@
 """The encoder's formulas: a small hash-consed logic that simplifies as it is
-built, and is turned into z3 terms once, at the end.
+built, and is handed to the solver once, at the end.
 
 Building z3 terms through its Python API costs tens of microseconds each, and
 most of a policy's formula is decided before the solver is needed (a
@@ -7,7 +7,7 @@ statement for another service, an action that is not the deputy's, a string
 test whose outcome is the same for every request in the model space). So the
 encoder builds these terms instead; every constructor applies only
 equivalence-preserving rewrites (constant folding, flattening, duplicate and
-complement detection), and ``to_z3`` hands the solver what is left. The
+complement detection), and the solver module gets what is left. The
 solver still decides every question: a formula that folds to ``FALSE`` is
 asserted as such and z3 answers UNSAT.
 
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import itertools
 import weakref
-
-import z3
 
 
 class Term:
@@ -200,50 +198,38 @@ def _subst(term: Term, mapping: dict, memo: dict) -> Term:
     return result
 
 
-class Z3:
-    """Turns terms into z3 terms, once each."""
+def evaluate(term: Term, assignment: dict[str, bool | int]) -> bool | int:
+    """The value of ``term`` when its variables take ``assignment``'s values;
+    a variable not listed is false or 0 (any value suits a variable the
+    solver left out of its model)."""
+    memo: dict[int, bool | int] = {}
 
-    def __init__(self):
-        self._memo: dict[int, z3.ExprRef] = {}
-        self._keep: list[Term] = []
-
-    def __call__(self, term: Term) -> z3.ExprRef:
-        found = self._memo.get(id(term))
-        if found is None:
-            found = self._convert(term)
-            self._memo[id(term)] = found
-            self._keep.append(term)  # ids stay valid while memoised
-        return found
-
-    def _convert(self, t: Term) -> z3.ExprRef:
+    def value(t: Term):
+        found = memo.get(id(t))
+        if found is not None:
+            return found
         op = t.op
         if op == "true":
-            return z3.BoolVal(True)
-        if op == "false":
-            return z3.BoolVal(False)
-        if op == "bvar":
-            return z3.Bool(t.args[0])
-        if op == "ivar":
-            return z3.Int(t.args[0])
-        if op == "iconst":
-            return z3.IntVal(t.args[0])
-        if op == "not":
-            return z3.Not(self(t.args[0]))
-        if op == "and":
-            return z3.And([self(a) for a in t.args])
-        if op == "or":
-            return z3.Or([self(a) for a in t.args])
-        if op == "cmp":
-            var, order, value = t.args
-            x = self(var)
-            return {"<": x < value, "<=": x <= value, "==": x == value, ">": x > value, ">=": x >= value,
-                    "!=": x != value}[order]
-        raise TypeError(f"cannot convert {t!r}")
+            result = True
+        elif op == "false":
+            result = False
+        elif op == "bvar":
+            result = bool(assignment.get(t.args[0], False))
+        elif op == "ivar":
+            result = int(assignment.get(t.args[0], 0))
+        elif op == "iconst":
+            result = t.args[0]
+        elif op == "not":
+            result = not value(t.args[0])
+        elif op == "and":
+            result = all(value(a) for a in t.args)
+        elif op == "or":
+            result = any(value(a) for a in t.args)
+        elif op == "cmp":
+            result = _ORDERS[t.args[1]](value(t.args[0]), t.args[2])
+        else:
+            raise TypeError(f"cannot evaluate {t!r}")
+        memo[id(t)] = result
+        return result
 
-
-def evaluate(term: Term, model: z3.ModelRef, convert: Z3) -> bool | int:
-    """The value a z3 model gives a term."""
-    value = model.eval(convert(term), model_completion=True)
-    if z3.is_bool(value):
-        return z3.is_true(value)
-    return value.as_long()
+    return value(term)

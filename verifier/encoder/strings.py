@@ -341,7 +341,6 @@ def _realizable(languages: tuple, budget: int, counted: bool):
 
 def _explore(languages: tuple, budget: int, want: frozenset | None, counted: bool):
     automata = [L.dfa(lang) for lang in languages]
-    reps, sizes = _minterms([a.nfa for a in automata])
     start = tuple((i, a.start) for i, a in enumerate(automata))
     seen = {start: ""}
     edges: list[tuple] = []
@@ -351,7 +350,10 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
         for state in frontier:
             if want is not None and _vector(automata, state) == want:
                 return {want: (seen[state], 1)}
-            for code, size in zip(reps, sizes):
+            # Only the labels leaving this state's parts can tell characters
+            # apart here: a few intervals instead of the whole alphabet's.
+            points = frozenset().union(*[automata[i].cuts(s) for i, s in state])
+            for code, size in _partition(points):
                 nxt = tuple((i, t) for i, s in state if (t := automata[i].step(s, code)) >= 0)
                 if nxt not in seen:
                     seen[nxt] = seen[state] + chr(code)
@@ -402,25 +404,18 @@ _NICE = [ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQR
 _SURROGATES = (0xD800, 0xDFFF)
 
 
-def _minterms(automata: list[L.NFA]) -> tuple[list[int], list[int]]:
-    """Cut the alphabet into intervals no label splits; for each, a readable
-    representative character and how many characters it holds (surrogates,
-    which no request string contains, left out)."""
-    cuts = {0, L.MAX_CODE + 1}
-    for a in automata:
-        for edges in a.edges:
-            for label, _ in edges:
-                for low, high in label.intervals:
-                    cuts.add(low)
-                    cuts.add(high + 1)
-    points = sorted(cuts)
-    reps, sizes = [], []
-    for low, high in zip(points, points[1:]):
+@lru_cache(maxsize=65536)
+def _partition(points: frozenset[int]) -> tuple[tuple[int, int], ...]:
+    """The intervals between cut points, each as a readable representative
+    character and how many characters it holds (1, or 2 for more),
+    surrogates left out: no request string contains one."""
+    bounds = sorted(points | {0, L.MAX_CODE + 1})
+    out = []
+    for low, high in zip(bounds, bounds[1:]):
         size = _size_without_surrogates(low, high - 1)
         if size:
-            reps.append(_representative(low, high - 1))
-            sizes.append(min(size, 2))
-    return reps, sizes
+            out.append((_representative(low, high - 1), min(size, 2)))
+    return tuple(out)
 
 
 def _size_without_surrogates(low: int, high: int) -> int:

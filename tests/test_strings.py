@@ -1,0 +1,53 @@
+"""String classes: ``realizable`` finds exactly the membership combinations
+that strings realize, with witnesses that realize them, checked against
+brute force over every short string of a small alphabet."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support import examples
+from verifier.encoder import lang as L
+from verifier.encoder.strings import realizable
+
+ALPHABET = "ab:"
+# Patterns over the alphabet with the glob wildcards; "x" stands for a
+# character outside the alphabet in the brute force.
+PATTERNS = st.text(alphabet="ab:*?", min_size=0, max_size=4)
+
+
+def vector(languages, text):
+    return frozenset(i for i, lang in enumerate(languages) if L.matches(lang, text))
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(st.lists(PATTERNS, min_size=1, max_size=4))
+def test_classes_are_exactly_the_realized_combinations(patterns):
+    languages = [L.of_pattern(L.glob(p)) for p in patterns]
+    found = realizable(languages, counted=True)
+    assert found is not None
+    for wanted, (witness, count) in found.items():
+        assert vector(languages, witness) == wanted, (patterns, witness)
+        assert count in (1, 2)
+    # Every combination a short string realizes is found; the patterns are at
+    # most 4 characters long, so strings up to 5 reach every combination.
+    seen: dict[frozenset, set[str]] = {}
+    for n in range(6):
+        for chars in itertools.product(ALPHABET + "x", repeat=n):
+            text = "".join(chars)
+            seen.setdefault(vector(languages, text), set()).add(text)
+    assert set(seen) == set(found), patterns
+    for wanted, texts in seen.items():
+        witness, count = found[wanted]
+        assert len(witness) == min(len(t) for t in texts), "the witness is a shortest string"
+        if len(texts) > 1:
+            assert count == 2, (patterns, wanted, texts)
+
+
+def test_a_literal_class_counts_one_string():
+    found = realizable([L.literal("ab"), L.of_pattern(L.glob("a*"))], counted=True)
+    assert found[frozenset({0, 1})] == ("ab", 1)
+    assert found[frozenset({1})][1] == 2
