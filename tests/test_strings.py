@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from tests.support import examples
 from verifier.encoder import lang as L
-from verifier.encoder.strings import realizable
+from verifier.encoder import logic as F
+from verifier.encoder.strings import StringSpace, _settled, realizable
 
 ALPHABET = "ab:"
 # Patterns over the alphabet with the glob wildcards; "x" stands for a
@@ -51,3 +52,34 @@ def test_a_literal_class_counts_one_string():
     found = realizable([L.literal("ab"), L.of_pattern(L.glob("a*"))], counted=True)
     assert found[frozenset({0, 1})] == ("ab", 1)
     assert found[frozenset({1})][1] == 2
+
+
+def short_strings(n=5):
+    for size in range(n + 1):
+        for chars in itertools.product(ALPHABET + "x", repeat=size):
+            yield "".join(chars)
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(PATTERNS, PATTERNS)
+def test_tests_settled_by_a_domain_hold_for_every_string_in_it(domain_pattern, pattern):
+    domain, language = L.of_pattern(L.glob(domain_pattern)), L.of_pattern(L.glob(pattern))
+    settled = _settled(domain, language)
+    inside = {L.matches(language, t) for t in short_strings() if L.matches(domain, t)}
+    if settled is not None:
+        assert inside <= {settled}, (domain_pattern, pattern, settled)
+    else:
+        assert inside == {True, False}, (domain_pattern, pattern)
+
+
+def test_a_restricted_variable_folds_tests_and_keeps_its_classes_inside():
+    space = StringSpace()
+    x = space.var("x")
+    space.restrict(x, L.of_pattern(L.glob("ab*")))
+    assert space.member(x, L.of_pattern(L.glob("a*"))) is F.TRUE
+    assert space.member(x, L.literal("b")) is F.FALSE
+    partial = space.member(x, L.literal("abc"))
+    assert partial.op == "bvar"
+    mapping, _ = space.finalize()
+    # Only strings starting with "ab" remain: "abc" itself, and any other.
+    assert sorted(w for w in space._slots[x].witnesses) == ["ab", "abc"]

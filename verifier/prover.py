@@ -69,8 +69,21 @@ class _Run:
             session.add(*counterexample.wish_constraints(self.wishes))
         return self._session
 
+    def refuted_alone(self, terms: list[F.Term], timeout_ms: int) -> bool:
+        """Whether z3 finds ``terms`` unsatisfiable by themselves, asked only
+        when one of them folds to false (no Allow statement admits the
+        deputy, say). They are part of the full query, so the full query is
+        UNSAT too, and the base need not be sent to the solver at all."""
+        bare = Session(timeout_ms, self.mapping)
+        if not any(bare.formula(t) is F.FALSE for t in terms):
+            return False
+        bare.add(*terms)
+        return bare.check().status == "unsat"
+
     def decide(self, timeout_ms: int) -> Result:
         source = self.policy.source
+        if self.refuted_alone([self.foreign, self.encoding.any_allow], timeout_ms):
+            return self._safe([])
         session = self.session(timeout_ms)
         with session.scope():
             session.add(self.foreign, self.encoding.any_allow)
@@ -79,13 +92,15 @@ class _Run:
                 return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
             if outcome.status == "unsat":
                 core = {id(c) for c in outcome.core}
-                denies = [s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core]
-                return Result(source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
-                              statements=_refs(_admitting_allows(self.policy, self.model) + denies),
-                              assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
+                return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core])
             # The Deny statements stay in force while a readable model is sought.
             session.add(*self.guards)
             return self._counterexample(session, outcome, timeout_ms)
+
+    def _safe(self, denies: list[Statement]) -> Result:
+        return Result(self.policy.source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
+                      statements=_refs(_admitting_allows(self.policy, self.model) + denies),
+                      assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
         better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
@@ -131,6 +146,8 @@ class _Run:
         return warnings
 
     def _unattributed(self, result: Result) -> list[str]:
+        if self.refuted_alone([self.unattributed, self.encoding.allowed], AUX_TIMEOUT_MS):
+            return []
         session = self.session(AUX_TIMEOUT_MS)
         with session.scope():
             session.add(self.unattributed, self.encoding.allowed)

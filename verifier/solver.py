@@ -50,11 +50,17 @@ class Session:
 
     def add(self, *terms: F.Term) -> None:
         formulas = [f for f in (self.formula(t) for t in terms) if f is not F.TRUE]
-        if formulas:
-            try:
+        if not formulas:
+            return
+        try:
+            if _small(formulas):
+                # z3 makes its SMT-LIB reader once per solver, at about a
+                # millisecond: not worth it for a handful of terms.
+                self._solver.add(*[self._text.api(f) for f in formulas])
+            else:
                 self._solver.from_string(self._text.script(formulas))
-            except z3.Z3Exception as exc:
-                raise InternalError(f"z3 refused deputy's formula: {exc}") from exc
+        except z3.Z3Exception as exc:
+            raise InternalError(f"z3 refused deputy's formula: {exc}") from exc
 
     def push(self) -> None:
         self._solver.push()
@@ -130,6 +136,27 @@ class _SmtText:
             found = self._vars[name] = (f"{sort[0].lower()}{len(self._vars)}", sort)
         return found[0]
 
+    def api(self, term: F.Term) -> z3.BoolRef:
+        """``term`` built through z3's Python API, over the same symbols."""
+        op = term.op
+        if op in ("true", "false"):
+            return z3.BoolVal(op == "true")
+        if op == "bvar":
+            return z3.Bool(self.symbol(term))
+        if op == "ivar":
+            return z3.Int(self.symbol(term))
+        if op == "not":
+            return z3.Not(self.api(term.args[0]))
+        if op in ("and", "or"):
+            parts = [self.api(a) for a in term.args]
+            return z3.And(parts) if op == "and" else z3.Or(parts)
+        if op == "cmp":
+            var, order, value = term.args
+            x = self.api(var)
+            return {"<": x < value, "<=": x <= value, "==": x == value, ">": x > value, ">=": x >= value,
+                    "!=": x != value}[order]
+        raise TypeError(f"cannot convert {term!r}")
+
     def script(self, formulas: list[F.Term]) -> str:
         out: list[str] = []
         roots = [self._emit(f, self._declared, self._defined, out) for f in formulas]
@@ -203,6 +230,19 @@ class _SmtText:
             value = model.get_interp(decl)
             out[name] = z3.is_true(value) if z3.is_bool(value) else value.as_long()
         return out
+
+
+def _small(formulas: list[F.Term], limit: int = 24) -> bool:
+    """Whether the formulas have at most ``limit`` nodes (shared ones
+    counted each time they occur; the count stops at the limit)."""
+    count = 0
+    stack = list(formulas)
+    while stack:
+        count += 1
+        if count > limit:
+            return False
+        stack.extend(a for a in stack.pop().args if isinstance(a, F.Term))
+    return True
 
 
 def _int(value: int) -> str:

@@ -118,6 +118,9 @@ class Question:
                 keys.PRINCIPAL_IS_AWS_SERVICE: [Const("true")],
                 keys.PRINCIPAL_SERVICE_NAMES_LIST: [_PRINCIPAL, Const(model.service)],
             },
+            # base() asserts this in every question; knowing it while encoding
+            # folds the principal tests of statements for other services.
+            domains={_PRINCIPAL.name: service_forms(model.service)},
         )
         self.encoding = encode(policy, extra_keys(), bindings)
         self.request = self.encoding.request

@@ -111,6 +111,7 @@ def repeat(item: Lang, low: int, high: int | None) -> Lang:
     return Rep(item, low, high)
 
 
+@lru_cache(maxsize=65536)
 def literal(text: str) -> Lang:
     return seq(*[char(c) for c in text]) if text else EMPTY_STRING
 
@@ -208,6 +209,26 @@ class Intersection(Lang):
     """Strings in every one of ``parts`` (compiled as a product automaton)."""
 
     parts: tuple[Lang, ...]
+
+
+def _remember_hash(cls: type) -> None:
+    # Terms are deep trees used as cache and dict keys many times over; the
+    # generated hash walks the whole tree each time. A term never changes,
+    # so its hash is computed once.
+    structural = cls.__hash__
+
+    def __hash__(self):  # noqa: N807
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = structural(self)
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    cls.__hash__ = __hash__
+
+
+for _cls in (Chars, Seq, Alt, Rep, Intersection):
+    _remember_hash(_cls)
 
 
 def cut_arn(pattern: tuple) -> list[tuple[tuple, ...]]:

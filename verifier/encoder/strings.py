@@ -92,11 +92,22 @@ class StringSpace:
         self._joints: dict[Var, _Joint] = {}
         self.overflowed: list[str] = []
         self.unchecked: list[str] = []
+        self._domains: dict[Var, L.Lang] = {}
+        self._domain_atoms: list[F.Term] = []
 
     def var(self, name: str) -> Var:
         v = Var(name)
         self._slots.setdefault(v, _Slot(v))
         return v
+
+    def restrict(self, var: Var, language: L.Lang) -> None:
+        """Declare that every request asked about has ``var`` in ``language``
+        (the caller asserts ``member(var, language)`` in every question).
+        Tests that every such string passes, or none does, then fold to
+        constants as they are made, and ``finalize`` keeps only the classes
+        inside ``language``."""
+        self._domain_atoms.append(self.member(var, language))
+        self._domains[var] = language
 
     def member(self, term, language: L.Lang) -> F.Term:
         """The atom "``term`` is in ``language``"."""
@@ -106,6 +117,10 @@ class StringSpace:
             return F.If(term.condition, self.member(term.then, language), self.member(term.otherwise, language))
         slot = self._slots[term]
         atom = slot.atoms.get(language)
+        if atom is None and term in self._domains:
+            settled = _settled(self._domains[term], language)
+            if settled is not None:
+                return F.BoolVal(settled)
         if atom is None:
             self._not_finalized()
             atom = F.Bool(f"{term.name}∈{len(slot.atoms)}")
@@ -155,7 +170,7 @@ class StringSpace:
         variable's class, and the constraints of exact equalities.
         """
         self._finalized = True
-        required_ids = {id(a) for a in required}
+        required_ids = {id(a) for a in [*required, *self._domain_atoms]}
         joints = self._plan_equalities()
         mapping: dict[F.Term, F.Term] = {}
         counted = {v for j in joints for v in (j.a, j.b)}
@@ -191,11 +206,11 @@ class StringSpace:
         if not slot.languages:
             slot.vectors, slot.witnesses, slot.counts, slot.choice = [frozenset()], [""], [2], F.IntVal(0)
             return
-        found = realizable(slot.languages, counted=counted)
+        needed = frozenset(i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in required)
+        found = realizable(slot.languages, counted=counted, required=needed)
         if found is None:
             self.overflowed.append(slot.var.name)
             return  # atoms stay free: a proof then holds whatever they are
-        needed = {i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in required}
         kept = [(v, w) for v, w in found.items() if needed <= v]
         slot.vectors = [v for v, _ in kept]
         slot.witnesses = [w[0] for _, w in kept]
@@ -320,26 +335,38 @@ def _one_of(choice: F.Term, members: list[int], total: int) -> F.Term:
     return F.Or([_is(choice, j) for j in members])
 
 
+@lru_cache(maxsize=4096)
+def _settled(domain: L.Lang, language: L.Lang) -> bool | None:
+    """True if every string of ``domain`` is in ``language``, False if none
+    is, None if some are (or the exploration is too large to tell)."""
+    found = realizable([domain, language], required=frozenset({0}))
+    if found is None or not found:
+        return None
+    inside = {1 in vector for vector in found}
+    return inside.pop() if len(inside) == 1 else None
+
+
 def realizable(languages: list[L.Lang], budget: int = STATE_BUDGET, want: frozenset | None = None,
-               counted: bool = False) -> dict[frozenset, tuple[str, int]] | None:
+               counted: bool = False, required: frozenset = frozenset()) -> dict[frozenset, tuple[str, int]] | None:
     """Every set of language indexes that is exactly the set some string is
     in, with a shortest such string and how many strings do it (1, or 2 for
     "more than one"); None if the exploration exceeds ``budget`` states.
-    With ``want``, only that set, found as soon as one string realizes it
-    (counts are then not computed)."""
+    With ``required``, only the sets that hold those indexes. With ``want``,
+    only that set, found as soon as one string realizes it (counts are then
+    not computed)."""
     if want is not None:
-        return _explore(tuple(languages), budget, want, False)
-    return _realizable(tuple(languages), budget, counted)
+        return _explore(tuple(languages), budget, want, False, frozenset())
+    return _realizable(tuple(languages), budget, counted, required)
 
 
 @lru_cache(maxsize=4096)
-def _realizable(languages: tuple, budget: int, counted: bool):
+def _realizable(languages: tuple, budget: int, counted: bool, required: frozenset):
     # The same languages recur across policies (the domains of the threat
     # model, common patterns); their classes never change.
-    return _explore(languages, budget, None, counted)
+    return _explore(languages, budget, None, counted, required)
 
 
-def _explore(languages: tuple, budget: int, want: frozenset | None, counted: bool):
+def _explore(languages: tuple, budget: int, want: frozenset | None, counted: bool, required: frozenset):
     automata = [L.dfa(lang) for lang in languages]
     start = tuple((i, a.start) for i, a in enumerate(automata))
     seen = {start: ""}
@@ -355,6 +382,11 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
             points = frozenset().union(*[automata[i].cuts(s) for i, s in state])
             for code, size in _partition(points):
                 nxt = tuple((i, t) for i, s in state if (t := automata[i].step(s, code)) >= 0)
+                if required and not required <= {i for i, _ in nxt}:
+                    # A required language can no longer accept: nothing
+                    # beyond this state is wanted (dead parts never revive,
+                    # so no wanted state is reached through it either).
+                    continue
                 if nxt not in seen:
                     seen[nxt] = seen[state] + chr(code)
                     next_frontier.append(nxt)
@@ -369,6 +401,8 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
     found: dict[frozenset, tuple[str, int]] = {}
     for state, text in seen.items():  # BFS order: the first witness is a shortest one
         vector = _vector(automata, state)
+        if not required <= vector:
+            continue
         count = counts.get(state, 2)
         if vector in found:
             found[vector] = (found[vector][0], 2)

@@ -114,6 +114,7 @@ class Bindings:
     action: object = None
     resource: object = None
     elements: dict[str, list] = field(default_factory=dict)
+    domains: dict[str, object] = field(default_factory=dict)  # variable name -> language it stays in
 
 
 @dataclass
@@ -183,6 +184,8 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
                  *[t for terms in bindings.elements.values() for t in terms if not isinstance(t, tuple)]):
         if isinstance(term, Var):
             space.var(term.name)
+    for name, language in bindings.domains.items():
+        space.restrict(space.var(name), language)
     request = SymbolicRequest(
         space=space,
         principal=bindings.principal or space.var("principal"),
