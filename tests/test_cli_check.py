@@ -98,6 +98,7 @@ def test_error_names_file_line_and_column(tmp_path):
     (["--account", OWNER, "--trusted-org", "org-1"], "--trusted-org"),
     (["--account", OWNER, "--require-key", "SourceAccount"], "--require-key"),
     (["--account", OWNER, "--timeout", "0"], "--timeout"),
+    (["--account", OWNER, "--jobs", "0"], "--jobs"),
     ([], "--account"),
 ])
 def test_bad_command_lines_exit_2(tmp_path, argv, fragment):
@@ -123,3 +124,16 @@ def test_help_documents_exit_codes_and_options():
     assert code == 0
     for text in ("exit codes:", "--strict-attribution", "--require-key", "--source-service", "--trusted-org"):
         assert text in out
+
+
+def test_worker_processes_give_the_same_verdicts_in_the_same_order(tmp_path):
+    docs = [trust(), policy(statement(condition={"StringEquals": {"aws:SourceAccount": OWNER}})),
+            "{ not json", trust(condition={"StringLike": {"aws:SourceAccount": "*"}})]
+    paths = [write(tmp_path, f"p{i}.json", doc) for i, doc in enumerate(docs)]
+    results = {}
+    for jobs in ("1", "2"):
+        code, out, _ = run("check", *paths, "--account", OWNER, "--format", "json", "-j", jobs)
+        assert code == 1
+        results[jobs] = [(r["path"], r["verdict"]) for r in json.loads(out)["results"]]
+    assert results["1"] == results["2"]
+    assert [v for _, v in results["2"]] == ["vulnerable", "safe", "error", "vulnerable"]

@@ -30,6 +30,7 @@ AUX_TIMEOUT_MS = 2000
 def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
     """The verdict for one parsed, well-formed policy."""
     started = time.perf_counter()
+    F.new_epoch()
     run = _Run(loaded, model)
     result = run.decide(int(timeout * 1000))
     result.warnings = _diagnostic_warnings(loaded) + run.unencoded() + result.warnings

@@ -55,6 +55,21 @@ def _make(op: str, args: tuple) -> Term:
 TRUE = _make("true", ())
 FALSE = _make("false", ())
 _KEEP = (TRUE, FALSE)  # never collected
+_FIRST_SERIAL = next(_SERIAL)
+
+
+def new_epoch() -> None:
+    """Start numbering terms afresh. Arguments are ordered by creation, and
+    that order reaches the solver and so its models: a new epoch per policy
+    keeps deputy's side of a counterexample independent of the policies the
+    process checked before. (z3's own term ids still carry history; see the
+    README's note on counterexamples.) Terms made before keep working but
+    are no longer shared with new ones."""
+    global _SERIAL
+    _TABLE.clear()
+    for t in _KEEP:
+        _TABLE[(t.op, ())] = t
+    _SERIAL = itertools.count(_FIRST_SERIAL)
 
 
 def BoolVal(value: bool) -> Term:  # noqa: N802 - mirrors z3's names on purpose
