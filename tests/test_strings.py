@@ -83,3 +83,11 @@ def test_a_restricted_variable_folds_tests_and_keeps_its_classes_inside():
     mapping, _ = space.finalize()
     # Only strings starting with "ab" remain: "abc" itself, and any other.
     assert sorted(w for w in space._slots[x].witnesses) == ["ab", "abc"]
+
+
+def test_equal_literals_each_keep_their_index():
+    # Two variables' languages are explored together for an equality; the
+    # same literal can then appear twice and both must be reported.
+    found = realizable([L.literal("ab"), L.literal("ab"), L.literal("b")], counted=True)
+    assert found[frozenset({0, 1})] == ("ab", 1)
+    assert found[frozenset({2})] == ("b", 1)

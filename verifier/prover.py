@@ -58,13 +58,14 @@ class _Run:
         self.mapping, self.constraints = q.finalize()
         self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
         self._session: Session | None = None
+        self.memo: dict = {}  # substitutions of the atoms, shared by every session of this run
 
     def session(self, timeout_ms: int) -> Session:
         """The one solver of this run: the shared constraints, the Deny
         guards and the readability wishes are asserted once; each question
         is asked inside ``scope``."""
         if self._session is None:
-            session = self._session = Session(timeout_ms, self.mapping)
+            session = self._session = Session(timeout_ms, self.mapping, self.memo)
             session.add(*self.constraints, *self.base)
             session.add(*[F.Implies(g, F.Not(term)) for g, (_, term) in zip(self.guards, self.encoding.denies)])
             session.add(*counterexample.wish_constraints(self.wishes))
@@ -75,7 +76,7 @@ class _Run:
         when one of them folds to false (no Allow statement admits the
         deputy, say). They are part of the full query, so the full query is
         UNSAT too, and the base need not be sent to the solver at all."""
-        bare = Session(timeout_ms, self.mapping)
+        bare = Session(timeout_ms, self.mapping, self.memo)
         if not any(bare.formula(t) is F.FALSE for t in terms):
             return False
         bare.add(*terms)

@@ -116,6 +116,18 @@ def literal(text: str) -> Lang:
     return seq(*[char(c) for c in text]) if text else EMPTY_STRING
 
 
+def literal_text(lang: Lang) -> str | None:
+    """The one string ``lang`` holds, if it is written as a plain sequence
+    of single characters (as ``literal`` builds it); None otherwise."""
+    items = lang.items if isinstance(lang, Seq) else (lang,)
+    out = []
+    for item in items:
+        if not isinstance(item, Chars) or len(item.intervals) != 1 or item.intervals[0][0] != item.intervals[0][1]:
+            return None
+        out.append(chr(item.intervals[0][0]))
+    return "".join(out)
+
+
 ANYTHING = star(ANY_CHAR)
 NOT_COLON = all_but(":")
 DIGIT = chars((ord("0"), ord("9")))

@@ -224,11 +224,12 @@ class StringSpace:
         if total == 0:
             # No string satisfies the required tests: the question has no request.
             return {atom: F.FALSE for atom in slot.atoms.values()}
-        meanings = {}
-        for index, language in enumerate(slot.languages):
-            members = [j for j, v in enumerate(slot.vectors) if index in v]
-            meanings[slot.atoms[language]] = _one_of(slot.choice, members, total)
-        return meanings
+        members: list[list[int]] = [[] for _ in slot.languages]
+        for j, vector in enumerate(slot.vectors):
+            for index in vector:
+                members[index].append(j)
+        return {slot.atoms[language]: _one_of(slot.choice, sorted(members[index]), total)
+                for index, language in enumerate(slot.languages)}
 
     def domains(self) -> list[F.Term]:
         """The bounds of every class choice (asserted with the question)."""
@@ -367,25 +368,27 @@ def _realizable(languages: tuple, budget: int, counted: bool, required: frozense
 
 
 def _explore(languages: tuple, budget: int, want: frozenset | None, counted: bool, required: frozenset):
-    automata = [L.dfa(lang) for lang in languages]
-    start = tuple((i, a.start) for i, a in enumerate(automata))
+    parts, owners = _parts(languages)
+    # Required languages that are automata of their own: once one of them
+    # is dead in a state, nothing beyond that state is wanted.
+    must_live = {p for p, owner in enumerate(owners) if owner in required}
+    start = tuple((p, part.start) for p, part in enumerate(parts))
     seen = {start: ""}
     edges: list[tuple] = []
     frontier = [start]
     while frontier:
         next_frontier = []
         for state in frontier:
-            if want is not None and _vector(automata, state) == want:
+            if want is not None and _vector(parts, owners, state) == want:
                 return {want: (seen[state], 1)}
             # Only the labels leaving this state's parts can tell characters
             # apart here: a few intervals instead of the whole alphabet's.
-            points = frozenset().union(*[automata[i].cuts(s) for i, s in state])
+            points = frozenset().union(*[parts[p].cuts(s) for p, s in state])
             for code, size in _partition(points):
-                nxt = tuple((i, t) for i, s in state if (t := automata[i].step(s, code)) >= 0)
-                if required and not required <= {i for i, _ in nxt}:
-                    # A required language can no longer accept: nothing
-                    # beyond this state is wanted (dead parts never revive,
-                    # so no wanted state is reached through it either).
+                nxt = tuple((p, t) for p, s in state if (t := parts[p].step(s, code)) >= 0)
+                if must_live and not must_live <= {p for p, _ in nxt}:
+                    # Dead parts never revive, so no wanted state lies
+                    # beyond this one, nor is reached through it.
                     continue
                 if nxt not in seen:
                     seen[nxt] = seen[state] + chr(code)
@@ -400,7 +403,7 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
     counts = _string_counts(start, edges) if counted else {}
     found: dict[frozenset, tuple[str, int]] = {}
     for state, text in seen.items():  # BFS order: the first witness is a shortest one
-        vector = _vector(automata, state)
+        vector = _vector(parts, owners, state)
         if not required <= vector:
             continue
         count = counts.get(state, 2)
@@ -411,8 +414,69 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
     return found
 
 
-def _vector(automata, state) -> frozenset:
-    return frozenset(i for i, s in state if automata[i].accepting[s])
+_TRIE = -1
+"""The owner of a part that holds several literal languages at once."""
+
+
+def _parts(languages: tuple) -> tuple[list, list[int]]:
+    """The automata to explore together, and the language each one decides
+    (``_TRIE`` for the trie). Literal languages, typically a condition's
+    list of values, share one trie: a product with one automaton per value
+    would carry thousands of parts through every state."""
+    texts = [L.literal_text(lang) for lang in languages]
+    literal = [i for i, t in enumerate(texts) if t is not None]
+    if len(literal) < 2:
+        literal = []
+    in_trie = set(literal)
+    owners = [i for i in range(len(languages)) if i not in in_trie]
+    parts: list = [L.dfa(languages[i]) for i in owners]
+    if literal:
+        parts.append(_Trie([(texts[i], i) for i in literal]))
+        owners.append(_TRIE)
+    return parts, owners
+
+
+def _vector(parts: list, owners: list[int], state) -> frozenset:
+    out = []
+    for p, s in state:
+        owner = owners[p]
+        if owner == _TRIE:
+            out += parts[p].owners[s]
+        elif parts[p].accepting[s]:
+            out.append(owner)
+    return frozenset(out)
+
+
+class _Trie:
+    """A deterministic automaton for a set of strings: states are prefixes,
+    and a state ends the literal languages whose text it spells (equal
+    languages can appear twice)."""
+
+    def __init__(self, texts: list[tuple[str, int]]):
+        self.children: list[dict[int, int]] = [{}]
+        self.owners: list[list[int]] = [[]]
+        self._cuts: list[frozenset | None] = [None]
+        self.start = 0
+        for text, index in texts:
+            node = 0
+            for c in text:
+                nxt = self.children[node].get(ord(c))
+                if nxt is None:
+                    nxt = self.children[node][ord(c)] = len(self.children)
+                    self.children.append({})
+                    self.owners.append([])
+                    self._cuts.append(None)
+                node = nxt
+            self.owners[node].append(index)
+
+    def step(self, state: int, code: int) -> int:
+        return self.children[state].get(code, -1)
+
+    def cuts(self, state: int) -> frozenset:
+        found = self._cuts[state]
+        if found is None:
+            found = self._cuts[state] = frozenset(p for c in self.children[state] for p in (c, c + 1))
+        return found
 
 
 def _string_counts(start, edges) -> dict:
