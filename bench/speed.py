@@ -1,0 +1,280 @@
+"""Speed and memory of deputy, measured on purpose (not in the test suite).
+
+    python bench/speed.py [--corpus DIR] [--json] [--skip parliament,jobs,scale,startup]
+
+Prints one table: per-policy latency over the corpus (parse + encode +
+solve + replay + report, in one process, files warm in the page cache),
+verdict counts, throughput and peak memory; start-up time; the whole
+``deputy check`` command beside parliament's over the same files; ``-j``
+speed-up; and the synthetic scale families with their fitted exponents.
+``--json`` prints the same figures as one JSON document. Each section runs
+in a fresh process so that its memory and caches are its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "policies"
+OWNER = "111122223333"
+TOOLS_VENV = ROOT / "bench" / ".venv-tools"
+FAMILIES = {
+    "statements": [125, 250, 500, 1000],
+    "values": [1250, 2500, 5000, 10000],
+    "patterns": [25, 50, 100, 200],
+}
+
+
+# -- sections that run in a child process ------------------------------------------
+
+
+def corpus_section(directory: str) -> dict:
+    from verifier import report
+    from verifier.checking import check_path, expand_paths
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
+
+    model = ThreatModel(owner=OWNER, trusted_accounts=frozenset(), trusted_orgs=frozenset(),
+                        service=DEFAULT_SERVICE, action=DEFAULT_ACTION, required_keys=(),
+                        source_service=None, strict_attribution=False)
+    paths = expand_paths([directory])
+    for path in paths:  # into the page cache
+        Path(path).read_bytes()
+    check_path(paths[0], model, 5.0)  # grammar and tables: start-up, measured apart
+    latencies, verdicts, slowest = [], {}, []
+    started = time.perf_counter()
+    for path in paths:
+        t = time.perf_counter()
+        result = check_path(path, model, 5.0)
+        report.dumps(report.check_json([result], model))
+        elapsed = time.perf_counter() - t
+        latencies.append(elapsed)
+        slowest.append((elapsed, path))
+        verdicts[result.verdict.value] = verdicts.get(result.verdict.value, 0) + 1
+    total = time.perf_counter() - started
+    slowest.sort(reverse=True)
+    return {"count": len(paths), "verdicts": verdicts, "latency_ms": _quantiles(latencies),
+            "throughput_per_s": len(paths) / total, "seconds": total,
+            "peak_rss_mb": _peak_rss_mb(), "slowest": [[round(s * 1e3, 1), p] for s, p in slowest[:5]]}
+
+
+def scale_section(family: str, sizes: list[int]) -> dict:
+    from verifier.checking import check_path
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
+
+    model = ThreatModel(owner=OWNER, trusted_accounts=frozenset(), trusted_orgs=frozenset(),
+                        service=DEFAULT_SERVICE, action=DEFAULT_ACTION, required_keys=(),
+                        source_service=None, strict_attribution=False)
+    points = []
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = Path(tmp) / "warm.json"
+        warm.write_text(json.dumps(_family(family, 2)))
+        check_path(str(warm), model, 60.0)
+        for size in sizes:
+            path = Path(tmp) / f"{family}-{size}.json"
+            path.write_text(json.dumps(_family(family, size)))
+            best, verdict = math.inf, None
+            for _ in range(2):
+                t = time.perf_counter()
+                result = check_path(str(path), model, 60.0)
+                best = min(best, time.perf_counter() - t)
+                verdict = result.verdict.value
+            points.append({"size": size, "seconds": best, "verdict": verdict})
+    return {"family": family, "points": points, "exponent": _exponent(points)}
+
+
+def _family(family: str, n: int) -> dict:
+    """Policies that grow in one dimension and stay safe: the solver must
+    prove every size."""
+    def allow(condition):
+        return {"Effect": "Allow", "Principal": {"Service": "rekognition.amazonaws.com"},
+                "Action": "sts:AssumeRole", "Condition": condition}
+    arn = f"arn:aws:rekognition:us-east-1:{OWNER}:collection"
+    if family == "statements":
+        statements = [allow({"StringEquals": {"aws:SourceAccount": OWNER},
+                             "ArnLike": {"aws:SourceArn": f"{arn}/team{i}"}}) for i in range(n)]
+    elif family == "values":
+        statements = [allow({"StringEquals": {"aws:SourceArn": [f"{arn}/c{i}" for i in range(n)]}})]
+    else:
+        statements = [allow({"StringEquals": {"aws:SourceAccount": OWNER},
+                             "ArnLike": {"aws:SourceArn": [f"arn:aws:rekognition:*:{OWNER}:collection/p{i}-*"
+                                                           for i in range(n)]}})]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _quantiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+
+    def at(q):
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] * 1e3
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1] * 1e3,
+            "mean": statistics.fmean(ordered) * 1e3}
+
+
+def _exponent(points: list[dict]) -> float:
+    """Least-squares slope of log(time) against log(size)."""
+    xs = [math.log(p["size"]) for p in points]
+    ys = [math.log(max(p["seconds"], 1e-6)) for p in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# -- sections that time whole commands ---------------------------------------------------
+
+
+def _deputy() -> list[str]:
+    found = shutil.which("deputy", path=str(Path(sys.executable).parent)) or shutil.which("deputy")
+    return [found] if found else [sys.executable, "-m", "verifier"]
+
+
+def _timed(argv: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, check=False)
+    return time.perf_counter() - t
+
+
+def startup_section() -> dict:
+    argv = _deputy() + ["--version"]
+    times = [_timed(argv) for _ in range(7)]
+    return {"deputy_version_s": statistics.median(times)}
+
+
+def _parliament() -> list[str] | None:
+    found = shutil.which("parliament") or (TOOLS_VENV / "bin" / "parliament")
+    if found and Path(found).exists():
+        return [str(found)]
+    print("bench: installing parliament into bench/.venv-tools ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
+    done = subprocess.run([str(TOOLS_VENV / "bin" / "pip"), "install", "-q", "parliament"], check=False)
+    path = TOOLS_VENV / "bin" / "parliament"
+    return [str(path)] if done.returncode == 0 and path.exists() else None
+
+
+def command_section(directory: str, rounds: int) -> dict:
+    deputy = _deputy() + ["check", directory, "--account", OWNER, "--format", "json"]
+    parliament = _parliament()
+    out: dict = {"rounds": rounds}
+    if parliament is None:
+        out["parliament"] = "could not be installed"
+    timings: dict[str, list[float]] = {"deputy": [], "parliament": []}
+    for _ in range(rounds):  # side by side, alternating, so load affects both alike
+        timings["deputy"].append(_timed(deputy))
+        if parliament:
+            timings["parliament"].append(_timed(parliament + ["--directory", directory]))
+    out["deputy_s"] = statistics.median(timings["deputy"])
+    if parliament:
+        out["parliament_s"] = statistics.median(timings["parliament"])
+        out["ratio"] = out["deputy_s"] / out["parliament_s"]
+    return out
+
+
+def jobs_section(directory: str, rounds: int) -> dict:
+    jobs = os.cpu_count() or 1
+    base = _deputy() + ["check", directory, "--account", OWNER, "--format", "json"]
+    one, many = [], []
+    for _ in range(rounds):
+        one.append(_timed(base + ["-j", "1"]))
+        many.append(_timed(base + ["-j", str(jobs)]))
+    return {"jobs": jobs, "j1_s": statistics.median(one), "jn_s": statistics.median(many),
+            "speedup": statistics.median(one) / statistics.median(many)}
+
+
+def _child(section: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--child", section, *args], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["no output"]}
+    return json.loads(done.stdout)
+
+
+# -- output ---------------------------------------------------------------------------
+
+
+def text(figures: dict) -> str:
+    lines = ["deputy speed benchmark", ""]
+    corpus = figures.get("corpus")
+    if corpus and "error" not in corpus:
+        lat = corpus["latency_ms"]
+        lines += [f"corpus: {corpus['count']} policies  verdicts {corpus['verdicts']}",
+                  f"  latency ms  p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  p99 {lat['p99']:.1f}  "
+                  f"max {lat['max']:.1f}  mean {lat['mean']:.1f}",
+                  f"  unknown {corpus['verdicts'].get('unknown', 0)}  throughput {corpus['throughput_per_s']:.0f}/s"
+                  f"  peak memory {corpus['peak_rss_mb']:.0f} MB",
+                  "  slowest: " + ", ".join(f"{Path(p).name} {ms} ms" for ms, p in corpus["slowest"])]
+    elif corpus:
+        lines.append(f"corpus: failed: {corpus['error']}")
+    if "startup" in figures:
+        lines.append(f"start-up: deputy --version {figures['startup']['deputy_version_s'] * 1e3:.0f} ms")
+    command = figures.get("command")
+    if command:
+        row = f"whole command: deputy {command['deputy_s']:.2f} s"
+        if "ratio" in command:
+            row += f"  parliament {command['parliament_s']:.2f} s  ratio {command['ratio']:.2f}x"
+        else:
+            row += f"  parliament {command.get('parliament')}"
+        lines.append(row + f"  (median of {command['rounds']})")
+    jobs = figures.get("jobs")
+    if jobs:
+        lines.append(f"workers: -j 1 {jobs['j1_s']:.2f} s  -j {jobs['jobs']} {jobs['jn_s']:.2f} s  "
+                     f"speed-up {jobs['speedup']:.2f}x")
+    for family in figures.get("scale", []):
+        if "error" in family:
+            lines.append(f"scale: failed: {family['error']}")
+            continue
+        points = "  ".join(f"{p['size']}: {p['seconds']:.2f} s {p['verdict']}" for p in family["points"])
+        lines.append(f"scale {family['family']}: {points}  exponent {family['exponent']:.2f}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="directory of policies (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per whole-command timing (median kept)")
+    parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
+                        "corpus, startup, parliament, jobs, scale")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        section, *rest = args.child
+        result = corpus_section(rest[0]) if section == "corpus" else scale_section(rest[0], [int(n) for n in rest[1:]])
+        print(json.dumps(result))
+        return 0
+    skip = set(filter(None, args.skip.split(",")))
+    if not Path(args.corpus).is_dir():
+        print(f"bench: no corpus at {args.corpus}; pass --corpus DIR", file=sys.stderr)
+        return 2
+    figures: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    if "corpus" not in skip:
+        figures["corpus"] = _child("corpus", args.corpus)
+    if "startup" not in skip:
+        figures["startup"] = startup_section()
+    if "parliament" not in skip:
+        figures["command"] = command_section(args.corpus, args.rounds)
+    if "jobs" not in skip:
+        figures["jobs"] = jobs_section(args.corpus, args.rounds)
+    if "scale" not in skip:
+        figures["scale"] = [_child("scale", family, *map(str, sizes)) for family, sizes in FAMILIES.items()]
+    print(json.dumps(figures, indent=2) if args.json else text(figures), end="" if not args.json else "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
