@@ -98,6 +98,7 @@ def _add_check(commands) -> None:
     ck.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     ck.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
+    _add_debugging(ck)
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -146,11 +147,36 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     model = checking.threat_model_from_args(args)
     paths = checking.expand_paths(args.paths)
     results = [checking.check_path(path, model, args.timeout) for path in paths]
+    _add_details(results, model, args)
     if args.format == "json":
         stdout.write(report.dumps(report.check_json(results, model)))
     else:
         stdout.write(report.check_text(results))
     return checking.exit_code(results)
+
+
+def _add_debugging(ck) -> None:
+    ck.add_argument("--explain", action="store_true",
+                    help="explain each verdict: for a counterexample, the allowing statements and every "
+                         "condition's outcome from the evaluator's trace; for a proof, the conditions and "
+                         "statements it rests on (each deleted and the policy re-proved)")
+    ck.add_argument("--all", action="store_true", dest="all_counterexamples",
+                    help="list counterexamples of different kinds (foreign aws:SourceAccount, aws:SourceArn "
+                         "alone, no source key, each allowing statement, regional principal name)")
+    ck.add_argument("--max-counterexamples", type=int, default=5, metavar="K",
+                    help="with --all, list at most K counterexamples (default 5)")
+
+
+def _add_details(results, model, args) -> None:
+    if not (args.explain or args.all_counterexamples):
+        return
+    if args.max_counterexamples < 1:
+        raise InputError("--max-counterexamples must be at least 1", "deputy check")
+    from verifier.explain import add_details
+
+    for result in results:
+        add_details(result, model, args.timeout, explain=args.explain,
+                    enumerate_all=args.all_counterexamples, max_counterexamples=args.max_counterexamples)
 
 
 _COMMANDS = {"eval": _eval, "check": _check}

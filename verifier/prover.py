@@ -43,7 +43,7 @@ class _Run:
     """Every question about one policy, over one encoding whose string
     classes are computed once."""
 
-    def __init__(self, loaded: LoadedPolicy, model: ThreatModel):
+    def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None):
         self.loaded = loaded
         self.policy = loaded.policy
         self.model = model
@@ -54,6 +54,9 @@ class _Run:
         self.unattributed = q.unattributed()
         self.legitimate = q.legitimate()
         self.wishes = counterexample.preferences(q, loaded.policy)
+        # Extension point (verifier.attacks, verifier.repair): named extra
+        # terms, built here because string tests must exist before finalize.
+        self.extra = extend(q) if extend else {}
         self.mapping, self.constraints = q.finalize()
 
     def session(self, timeout_ms: int) -> Session:
@@ -61,10 +64,12 @@ class _Run:
         session.add(*self.constraints, *self.base)
         return session
 
-    def decide(self, timeout_ms: int) -> Result:
+    def decide(self, timeout_ms: int, also=()) -> Result:
+        """``also``: extra terms (from ``extra``) narrowing the foreign
+        requests asked about; unsat then means none of that kind exists."""
         source = self.policy.source
         session = self.session(timeout_ms)
-        session.add(self.foreign, self.encoding.any_allow)
+        session.add(self.foreign, self.encoding.any_allow, *also)
         guards = []
         for statement, term in self.encoding.denies:
             guard = F.Bool(f"deny!{statement.index}")
@@ -224,3 +229,15 @@ def _diagnostic_warnings(loaded: LoadedPolicy) -> list[str]:
 
 def _compact(request: Request) -> str:
     return json.dumps(request.to_json(), ensure_ascii=False, separators=(", ", ": "))
+
+
+def verdict_only(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
+    """The verdict alone, without the side questions (for callers that
+    re-check many variants of one policy: explanations, repairs)."""
+    return _Run(loaded, model).decide(int(timeout * 1000))
+
+
+def extended_run(loaded: LoadedPolicy, model: ThreatModel, extend) -> _Run:
+    """A run whose question carries the terms ``extend(question)`` returns
+    (a dict of name to term), for ``run.decide(ms, also=[...])``."""
+    return _Run(loaded, model, extend)
