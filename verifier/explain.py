@@ -49,7 +49,8 @@ BUDGET_SECONDS = 60.0
 
 _FAMILY_RULE = {Family.STRING: "C3", Family.ARN: "C4", Family.NUMERIC: "C5", Family.DATE: "C5",
                 Family.BOOL: "C5", Family.BINARY: "C5", Family.IP: "C5", Family.NULL: "C7"}
-_RULE = re.compile(r"\(([^()]*)\)\s*$")
+_RULE = re.compile(r"\(([^()]*)\)")
+_RULE_NAME = re.compile(r"\b(?:[A-Z]{1,2}\d+|\d\.\d)\b")
 
 
 def counterexample(policy: Policy, request: Request) -> dict:
@@ -101,9 +102,9 @@ def _conditions(statement: Statement, trace, request: Request) -> list[dict]:
 
 def _rule(operator: str, reason: str) -> str | None:
     """The SEMANTICS rule the evaluator cites, else the operator family's."""
-    found = _RULE.search(reason)
-    if found and re.search(r"\b(?:[A-Z]{1,2}\d+|\d\.\d)\b", found.group(1)):
-        return found.group(1)
+    cited = [g for g in _RULE.findall(reason) if _RULE_NAME.search(g)]
+    if cited:
+        return ", ".join(cited)
     op = lookup(operator) or lookup_folded(operator)
     return _FAMILY_RULE.get(op.family) if op else None
 
@@ -189,9 +190,14 @@ def _without(condition: ConditionBlock, gone: set[int]) -> ConditionBlock | None
     return ConditionBlock(tuple(blocks), condition.span) if blocks else None
 
 
+def item_id(item: Item) -> str:
+    """A stable name: kind, statement position and (conditions) entry position."""
+    return f"{item.kind}:{item.statement}" + (f":{item.entry}" if item.kind == "condition" else "")
+
+
 def describe(policy: Policy, item: Item) -> dict:
     s = policy.statements[item.statement]
-    out = {"item": item.kind, "statement": _ref(s)}
+    out = {"item": item.kind, "id": item_id(item), "statement": _ref(s)}
     if item.kind == "condition":
         entry = s.condition.entries[item.entry]
         values = [v.value for v in entry.values.items]
