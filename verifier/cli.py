@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--request", required=True, metavar="REQUEST.json", help="request JSON file")
     ev.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     _add_check(commands)
+    _add_fix(commands)
     return parser
 
 
@@ -179,7 +180,73 @@ def _add_details(results, model, args) -> None:
                     enumerate_all=args.all_counterexamples, max_counterexamples=args.max_counterexamples)
 
 
-_COMMANDS = {"eval": _eval, "check": _check}
+FIX_EPILOG = """\
+exit codes:
+  0  repaired (the diff and the repaired policy are printed), or already safe
+  1  could not repair (the reason is printed); nothing is written
+  2  the policy or the command line could not be read
+
+A repair changes only the Allow statements that let counterexamples in: it tightens a
+source-key condition already there (drops IfExists or a set qualifier, reads StringLike on
+aws:SourceArn as ArnLike), or adds StringEquals aws:SourceAccount OWNER and/or ArnLike
+aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. Before it is
+printed or written, the repaired text is parsed again, proved safe, and checked to still
+allow a legitimate request (the owner's account, the service, the action) in the evaluator
+and in the prover. --write replaces the file atomically, keeping its formatting outside the
+changed conditions.
+"""
+
+
+def _add_fix(commands) -> None:
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+
+    fx = commands.add_parser(
+        "fix", help="propose the smallest change that makes a policy safe, proved before it is shown",
+        description="Repair a vulnerable policy: change the offending Allow statements until the prover "
+                    "says safe, keeping the legitimate request of the owner's account allowed.",
+        epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fx.add_argument("policy", metavar="POLICY", help="policy JSON file")
+    fx.add_argument("--account", metavar="ACCT", required=True, help="the owner's 12-digit account")
+    fx.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
+                    help="another account whose requests are legitimate (repeatable)")
+    fx.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
+                    help="an organization (o-...) whose accounts are trusted (repeatable)")
+    fx.add_argument("--service", default=DEFAULT_SERVICE, metavar="S",
+                    help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
+    fx.add_argument("--action", default=DEFAULT_ACTION, metavar="A",
+                    help=f"the action the deputy calls (default {DEFAULT_ACTION})")
+    fx.add_argument("--require-key", metavar="KEY", action="append", default=[],
+                    help="assume the service always sends this key (repeatable)")
+    fx.add_argument("--source-service", metavar="NAME",
+                    help="assume aws:SourceArn names a resource of this service")
+    fx.add_argument("--strict-attribution", action="store_true",
+                    help="count requests that name no source account as foreign")
+    fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                    help="solver time limit per proof (default 5)")
+    fx.add_argument("--write", action="store_true",
+                    help="replace POLICY with the repaired policy (only once it is proved)")
+
+
+def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import checking, repair, report
+
+    model = checking.threat_model_from_args(args)
+    outcome = repair.repair_file(args.policy, model, args.timeout)
+    if args.write and outcome.status == "repaired":
+        try:
+            repair.write(outcome)
+        except OSError as exc:
+            stderr.write(f"deputy: error: cannot write {args.policy}: {exc.strerror or exc}\n")
+            return 2
+    if args.format == "json":
+        stdout.write(report.dumps(outcome.to_json()))
+    else:
+        stdout.write(repair.render_text(outcome))
+    return outcome.exit_code
+
+
+_COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
 
 
 def entry() -> None:

@@ -1,0 +1,576 @@
+"""Proposing the smallest repair: ``deputy fix``.
+
+Loop: take the counterexample, find the Allow statements that let it in
+(the evaluator's trace), and change them with the first candidate, smallest
+first, that blocks that request while still allowing a *legitimate* request
+(a request of the deputy from the owner's account that the original policy
+allows, found by the prover and replayed by the evaluator). Candidates:
+
+1. tighten a source-key condition already there: ``…IfExists`` dropped,
+   a set qualifier dropped, ``StringLike`` on ``aws:SourceArn`` read as
+   ``ArnLike``, untrusted accounts dropped from a ``StringEquals`` list;
+2. add ``StringEquals aws:SourceAccount OWNER``;
+3. add ``ArnLike aws:SourceArn arn:aws:PREFIX:*:OWNER:*``;
+4. add both.
+
+Re-prove, and repeat until the prover says safe. The repaired text is
+produced by small insertions and replacements inside the changed statements
+(so the rest of the file keeps its formatting), checked by parsing it back
+to exactly the intended policy, else by re-serialising with indent 2. The
+text that will be printed or written is then verified from scratch: parsed,
+proved safe by the prover, the legitimate request allowed by the evaluator,
+and some trusted request allowed by the prover (usefulness). Nothing that
+fails this is printed as a repair or written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+from verifier import keys, loading, threat
+from verifier.ast import (NOWHERE, ConditionBlock, ConditionEntry, Effect, OperatorBlock, Policy, Statement, Text,
+                          Values)
+from verifier.errors import InputError
+from verifier.evaluator import Decision, evaluate
+from verifier.loading import LoadedPolicy
+from verifier.request import Request
+from verifier.results import Verdict
+from verifier.threat import ThreatModel
+
+MAX_ROUNDS = 8
+AUX_MS = 4000
+
+
+@dataclass
+class Repair:
+    path: str
+    status: str  # "repaired" | "already-safe" | "failed"
+    message: str
+    original: str = ""
+    text: str | None = None
+    changes: list[dict] = field(default_factory=list)
+    legitimate: Request | None = None
+    warnings: list[str] = field(default_factory=list)
+    layout: str = ""  # "edited in place" | "re-serialised"
+    written: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.status == "failed" else 0
+
+    def diff(self) -> str:
+        if self.text is None or self.text == self.original:
+            return ""
+        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
+                                            _ending(self.text).splitlines(keepends=True),
+                                            fromfile=self.path, tofile=f"{self.path} (repaired)"))
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "status": self.status, "message": self.message, "changes": self.changes,
+                "legitimate_request": self.legitimate.to_json() if self.legitimate else None,
+                "warnings": self.warnings, "layout": self.layout or None, "diff": self.diff() or None,
+                "policy": self.text, "written": self.written}
+
+
+def _ending(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
+    """The repair of one policy file; ``InputError`` if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            original = handle.read().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
+    loaded = loading.load_text(original, path)
+    return repair(loaded, original, model, timeout)
+
+
+def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
+    from verifier.prover import verdict_only
+
+    path = loaded.policy.source
+    result = verdict_only(loaded, model, timeout)
+    if result.verdict is Verdict.SAFE:
+        out = Repair(path, "already-safe", "the policy is already safe: no change needed", original)
+        if not _useful(loaded, model):
+            out.warnings.append(f"but no request of {model.service} from a trusted account is allowed")
+        return out
+    if result.verdict is not Verdict.VULNERABLE:
+        return Repair(path, "failed", f"cannot repair: the verdict is {result.verdict.value} ({result.message})",
+                      original)
+    legitimate = legitimate_request(loaded, model)
+    if legitimate is None:
+        return Repair(path, "failed", "cannot repair: the policy allows no request of the deputy from a trusted "
+                      "account, so no repair can keep the legitimate request allowed", original)
+    policy, changes = loaded.policy, []
+    for _ in range(MAX_ROUNDS):
+        step = _one_round(policy, result.counterexample, legitimate, model)
+        if step is None:
+            return Repair(path, "failed", "cannot repair: no candidate change blocks the counterexample "
+                          f"{_compact(result.counterexample)} and keeps the legitimate request allowed",
+                          original, changes=changes, legitimate=legitimate)
+        policy, made = step
+        changes += made
+        try:
+            current = loading.accept(policy, loaded.kind)
+        except InputError as exc:
+            return Repair(path, "failed", f"cannot repair: a candidate is not a valid policy ({exc})", original)
+        result = verdict_only(current, model, timeout)
+        if result.verdict is Verdict.SAFE:
+            return _finish(loaded, original, policy, changes, legitimate, model, timeout)
+        if result.verdict is not Verdict.VULNERABLE:
+            return Repair(path, "failed", f"cannot repair: a candidate's verdict is {result.verdict.value}",
+                          original, changes=changes, legitimate=legitimate)
+    return Repair(path, "failed", f"cannot repair within {MAX_ROUNDS} rounds", original, changes=changes,
+                  legitimate=legitimate)
+
+
+def _one_round(policy: Policy, request: Request, legitimate: Request, model: ThreatModel):
+    """The first candidate that blocks ``request`` and keeps ``legitimate``."""
+    offending = [t.index for t in evaluate(policy, request).allowing]
+    if not offending:
+        return None
+    for kind in ("tighten", "source-account", "source-arn", "both"):
+        candidate, changes = policy, []
+        for index in offending:
+            pos = next(p for p, s in enumerate(candidate.statements) if s.index == index)
+            edited = _candidate(candidate.statements[pos], kind, model)
+            if edited is None:
+                break
+            statement, what = edited
+            candidate = _put(candidate, pos, statement)
+            changes += [{"statement": _ref(statement), "change": w} for w in what]
+        else:
+            if (evaluate(candidate, request).decision is not Decision.ALLOW
+                    and evaluate(candidate, legitimate).decision is Decision.ALLOW):
+                return candidate, changes
+    return None
+
+
+def _put(policy: Policy, pos: int, statement: Statement) -> Policy:
+    statements = list(policy.statements)
+    statements[pos] = statement
+    return dataclasses.replace(policy, statements=tuple(statements))
+
+
+def _ref(s: Statement) -> dict:
+    return {"index": s.index, "sid": s.sid.value if s.sid else None, "line": s.span.line}
+
+
+def _candidate(s: Statement, kind: str, model: ThreatModel):
+    """``(statement, descriptions)`` for one kind of change, or None when it
+    does not apply (or would change nothing)."""
+    if kind == "tighten":
+        return _tighten(s, model)
+    accounts = [model.owner] + sorted(model.trusted - {model.owner})
+    prefix = model.source_service or model.service.split(".")[0]
+    arns = [f"arn:aws:{prefix}:*:{a}:*" for a in accounts]
+    out, what = s, []
+    if kind in ("source-account", "both"):
+        step = _require(out, "StringEquals", "aws:SourceAccount", accounts)
+        if step is None:
+            return None
+        out, text = step
+        what.append(text)
+    if kind in ("source-arn", "both"):
+        step = _require(out, "ArnLike", "aws:SourceArn", arns)
+        if step is None:
+            return None
+        out, text = step
+        what.append(text)
+    return out, what
+
+
+def _require(s: Statement, operator: str, key: str, values: list[str]):
+    """Add ``operator key values`` to ``s``; where ``s`` already has that
+    operator and key, keep only its values among ``values`` (or ``values``)."""
+    entries = list(s.condition.entries) if s.condition else []
+    found = next((i for i, e in enumerate(entries) if e.operator.value == operator
+                  and keys.fold(e.key.value) == keys.fold(key)), None)
+    if found is None:
+        entry = ConditionEntry(Text(operator), Text(key), _values(values))
+        return _with_entries(s, entries + [entry]), f"added {operator} {key} {_show(values)}"
+    old = [v.value for v in entries[found].values.items]
+    kept = [v for v in old if v in values] or values
+    if kept == old:
+        return None
+    entries[found] = dataclasses.replace(entries[found], values=_values(kept))
+    return _with_entries(s, entries), f"narrowed {operator} {entries[found].key.value} from {_show(old)} to {_show(kept)}"
+
+
+def _tighten(s: Statement, model: ThreatModel):
+    """Fix the weak spots of the source-key conditions already there."""
+    from verifier.operators import Family, lookup
+
+    if s.condition is None:
+        return None
+    entries, what = list(s.condition.entries), []
+    for i, e in enumerate(entries):
+        folded = keys.fold(e.key.value)
+        if folded not in (keys.SOURCE_ACCOUNT, keys.SOURCE_ARN):
+            continue
+        op = lookup(e.operator.value)
+        if op is None or op.negated or op.family is Family.NULL:
+            continue
+        new = op.base.name  # without IfExists (C6) or a set qualifier (SO2)
+        if folded == keys.SOURCE_ARN and new == "StringLike":
+            new = "ArnLike"  # C4: segment-wise, so "*" cannot reach into the account field
+        if new != e.operator.value:
+            entries[i] = dataclasses.replace(e, operator=Text(new))
+            what.append(f"changed {e.operator.value} {e.key.value} to {new}")
+    if not what:
+        return None
+    if _duplicates(entries):
+        return None
+    return _with_entries(s, entries), what
+
+
+def _duplicates(entries) -> bool:
+    seen = set()
+    for e in entries:
+        mark = (e.operator.value, keys.fold(e.key.value))
+        if mark in seen:
+            return True
+        seen.add(mark)
+    return False
+
+
+def _with_entries(s: Statement, entries: list[ConditionEntry]) -> Statement:
+    """``s`` with these entries, grouped under their operators in first-seen
+    order (existing blocks keep their place)."""
+    blocks: dict[str, list] = {}
+    for e in entries:
+        blocks.setdefault(e.operator.value, []).append(e)
+    condition = ConditionBlock(tuple(OperatorBlock(Text(op), tuple(es)) for op, es in blocks.items()),
+                               s.condition.span if s.condition else NOWHERE)
+    return dataclasses.replace(s, condition=condition)
+
+
+def _values(values: list[str]) -> Values:
+    return Values(tuple(Text(v) for v in values), len(values) != 1)
+
+
+def _show(values: list[str]) -> str:
+    return json.dumps(values[0] if len(values) == 1 else values)
+
+
+def _compact(request: Request) -> str:
+    return json.dumps(request.to_json(), separators=(", ", ": "))
+
+
+# -- the legitimate request and the final verification -----------------------------------------
+
+
+def legitimate_request(loaded: LoadedPolicy, model: ThreatModel) -> Request | None:
+    """A request of the deputy from a trusted account that ``loaded``
+    allows, from the prover and replayed by the evaluator; one with
+    ``aws:SourceAccount`` set to the owner when the policy allows one."""
+    from verifier import counterexample
+    from verifier.encoder import lang as L
+    from verifier.encoder import logic as F
+    from verifier.encoder.symbolic import Kind
+    from verifier.prover import extended_run
+
+    _PLAIN = L.plus(L.NOT_COLON)
+
+    def extend(question):
+        r, space = question.request, question.space
+        sa, arn = r.keys[keys.SOURCE_ACCOUNT], r.keys[keys.SOURCE_ARN]
+        out = {"owner": F.And(sa.present, space.equals(sa.elements[0].text, model.owner))}
+        if arn.kind is Kind.ARN:  # a plain resource part, as real ARNs have
+            out["plain"] = F.Or(F.Not(arn.present), space.member(arn.elements[0].parts[4], _PLAIN))
+        return out
+
+    run = extended_run(loaded, model, extend)
+    if "plain" in run.extra:
+        run.wishes.insert(1, run.extra["plain"])
+    session = run.session(AUX_MS)
+    session.add(run.legitimate, run.encoding.allowed)
+    session.push()
+    session.add(run.extra["owner"])
+    outcome = session.check()
+    if outcome.status != "sat":
+        session.pop()
+        outcome = session.check()
+        if outcome.status != "sat":
+            return None
+    better = counterexample.prefer(session, run.wishes, AUX_MS // 4)
+    request = counterexample.decode((better or outcome).read, run.question)
+    classification = threat.classify(request, model)
+    if (evaluate(loaded.policy, request).decision is not Decision.ALLOW or classification.problems
+            or classification.kind != "legitimate"):
+        return None
+    return request
+
+
+def _useful(loaded: LoadedPolicy, model: ThreatModel) -> bool:
+    """The prover's usefulness question: some trusted request is allowed."""
+    from verifier.prover import extended_run
+
+    run = extended_run(loaded, model, None)
+    session = run.session(AUX_MS)
+    session.add(run.legitimate, run.encoding.allowed)
+    return session.check().status == "sat"
+
+
+def _finish(loaded, original, policy, changes, legitimate, model, timeout) -> Repair:
+    path = loaded.policy.source
+    touched = {c["statement"]["index"] for c in changes}
+    text, layout = render(original, loaded.policy, policy, touched)
+    problem = verify(text, path, loaded, model, legitimate, timeout)
+    if problem:
+        return Repair(path, "failed", f"cannot repair: the repaired text did not verify ({problem})", original,
+                      changes=changes, legitimate=legitimate)
+    out = Repair(path, "repaired", _summary(changes), original, text, changes, legitimate, layout=layout)
+    out.warnings += _shared_statement_warnings(loaded.policy, touched, model)
+    return out
+
+
+def verify(text: str, path: str, loaded: LoadedPolicy, model: ThreatModel, legitimate: Request,
+           timeout: float) -> str | None:
+    """Why ``text`` is not a proven repair, or None when it is."""
+    from verifier.prover import verdict_only
+
+    try:
+        final = loading.load_text(text, path, loaded.kind)
+    except InputError as exc:
+        return f"it does not parse: {exc}"
+    verdict = verdict_only(final, model, timeout)
+    if verdict.verdict is not Verdict.SAFE:
+        return f"the prover's verdict is {verdict.verdict.value}"
+    if evaluate(final.policy, legitimate).decision is not Decision.ALLOW:
+        return "the evaluator does not allow the legitimate request"
+    if not _useful(final, model):
+        return "the prover finds no trusted request of the deputy allowed"
+    return None
+
+
+def _summary(changes: list[dict]) -> str:
+    statements = sorted({c["statement"]["index"] for c in changes})
+    return (f"changed {len(changes)} condition(s) in statement(s) {', '.join(map(str, statements))}; the "
+            "repaired policy is proved safe and still allows the legitimate request")
+
+
+def _shared_statement_warnings(policy: Policy, touched: set[int], model: ThreatModel) -> list[str]:
+    out = []
+    for s in policy.statements:
+        if s.index not in touched or s.effect_kind is Effect.DENY:
+            continue
+        block = s.principals
+        services = [v.value for e in (block.entries if block else ()) if e.kind.value == "Service"
+                    for v in e.values.items]
+        only_deputy = block is not None and not block.negated and block.wildcard is None and \
+            all(e.kind.value == "Service" for e in block.entries) and len(services) == 1
+        if not only_deputy:
+            out.append(f"{s.label} also applies to principals other than {model.service}; the added conditions "
+                       "apply to them too (split the statement if they must not)")
+    return out
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+def render(original: str, before: Policy, after: Policy, touched: set[int]) -> tuple[str, str]:
+    """The repaired text: edits inside the touched statements when they parse
+    back to ``after``, else the whole policy re-serialised (indent 2)."""
+    from verifier import printer
+
+    try:
+        text = _edit(original, before, after, touched)
+        if text is not None and loading.parser.parse_policy(text) == after:
+            return text, "edited in place"
+    except (InputError, ValueError, IndexError):
+        pass
+    return printer.dumps(after, indent=2) + "\n", "re-serialised"
+
+
+def _edit(original: str, before: Policy, after: Policy, touched: set[int]) -> str | None:
+    offsets = _Offsets(original)
+    edits: list[tuple[int, int, str]] = []
+    for old, new in zip(before.statements, after.statements):
+        if old.index not in touched:
+            continue
+        more = _statement_edits(original, offsets, old, new)
+        if more is None:
+            return None
+        edits += more
+    text = original
+    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+class _Offsets:
+    def __init__(self, text: str):
+        self.starts = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                self.starts.append(i + 1)
+
+    def start(self, span) -> int:
+        return self.starts[span.line - 1] + span.column - 1
+
+    def end(self, span) -> int:
+        return self.starts[span.end_line - 1] + span.end_column - 1
+
+
+def _statement_edits(text, offsets, old: Statement, new: Statement):
+    if old.condition is None:
+        member = '"Condition": ' + _condition_json(new.condition)
+        return [_insert_member(text, offsets.end(old.span) - 1, member)]
+    old_blocks = {b.operator.value: b for b in old.condition.operators}
+    new_blocks = {b.operator.value: b for b in new.condition.operators}
+    edits, inserted = [], []
+    renamed = _renames(old_blocks, new_blocks)
+    for name, block in new_blocks.items():
+        if name in renamed.values():
+            continue
+        if name not in old_blocks:
+            inserted.append(f"{json.dumps(name)}: " + _block_json(block))
+            continue
+        old_entries = {e.key.value: e for e in old_blocks[name].entries}
+        added = []
+        for entry in block.entries:
+            if entry.key.value in old_entries:
+                previous = old_entries[entry.key.value]
+                if previous.values != entry.values:
+                    span = previous.values.span
+                    edits.append((offsets.start(span), offsets.end(span), _values_json(entry.values)))
+            else:
+                added.append(f"{json.dumps(entry.key.value)}: {_values_json(entry.values)}")
+        if len(block.entries) - len(added) != len(old_blocks[name].entries):
+            return None  # an entry was removed: not an edit this module makes
+        if added:
+            last = old_blocks[name].entries[-1].values.span
+            close = _next_close(text, offsets.end(last))
+            edits += [_insert_member(text, close, m) for m in added]
+    for old_name, new_name in renamed.items():
+        span = old_blocks[old_name].operator.span
+        edits.append((offsets.start(span), offsets.end(span), json.dumps(new_name)))
+    if set(old_blocks) - set(new_blocks) - set(renamed):
+        return None
+    close = offsets.end(old.condition.span) - 1
+    edits += [_insert_member(text, close, m) for m in inserted]
+    return _merge_insertions(edits)
+
+
+def _renames(old_blocks: dict, new_blocks: dict) -> dict[str, str]:
+    """Operator blocks that only changed their operator name."""
+    out = {}
+    gone = [n for n in old_blocks if n not in new_blocks]
+    for name in gone:
+        shape = [(e.key.value, e.values) for e in old_blocks[name].entries]
+        match = next((n for n, b in new_blocks.items() if n not in old_blocks and n not in out.values()
+                      and [(e.key.value, e.values) for e in b.entries] == shape), None)
+        if match:
+            out[name] = match
+    return out
+
+
+def _merge_insertions(edits):
+    """Insertions at one place are joined in order, so applying them from
+    the end of the text keeps their order."""
+    merged: dict[tuple[int, int], str] = {}
+    order = []
+    for start, end, replacement in edits:
+        if (start, end) in merged and start == end:
+            previous = merged[(start, end)]
+            merged[(start, end)] = previous + (replacement if replacement.startswith(",") else ", " + replacement)
+        else:
+            merged[(start, end)] = replacement
+            order.append((start, end))
+    return [(s, e, merged[(s, e)]) for s, e in order]
+
+
+def _next_close(text: str, position: int) -> int:
+    while text[position].isspace():
+        position += 1
+    if text[position] != "}":
+        raise ValueError("expected the end of an object")
+    return position
+
+
+def _insert_member(text: str, close: int, member: str) -> tuple[int, int, str]:
+    """An insertion of ``member`` as the last member of the object whose
+    closing brace is at ``close``, laid out like the members before it."""
+    if text[close] != "}":
+        raise ValueError("expected the end of an object")
+    last = close - 1
+    while text[last].isspace():
+        last -= 1
+    if text[last] == "{":
+        return last + 1, last + 1, member
+    if "\n" in text[last:close]:
+        line_start = text.rfind("\n", 0, last) + 1
+        line = text[line_start:last]
+        indent = line[: len(line) - len(line.lstrip())]
+        return last + 1, last + 1, ",\n" + indent + member
+    return last + 1, last + 1, ", " + member
+
+
+def _values_json(values: Values) -> str:
+    items = [json.dumps(v.value, ensure_ascii=False) for v in values.items]
+    return "[" + ", ".join(items) + "]" if values.is_list else items[0]
+
+
+def _block_json(block: OperatorBlock) -> str:
+    return "{" + ", ".join(f"{json.dumps(e.key.value)}: {_values_json(e.values)}" for e in block.entries) + "}"
+
+
+def _condition_json(condition: ConditionBlock) -> str:
+    return "{" + ", ".join(f"{json.dumps(b.operator.value)}: {_block_json(b)}" for b in condition.operators) + "}"
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def write(repair: Repair) -> None:
+    """Replace the file with the verified repair, atomically."""
+    if repair.status != "repaired" or repair.text is None:
+        raise ValueError("only a verified repair is written")
+    directory = os.path.dirname(os.path.abspath(repair.path))
+    mode = os.stat(repair.path).st_mode & 0o777
+    fd, temp = tempfile.mkstemp(prefix=".deputy-fix-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(repair.text)
+        os.chmod(temp, mode)
+        os.replace(temp, repair.path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+    repair.written = True
+
+
+def render_text(repair: Repair) -> str:
+    lines = [f"{repair.path}: {repair.status.upper()}: {repair.message}"]
+    for c in repair.changes if repair.status == "repaired" else []:
+        ref = c["statement"]
+        sid = f" ({ref['sid']})" if ref["sid"] else ""
+        lines.append(f"  statement {ref['index']}{sid} at line {ref['line']}: {c['change']}")
+    if repair.legitimate is not None and repair.status == "repaired":
+        lines.append(f"  still allowed (evaluator and prover): {_compact(repair.legitimate)}")
+    lines += [f"  warning: {w}" for w in repair.warnings]
+    if repair.status == "repaired":
+        lines.append(f"  layout: {repair.layout}")
+        if repair.written:
+            lines.append(f"  written to {repair.path}")
+        diff = repair.diff()
+        if diff:
+            lines.append(diff.rstrip("\n"))
+        lines.append("repaired policy:")
+        lines.append(repair.text.rstrip("\n"))
+    return "\n".join(lines) + "\n"
