@@ -335,6 +335,25 @@ def _finish(loaded, original, policy, changes, legitimate, model, timeout) -> Re
                       changes=changes, legitimate=legitimate)
     out = Repair(path, "repaired", _summary(changes), original, text, changes, legitimate, layout=layout)
     out.warnings += _shared_statement_warnings(loaded.policy, touched, model)
+    out.warnings += _dead_statement_warnings(loading.load_text(text, path, loaded.kind), touched, model)
+    return out
+
+
+def _dead_statement_warnings(final: LoadedPolicy, touched: set[int], model: ThreatModel) -> list[str]:
+    """Changed statements that no request of the deputy can satisfy any more
+    (a repair may contradict a condition already there, e.g. Null true)."""
+    from verifier import attacks
+    from verifier.prover import extended_run
+
+    run = extended_run(final, model, attacks.kind_terms(model))
+    out = []
+    for s in final.policy.statements:
+        if s.index in touched:
+            session = run.session(AUX_MS)
+            session.add(run.extra[f"statement:{s.index}"])
+            if session.check().status == "unsat":
+                out.append(f"{s.label} now applies to no request of {model.service}: its conditions contradict "
+                           "each other; deleting it would say the same more plainly")
     return out
 
 
