@@ -176,3 +176,16 @@ def test_text_counterexample_block_feeds_eval_as_printed(tmp_path):
     end = next(i for i in range(start, len(lines)) if lines[i].startswith("    }"))
     block = "\n".join(lines[start:end + 1])  # copied as printed, indentation and all
     assert _eval_decision(tmp_path, path, block) == "allow"
+
+
+def test_failure_while_explaining_keeps_the_verdict(tmp_path, monkeypatch):
+    from verifier import explain
+
+    path = _write(tmp_path, "p.json", trust())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(explain, "counterexample", broken)
+    code, out, err = run("check", path, "--account", OWNER, "--explain")
+    assert code == 1 and "VULNERABLE" in out and "internal error while explaining" in out and not err

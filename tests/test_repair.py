@@ -211,3 +211,15 @@ def test_statement_made_impossible_is_warned_about():
     assert [c["statement"]["sid"] for c in out.changes] == ["Keyless"]
     assert any("applies to no request" in w for w in out.warnings)
     assert not _repair(trust()).warnings
+
+
+def test_internal_failure_is_a_failed_repair_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    path.write_text(_text(trust()))
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(repair, "legitimate_request", broken)
+    code, out, err = run("fix", str(path), "--account", OWNER, "--write")
+    assert code == 1 and "internal error" in out and "Traceback" not in out + err

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from verifier import loading
 from verifier.ast import (ConditionBlock, Effect, OperatorBlock, PatternBlock, Policy, PrincipalBlock,
                           Statement, Text, Values)
-from verifier.errors import InputError
+from verifier.errors import DeputyError, InputError
 from verifier.evaluator import evaluate
 from verifier.loading import LoadedPolicy
 from verifier.operators import Family, lookup, lookup_folded
@@ -312,6 +312,16 @@ def add_details(result: Result, model: ThreatModel, timeout: float, explain: boo
             if explain:
                 result.explanation = {"kind": "none", "note": f"could not re-read the policy: {exc}"}
             return result
+    try:
+        return _add_details(result, loaded, model, timeout, explain, enumerate_all, max_counterexamples)
+    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        # One policy's failure must not hide the other verdicts; the verdict itself stands.
+        result.warnings.append(f"internal error while explaining ({type(exc).__name__}: {exc}); please report "
+                               "this policy")
+        return result
+
+
+def _add_details(result, loaded, model, timeout, explain, enumerate_all, max_counterexamples) -> Result:
     if enumerate_all and result.verdict is Verdict.VULNERABLE:
         from verifier import attacks
 

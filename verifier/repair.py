@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from verifier import keys, loading, threat
 from verifier.ast import (NOWHERE, ConditionBlock, ConditionEntry, Effect, OperatorBlock, Policy, Statement, Text,
                           Values)
-from verifier.errors import InputError
+from verifier.errors import DeputyError, InputError
 from verifier.evaluator import Decision, evaluate
 from verifier.loading import LoadedPolicy
 from verifier.request import Request
@@ -94,7 +94,13 @@ def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
     except UnicodeDecodeError as exc:
         raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
     loaded = loading.load_text(original, path)
-    return repair(loaded, original, model, timeout)
+    try:
+        return repair(loaded, original, model, timeout)
+    except InputError:
+        raise
+    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        return Repair(path, "failed", f"cannot repair: internal error ({type(exc).__name__}: {exc}); please "
+                      "report this policy", original)
 
 
 def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
