@@ -136,9 +136,12 @@ def test_proof_explanation_has_the_deletion_property(doc, changes):
     assert _verdict(loaded, reduced, tm) is Verdict.SAFE  # the listed items suffice
     for item in listed:  # and each is needed in the reduced policy
         assert _verdict(loaded, explain.delete(loaded.policy, unlisted + [item]), tm) is Verdict.VULNERABLE
+    alone = {r["id"]: r["alone"] for r in e["rests_on"]}
     for item in listed:  # in the whole policy: vulnerable, or the proof needs something unlisted
         smaller = explain.delete(loaded.policy, [item])
-        if _verdict(loaded, smaller, tm) is Verdict.SAFE:
+        verdict = _verdict(loaded, smaller, tm)
+        assert alone[explain.item_id(item)] == {Verdict.SAFE: "still safe", Verdict.VULNERABLE: "vulnerable"}[verdict]
+        if verdict is Verdict.SAFE:
             again = explain.proof(loading.accept(smaller, loaded.kind), tm, timeout=20)
             assert {r["id"] for r in again["rests_on"]} - {r["id"] for r in e["rests_on"]}
 
@@ -205,3 +208,13 @@ def test_deletion_only_widens():
     assert evaluate(pol, request).decision is not Decision.ALLOW
     widened = explain.delete(pol, explain.items_of(pol))
     assert evaluate(widened, request).decision is Decision.ALLOW
+
+
+def test_redundant_guard_is_marked():
+    # Both conditions pin the account; the proof lists one, and says that
+    # deleting it from the whole policy leaves the other to guard.
+    e = _proof(trust({"StringEquals": {SA: OWNER}, "ArnLike": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}))
+    (only,) = e["rests_on"]
+    assert only["alone"] == "still safe"
+    e = _proof(trust({"StringEquals": {SA: OWNER}}))
+    assert [r["alone"] for r in e["rests_on"]] == ["vulnerable"]

@@ -15,7 +15,10 @@ Two explanations, both returned as JSON-ready dicts (the optional
   and the prover re-run; an item whose deletion keeps the policy safe is
   dropped for good, one whose deletion makes it vulnerable is kept (items
   are tried in groups first, halved when a group cannot go, which needs far
-  fewer re-proofs when most items are not needed). The
+  fewer re-proofs when most items are not needed). Each item kept is then
+  deleted from the whole policy as well (``alone``): "still safe" means some
+  item not listed also guards against it, "vulnerable" that it is the only
+  guard. The
   items kept are a minimal set: the policy reduced to them is safe (the last
   successful re-check proved it), and deleting any one of them from that
   reduced policy makes it vulnerable. Re-checks are capped; items left
@@ -252,7 +255,16 @@ def proof(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0,
             settle(group)
     order = {item: n for n, item in enumerate(every)}
     kept_status = dict(sorted(kept_status.items(), key=lambda pair: order[pair[0]]))
-    rests_on = [{**describe(policy, i), "status": s} for i, s in kept_status.items()]
+    rests_on = []
+    for item, status in kept_status.items():
+        entry = {**describe(policy, item), "status": status, "alone": None}
+        if status == "needed" and checks < max_checks and time.perf_counter() - started <= budget:
+            # Deleted from the whole policy (not the reduced one): does
+            # something unlisted also protect? (Then it is not the only guard.)
+            checks += 1
+            verdict = _verdict(loaded, delete(policy, [item]), model, timeout, decide)
+            entry["alone"] = {Verdict.SAFE: "still safe", Verdict.VULNERABLE: "vulnerable"}.get(verdict, "undecided")
+        rests_on.append(entry)
     needed_keys = []
     for key in model.required_keys:
         if checks >= max_checks:
@@ -368,9 +380,9 @@ def _counterexample_text(e: dict, indent: str) -> list[str]:
         if not s["conditions"]:
             lines.append(f"{indent}    no conditions")
         for c in s["conditions"]:
-            lines.append(f"{indent}    line {c['line']}: {c['operator']} {c['key']} {c['policy_values']}: "
-                         f"request has {_value(c['request_value'])}: {_word(c['result'])} "
-                         f"[{c['rule'] or 'no rule cited'}]: {c['reason']}")
+            lines.append(f"{indent}    line {c['line']}: {c['operator']} {c['key']} {c['policy_values']}; "
+                         f"in the request: {_value(c['request_value'])}; outcome: {_word(c['result'])} "
+                         f"(rule {c['rule'] or 'none cited'}): {c['reason']}")
     if not e["denies"]:
         lines.append(f"{indent}  no Deny statement")
     for d in e["denies"]:
@@ -388,10 +400,13 @@ def _proof_text(e: dict, indent: str) -> list[str]:
     if e["no_allow_statement"]:
         lines.append(f"{indent}  the policy has no Allow statement: nothing is allowed (E3)")
     for r in e["rests_on"]:
-        state = {"needed": "deleting it makes the policy vulnerable",
+        state = {"needed": "needed (with the unlisted items deleted, deleting it too makes the policy vulnerable)",
                  "undecided": "deleting it gave no verdict in time; kept",
                  "not examined": "not examined (re-check cap); kept"}[r["status"]]
-        lines.append(f"{indent}  line {r['line']}: {r['text']} in {_label(r['statement'])}: {state}")
+        alone = {"still safe": "; alone it is not the only guard: deleted from the whole policy, the policy "
+                               "stays safe",
+                 "vulnerable": "; deleted from the whole policy, the policy is vulnerable too"}.get(r.get("alone"), "")
+        lines.append(f"{indent}  line {r['line']}: {r['text']} in {_label(r['statement'])}: {state}{alone}")
     for k in e["required_keys_needed"]:
         lines.append(f"{indent}  --require-key {k['key']}: {k['status']}")
     lines.append(f"{indent}  and the assumptions listed above")
