@@ -223,3 +223,9 @@ def test_internal_failure_is_a_failed_repair_not_a_traceback(tmp_path, monkeypat
     monkeypatch.setattr(repair, "legitimate_request", broken)
     code, out, err = run("fix", str(path), "--account", OWNER, "--write")
     assert code == 1 and "internal error" in out and "Traceback" not in out + err
+
+
+def test_empty_operator_block_is_kept_in_place():
+    out = _repair(trust({"StringLike": {}, "Bool": {"aws:SecureTransport": "true"}}))
+    assert out.status == "repaired" and out.layout == "edited in place"
+    assert '"StringLike": {}' in out.text

@@ -254,11 +254,19 @@ def _duplicates(entries) -> bool:
 
 
 def _with_entries(s: Statement, entries: list[ConditionEntry]) -> Statement:
-    """``s`` with these entries, grouped under their operators in first-seen
-    order (existing blocks keep their place)."""
+    """``s`` with ``entries`` (its own entries, in order, possibly changed,
+    then new ones), grouped under their operators in first-seen order; an
+    operator block that was empty stays where it was (A9)."""
     blocks: dict[str, list] = {}
-    for e in entries:
-        blocks.setdefault(e.operator.value, []).append(e)
+    position = 0
+    for block in s.condition.operators if s.condition else ():
+        if not block.entries:
+            blocks.setdefault(block.operator.value, [])
+        for _ in block.entries:
+            blocks.setdefault(entries[position].operator.value, []).append(entries[position])
+            position += 1
+    for entry in entries[position:]:
+        blocks.setdefault(entry.operator.value, []).append(entry)
     condition = ConditionBlock(tuple(OperatorBlock(Text(op), tuple(es)) for op, es in blocks.items()),
                                s.condition.span if s.condition else NOWHERE)
     return dataclasses.replace(s, condition=condition)
