@@ -164,15 +164,23 @@ def _add_debugging(ck) -> None:
     ck.add_argument("--all", action="store_true", dest="all_counterexamples",
                     help="list counterexamples of different kinds (foreign aws:SourceAccount, aws:SourceArn "
                          "alone, no source key, each allowing statement, regional principal name)")
-    ck.add_argument("--max-counterexamples", type=int, default=5, metavar="K",
+    ck.add_argument("--max-counterexamples", type=_at_least_one, default=5, metavar="K",
                     help="with --all, list at most K counterexamples (default 5)")
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _add_details(results, model, args) -> None:
     if not (args.explain or args.all_counterexamples):
         return
-    if args.max_counterexamples < 1:
-        raise InputError("--max-counterexamples must be at least 1", "deputy check")
     from verifier.explain import add_details
 
     for result in results:
