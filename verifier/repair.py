@@ -349,6 +349,11 @@ def _finish(loaded, original, policy, changes, legitimate, model, timeout) -> Re
                       changes=changes, legitimate=legitimate)
     out = Repair(path, "repaired", _summary(changes), original, text, changes, legitimate, layout=layout)
     out.warnings += _shared_statement_warnings(loaded.policy, touched, model)
+    if model.trusted_orgs and any("aws:SourceAccount" in c["change"] or "aws:SourceArn" in c["change"]
+                                  for c in changes):
+        out.warnings.append("the repair names accounts, not organizations: requests from other accounts of "
+                            + ", ".join(sorted(model.trusted_orgs)) + " that the changed statements allowed "
+                            "are no longer allowed by them")
     out.warnings += _dead_statement_warnings(loading.load_text(text, path, loaded.kind), touched, model)
     return out
 
