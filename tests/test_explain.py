@@ -37,6 +37,16 @@ VULNERABLE += [pytest.param((EXAMPLES / "rekognition-trust-vulnerable.json").rea
                             id="example-vulnerable")]
 SAFE = [pytest.param(c[1], c[2], id=c[0]) for c in CASES if c[3] is Verdict.SAFE]
 SAFE += [pytest.param((EXAMPLES / "rekognition-trust-fixed.json").read_text(), {}, id="example-fixed")]
+SAFE += [  # hand-written: redundant guards, a Deny beside conditions, a statement not for the deputy
+    pytest.param(trust({"StringEquals": {SA: OWNER}, "ArnLike": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}},
+                       statement(principal={"AWS": f"arn:aws:iam::{OWNER}:root"})), {}, id="hand-redundant"),
+    pytest.param(policy(statement(condition={"StringEqualsIfExists": {SA: OWNER}}),
+                        {"Effect": "Deny", "Principal": "*", "Action": "*",
+                         "Condition": {"Null": {SA: "true"}}}), {}, id="hand-deny-keyless"),
+    pytest.param(policy(statement(condition={"ArnLike": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}),
+                        statement(condition={"StringEquals": {SA: [OWNER, ATTACKER]}})),
+                 {"trusted_accounts": frozenset({ATTACKER})}, id="hand-trusted-second-account"),
+]
 
 
 @pytest.mark.parametrize("doc, changes", VULNERABLE)
