@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--request", required=True, metavar="REQUEST.json", help="request JSON file")
     ev.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     _add_check(commands)
+    _add_fix(commands)
     return parser
 
 
@@ -100,6 +101,7 @@ def _add_check(commands) -> None:
                     help="solver time limit per policy (default 5)")
     ck.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                     help="check files in N worker processes (default 1; results keep the order of the files)")
+    _add_debugging(ck)
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -148,6 +150,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     model = checking.threat_model_from_args(args)
     paths = checking.expand_paths(args.paths)
     results = checking.check_paths(paths, model, args.timeout, args.jobs)
+    _add_details(results, model, args)
     if args.format == "json":
         stdout.write(report.dumps(report.check_json(results, model)))
     else:
@@ -155,7 +158,105 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     return checking.exit_code(results)
 
 
-_COMMANDS = {"eval": _eval, "check": _check}
+def _add_debugging(ck) -> None:
+    ck.add_argument("--explain", action="store_true",
+                    help="explain each verdict: for a counterexample, the allowing statements and every "
+                         "condition's outcome from the evaluator's trace; for a proof, the conditions and "
+                         "statements it rests on (each deleted and the policy re-proved)")
+    ck.add_argument("--all", action="store_true", dest="all_counterexamples",
+                    help="list counterexamples of different kinds (foreign aws:SourceAccount, aws:SourceArn "
+                         "alone, no source key, each allowing statement, regional principal name)")
+    ck.add_argument("--max-counterexamples", type=_at_least_one, default=5, metavar="K",
+                    help="with --all, list at most K counterexamples (default 5)")
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _add_details(results, model, args) -> None:
+    if not (args.explain or args.all_counterexamples):
+        return
+    from verifier.explain import add_details
+
+    for result in results:
+        add_details(result, model, args.timeout, explain=args.explain,
+                    enumerate_all=args.all_counterexamples, max_counterexamples=args.max_counterexamples)
+
+
+FIX_EPILOG = """\
+exit codes:
+  0  repaired (the diff and the repaired policy are printed), or already safe
+  1  could not repair (the reason is printed); nothing is written
+  2  the policy or the command line could not be read
+
+A repair changes only the Allow statements that let counterexamples in: it tightens a
+source-key condition already there (drops IfExists or a set qualifier, reads StringLike on
+aws:SourceArn as ArnLike), or adds StringEquals aws:SourceAccount OWNER and/or ArnLike
+aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. Before it is
+printed or written, the repaired text is parsed again, proved safe, and checked to still
+allow a legitimate request (the owner's account, the service, the action) in the evaluator
+and in the prover. --write replaces the file atomically, keeping its formatting outside the
+changed conditions.
+"""
+
+
+def _add_fix(commands) -> None:
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+
+    fx = commands.add_parser(
+        "fix", help="propose the smallest change that makes a policy safe, proved before it is shown",
+        description="Repair a vulnerable policy: change the offending Allow statements until the prover "
+                    "says safe, keeping the legitimate request of the owner's account allowed.",
+        epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fx.add_argument("policy", metavar="POLICY", help="policy JSON file")
+    fx.add_argument("--account", metavar="ACCT", required=True, help="the owner's 12-digit account")
+    fx.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
+                    help="another account whose requests are legitimate (repeatable)")
+    fx.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
+                    help="an organization (o-...) whose accounts are trusted (repeatable)")
+    fx.add_argument("--service", default=DEFAULT_SERVICE, metavar="S",
+                    help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
+    fx.add_argument("--action", default=DEFAULT_ACTION, metavar="A",
+                    help=f"the action the deputy calls (default {DEFAULT_ACTION})")
+    fx.add_argument("--require-key", metavar="KEY", action="append", default=[],
+                    help="assume the service always sends this key (repeatable)")
+    fx.add_argument("--source-service", metavar="NAME",
+                    help="assume aws:SourceArn names a resource of this service")
+    fx.add_argument("--strict-attribution", action="store_true",
+                    help="count requests that name no source account as foreign")
+    fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                    help="solver time limit per proof (default 5)")
+    fx.add_argument("--write", action="store_true",
+                    help="replace POLICY with the repaired policy (only once it is proved)")
+
+
+def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import checking, repair, report
+
+    model = checking.threat_model_from_args(args)
+    outcome = repair.repair_file(args.policy, model, args.timeout)
+    if args.write and outcome.status == "repaired":
+        try:
+            repair.write(outcome)
+        except OSError as exc:
+            stderr.write(f"deputy: error: cannot write {args.policy}: {exc.strerror or exc}\n")
+            return 2
+    if args.format == "json":
+        stdout.write(report.dumps(outcome.to_json()))
+    else:
+        stdout.write(repair.render_text(outcome))
+    return outcome.exit_code
+
+
+_COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
 
 
 def entry() -> None:

@@ -44,7 +44,7 @@ class _Run:
     """Every question about one policy, over one encoding whose string
     classes are computed once."""
 
-    def __init__(self, loaded: LoadedPolicy, model: ThreatModel):
+    def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None):
         self.loaded = loaded
         self.policy = loaded.policy
         self.model = model
@@ -55,6 +55,9 @@ class _Run:
         self.unattributed = q.unattributed()
         self.legitimate = q.legitimate()
         self.wishes = counterexample.preferences(q, loaded.policy)
+        # Extension point (verifier.attacks, verifier.repair): named extra
+        # terms, built here because string tests must exist before finalize.
+        self.extra = extend(q) if extend else {}
         self.mapping, self.constraints = q.finalize()
         self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
         self._session: Session | None = None
@@ -82,13 +85,15 @@ class _Run:
         bare.add(*terms)
         return bare.check().status == "unsat"
 
-    def decide(self, timeout_ms: int) -> Result:
+    def decide(self, timeout_ms: int, also=()) -> Result:
+        """``also``: extra terms (from ``extra``) narrowing the foreign
+        requests asked about; unsat then means none of that kind exists."""
         source = self.policy.source
-        if self.refuted_alone([self.foreign, self.encoding.any_allow], timeout_ms):
+        if self.refuted_alone([self.foreign, self.encoding.any_allow, *also], timeout_ms):
             return self._safe([])
         session = self.session(timeout_ms)
         with session.scope():
-            session.add(self.foreign, self.encoding.any_allow)
+            session.add(self.foreign, self.encoding.any_allow, *also)
             outcome = session.check(self.guards, timeout_ms=timeout_ms)
             if outcome.status == "unknown":
                 return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
@@ -250,3 +255,15 @@ def _diagnostic_warnings(loaded: LoadedPolicy) -> list[str]:
 
 def _compact(request: Request) -> str:
     return json.dumps(request.to_json(), ensure_ascii=False, separators=(", ", ": "))
+
+
+def verdict_only(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
+    """The verdict alone, without the side questions (for callers that
+    re-check many variants of one policy: explanations, repairs)."""
+    return _Run(loaded, model).decide(int(timeout * 1000))
+
+
+def extended_run(loaded: LoadedPolicy, model: ThreatModel, extend) -> _Run:
+    """A run whose question carries the terms ``extend(question)`` returns
+    (a dict of name to term), for ``run.decide(ms, also=[...])``."""
+    return _Run(loaded, model, extend)

@@ -113,7 +113,20 @@ def check_text(results) -> str:
         lines += [f"  assumes: {a}" for a in r.assumptions]
         for w in r.warnings:
             lines.append(f"  warning: {w}")
+        lines += _detail_text(r)
     counts = _counts(results)
     lines.append(f"{len(results)} polic{'y' if len(results) == 1 else 'ies'}: "
                  + ", ".join(f"{n} {v}" for v, n in counts.items()))
     return "\n".join(lines) + "\n"
+
+
+def _detail_text(r) -> list[str]:
+    """The optional parts asked for with --explain and --all."""
+    from verifier import attacks, explain
+
+    lines = []
+    if r.counterexamples is not None:
+        lines += attacks.render_text(r.counterexamples)
+    if r.explanation is not None:
+        lines += explain.render_text(r.explanation)
+    return lines

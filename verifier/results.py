@@ -41,11 +41,13 @@ class Result:
     unattributed: Request | None = None
     solver: str | None = None
     seconds: float = 0.0
+    explanation: dict | None = None  # --explain (verifier.explain)
+    counterexamples: list[dict] | None = None  # --all (verifier.attacks)
 
     def to_json(self) -> dict:
         """The stable JSON shape (README "JSON output"); fields may be added,
         never changed."""
-        return {
+        out = {
             "path": self.path,
             "verdict": self.verdict.value,
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
@@ -57,3 +59,9 @@ class Result:
             "solver": self.solver,
             "seconds": round(self.seconds, 4),
         }
+        # Optional fields, present only when asked for (--explain, --all).
+        if self.explanation is not None:
+            out["explanation"] = self.explanation
+        if self.counterexamples is not None:
+            out["counterexamples"] = self.counterexamples
+        return out

@@ -122,7 +122,12 @@ class Question:
             # folds the principal tests of statements for other services.
             domains={_PRINCIPAL.name: service_forms(model.service)},
         )
-        self.encoding = encode(policy, extra_keys(), bindings)
+        # A required key the policy never reads still needs a symbol, or
+        # base() could not say it is present (--require-key aws:SourceIp).
+        wanted = extra_keys()
+        for key in model.required_keys:
+            wanted.setdefault(keys.fold(key), (None, 0))
+        self.encoding = encode(policy, wanted, bindings)
         self.request = self.encoding.request
         self.space = self.request.space
 

@@ -1,0 +1,169 @@
+"""Several counterexamples of different kinds: ``deputy check --all``.
+
+Each kind is one extra term added to the prover's own foreign-request query
+(``prover.extended_run``; the terms are built before the string classes are
+computed), so a kind is asked exactly like the first counterexample and its
+answer is replayed by the prover through the evaluator in the same way. A
+kind whose query is unsatisfiable has no request and is not listed.
+
+Which kinds a replayed request belongs to is decided again here, concretely
+from the request and the evaluator's trace (``kinds_of``), not from the
+model; a request that does not show the kind it was asked for is dropped
+and the mismatch reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from verifier import keys
+from verifier.evaluator import evaluate
+from verifier.results import Result, Verdict
+
+if TYPE_CHECKING:  # no z3 at import time: report.py renders with this module
+    from verifier.loading import LoadedPolicy
+    from verifier.request import Request
+    from verifier.threat import ThreatModel
+
+KINDS = {
+    "foreign-source-account": "aws:SourceAccount names a foreign account",
+    "foreign-source-arn-only": "aws:SourceArn names a foreign account and aws:SourceAccount is absent",
+    "no-source-account": "no source key names an account (foreign under --strict-attribution only)",
+    "regional-principal": "the deputy calls with a regional form of its name (P2)",
+    "global-principal": "the deputy calls with its global name",
+}
+_STATEMENT = re.compile(r"statement:(\d+)")
+
+
+def kind_terms(model: ThreatModel):
+    """The ``extend`` hook for ``prover.extended_run``: one term per kind."""
+    from verifier.encoder import logic as F
+    from verifier.encoder.symbolic import Kind, arn_names_account
+
+    def extend(question) -> dict:
+        r, space = question.request, question.space
+        sa, arn = r.keys[keys.SOURCE_ACCOUNT], r.keys[keys.SOURCE_ARN]
+
+        def untrusted(term):
+            return F.And(*[F.Not(space.equals(term, a)) for a in sorted(model.trusted)])
+
+        terms = {"foreign-source-account": F.And(sa.present, untrusted(sa.elements[0].text)),
+                 "no-source-account": question.unattributed()}
+        if arn.kind is Kind.ARN:
+            terms["foreign-source-arn-only"] = F.And(F.Not(sa.present), arn.present, arn_names_account(r),
+                                                     untrusted(arn.elements[0].parts[3]))
+        terms["regional-principal"] = F.Not(space.equals(r.principal, model.service))
+        name, dot, rest = model.service.partition(".")
+        terms["wish:regional"] = space.equals(r.principal, f"{name}.us-east-1.{rest}") if dot else F.FALSE
+        terms["global-principal"] = space.equals(r.principal, model.service)
+        for statement, term in question.encoding.allows:
+            terms[f"statement:{statement.index}"] = term
+        return terms
+
+    return extend
+
+
+def kinds_of(request: Request, model: ThreatModel, allowing: set[int]) -> list[str]:
+    """The kinds a concrete request belongs to (no solver, no encoder)."""
+    account = _single(request.get(keys.SOURCE_ACCOUNT))
+    arn = _single(request.get(keys.SOURCE_ARN))
+    arn_account = None
+    if arn is not None:
+        pieces = arn.split(":", 5)
+        arn_account = pieces[4] if len(pieces) == 6 and pieces[4] else None
+    out = []
+    if account is not None and account not in model.trusted:
+        out.append("foreign-source-account")
+    if account is None and arn_account is not None and arn_account not in model.trusted:
+        out.append("foreign-source-arn-only")
+    if account is None and arn_account is None:
+        out.append("no-source-account")
+    out.append("global-principal" if request.principal == model.service else "regional-principal")
+    out += [f"statement:{i}" for i in sorted(allowing)]
+    return out
+
+
+def _single(values):
+    return values[0] if values is not None and len(values) == 1 else None
+
+
+def enumerate_counterexamples(loaded: LoadedPolicy, model: ThreatModel, first: Result, limit: int,
+                              timeout: float, explain: bool = False) -> list[dict]:
+    """Up to ``limit`` replayed counterexamples, the first being ``first``'s,
+    each showing at least one kind no earlier one showed."""
+    from verifier.prover import extended_run
+
+    found: list[dict] = []
+    covered: set[str] = set()
+
+    def add(request: Request, asked: str | None) -> bool:
+        evaluation = evaluate(loaded.policy, request)
+        allowing = {t.index for t in evaluation.allowing}
+        kinds = kinds_of(request, model, allowing)
+        if asked is not None and asked not in kinds:
+            return False
+        entry = {"kinds": kinds, "asked_for": asked, "request": request.to_json(),
+                 "statements": [_ref(loaded, i) for i in sorted(allowing)]}
+        if explain:
+            from verifier import explain as ex
+
+            entry["explanation"] = ex.counterexample(loaded.policy, request)
+        found.append(entry)
+        covered.update(kinds)
+        return True
+
+    add(first.counterexample, None)
+    if limit <= 1:
+        return found
+    run = extended_run(loaded, model, kind_terms(model))
+    run.wishes.insert(1, run.extra["wish:regional"])  # a readable Region when the name is regional
+    order = ["foreign-source-account", "foreign-source-arn-only", "no-source-account"]
+    order += sorted((k for k in run.extra if _STATEMENT.fullmatch(k)), key=lambda k: int(k.split(":")[1]))
+    order += ["regional-principal", "global-principal"]
+    for kind in order:
+        if len(found) >= limit:
+            break
+        if kind in covered or kind not in run.extra:
+            continue
+        result = run.decide(int(timeout * 1000), also=[run.extra[kind]])
+        if result.verdict is Verdict.VULNERABLE and not add(result.counterexample, kind):
+            found.append({"kinds": [], "asked_for": kind, "request": None, "statements": [],
+                          "note": "internal error: the request found does not show the kind asked for; "
+                                  "please report this policy"})
+        elif result.verdict is Verdict.UNKNOWN:
+            found.append({"kinds": [], "asked_for": kind, "request": None, "statements": [],
+                          "note": f"undecided: {result.message}"})
+    return found
+
+
+def _ref(loaded: LoadedPolicy, index: int) -> dict:
+    s = next(s for s in loaded.policy.statements if s.index == index)
+    return {"index": index, "sid": s.sid.value if s.sid else None, "line": s.span.line}
+
+
+def describe_kind(kind: str) -> str:
+    match = _STATEMENT.fullmatch(kind)
+    if match:
+        return f"allowed by statement {match.group(1)}"
+    return KINDS.get(kind, kind)
+
+
+def render_text(entries: list[dict], indent: str = "  ") -> list[str]:
+    requests = [e for e in entries if e.get("request") is not None]
+    if not entries:
+        return [f"{indent}counterexamples (--all): none, no foreign request is allowed"]
+    lines = [f"{indent}counterexamples of different kinds (--all): {len(requests)}, each replayed in the evaluator"]
+    for number, e in enumerate(entries, 1):
+        if e.get("request") is None:
+            lines.append(f"{indent}  {number}. asked for {describe_kind(e['asked_for'])}: {e['note']}")
+            continue
+        kinds = "; ".join(describe_kind(k) for k in e["kinds"])
+        lines.append(f"{indent}  {number}. {kinds}:")
+        lines.append(f"{indent}     {json.dumps(e['request'], ensure_ascii=False)}")
+        if e.get("explanation"):
+            from verifier import explain
+
+            lines += explain.render_text(e["explanation"], indent + "     ")
+    return lines
