@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_check(commands) -> None:
-    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+    from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
 
     ck = commands.add_parser(
         "check", help="prove that no foreign request of a service can be allowed, or show one",
@@ -208,7 +208,7 @@ changed conditions.
 
 
 def _add_fix(commands) -> None:
-    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+    from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
 
     fx = commands.add_parser(
         "fix", help="propose the smallest change that makes a policy safe, proved before it is shown",

@@ -30,8 +30,7 @@ from verifier.encoder.strings import Const, Var
 from verifier.encoder.symbolic import Bindings, Kind, arn_names_account
 from verifier.request import Request
 
-DEFAULT_SERVICE = "rekognition.amazonaws.com"
-DEFAULT_ACTION = "sts:AssumeRole"
+from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE  # noqa: E402 - re-exported
 
 
 @dataclass(frozen=True)
