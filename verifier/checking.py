@@ -8,12 +8,14 @@ hides the verdicts of the others.
 
 from __future__ import annotations
 
-import os
 import re
+
+from dataclasses import replace
 
 from verifier import keys, loading
 from verifier.errors import DeputyError, InputError
 from verifier.results import Result, Verdict
+from verifier.sources import Found, detect
 from verifier.threat import ThreatModel
 
 _ACCOUNT = re.compile(r"[0-9]{12}")
@@ -25,7 +27,11 @@ class UsageError(InputError):
 
 
 def threat_model_from_args(args) -> ThreatModel:
-    for flag, value in [("--account", args.account)] + [("--trusted-account", a) for a in args.trusted_account]:
+    """The threat model the options describe. Without ``--account`` the
+    owner is empty: each input must then state it (a role ARN) or a
+    placeholder is chosen for it (``verifier.sources.owner``)."""
+    accounts = [("--account", args.account)] if args.account else []
+    for flag, value in accounts + [("--trusted-account", a) for a in args.trusted_account]:
         if not _ACCOUNT.fullmatch(value):
             raise UsageError(f"{flag} {value!r} is not a 12-digit AWS account ID", "deputy check")
     for org in args.trusted_org:
@@ -40,7 +46,7 @@ def threat_model_from_args(args) -> ThreatModel:
     if not args.service or not args.action:
         raise UsageError("--service and --action must not be empty", "deputy check")
     return ThreatModel(
-        owner=args.account, trusted_accounts=frozenset(args.trusted_account),
+        owner=args.account or "", trusted_accounts=frozenset(args.trusted_account),
         trusted_orgs=frozenset(args.trusted_org), service=args.service, action=args.action,
         required_keys=tuple(args.require_key), source_service=args.source_service,
         strict_attribution=args.strict_attribution,
@@ -48,16 +54,96 @@ def threat_model_from_args(args) -> ThreatModel:
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given; directories walked for ``*.json`` files, in sorted order."""
-    out = []
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                out += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".json")]
-        else:
-            out.append(path)
-    return out
+    """Files as given; globs expanded; directories walked for ``*.json``
+    files and CloudFormation templates, in sorted order."""
+    return detect.expand(paths)
+
+
+def collect(paths: list[str], model: ThreatModel, input_format: str | None = None) -> list[Found]:
+    """Every policy in ``paths`` (files, directories, globs), in order."""
+    found = []
+    for path in expand_paths(paths):
+        found += detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
+    return found
+
+
+def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
+    """The verdict for one policy found in an input; never raises for bad
+    input (``error``) or for a bug met while checking (``unknown``)."""
+    try:
+        result = _check_found(found, model, timeout)
+    except InputError as exc:
+        result = Result(found.file, Verdict.ERROR, str(exc))
+    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError,
+            AttributeError) as exc:
+        result = Result(found.file, Verdict.UNKNOWN,
+                        f"internal error while checking ({type(exc).__name__}: {exc}); please report this input")
+    result.path = found.file
+    if result.source is None:
+        result.source = _source(found, None, result)
+    return result
+
+
+def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
+    from verifier import parser, prover
+    from verifier.sources import owner as owners
+    from verifier.sources.unresolved import settle
+
+    if found.error is not None:
+        return Result(found.file, Verdict.ERROR, str(found.error))
+    node, assumptions, fatal = settle(found.node)
+    fatal = found.unknown + fatal
+    assumptions = found.assumptions + assumptions
+    try:
+        loaded = loading.accept(parser.build_policy(node, found.file), found.kind)
+    except InputError as exc:
+        if not fatal:
+            raise
+        return _unresolved(found, fatal, assumptions, f" (the document also has this error: {exc})")
+    if fatal:
+        return _unresolved(found, fatal, assumptions, "")
+    warnings = []
+    owner = found.owner or model.owner
+    if found.owner and model.owner and found.owner != model.owner:
+        warnings.append(f"the owner's account is {found.owner}, from the input, not --account {model.owner}")
+    if not owner:
+        owner = owners.placeholder(owners.strings(node), set(model.trusted_accounts))
+        if owner is None:
+            raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
+                             "the policy); give --account", found.file, found.span.line if found.span else 0,
+                             found.span.column if found.span else 0)
+        assumptions.append(owners.assumption(owner))
+    result = prover.check_policy(loaded, replace(model, owner=owner), timeout)
+    result.assumptions += assumptions
+    result.warnings = warnings + result.warnings
+    result.source = _source(found, loaded, result)
+    return result
+
+
+def _unresolved(found: Found, fatal: list[str], assumptions: list[str], extra: str) -> Result:
+    return Result(found.file, Verdict.UNKNOWN,
+                  "could not decide: the verdict depends on values deputy cannot resolve: " + "; ".join(fatal)
+                  + extra, assumptions=assumptions)
+
+
+def _source(found: Found, loaded, result: Result) -> dict:
+    """Where the policy came from, and the place of the statement the
+    verdict rests on (the first one named), else of the document."""
+    span = found.span
+    if loaded is not None:
+        span = loaded.policy.span
+        by_index = {s.index: s for s in loaded.policy.statements}
+        for ref in result.statements:
+            if ref.index in by_index:
+                span = by_index[ref.index].span
+                break
+    error = found.error
+    if loaded is None and isinstance(error, InputError) and error.line:
+        line, column = error.line, error.column
+    else:
+        line, column = (span.line, span.column) if span else (None, None)
+    return {"file": found.file, "format": found.format, "resource": found.resource, "line": line,
+            "column": column}
 
 
 def check_path(path: str, model: ThreatModel, timeout: float) -> Result:

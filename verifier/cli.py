@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_check(commands) -> None:
+    from verifier.sources import FORMATS
     from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
 
     ck = commands.add_parser(
@@ -78,9 +79,17 @@ def _add_check(commands) -> None:
         description="Decide, for each policy, whether any request of the deputy service that names an "
                     "account outside the trusted ones can be allowed (THREAT_MODEL in docs/threat-model.md).",
         epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ck.add_argument("paths", nargs="+", metavar="PATH", help="policy JSON files, or directories of them")
-    ck.add_argument("--account", metavar="ACCT", required=True,
-                    help="the owner's 12-digit account (the account of the role or resource)")
+    ck.add_argument("paths", nargs="+", metavar="PATH",
+                    help="policy JSON files, CloudFormation templates (JSON or YAML), Terraform plans "
+                         "(terraform show -json), account exports (aws iam get-account-authorization-details), "
+                         "directories of them, or globs")
+    ck.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                    help="read every PATH as this format instead of detecting it from the content: "
+                         + ", ".join(FORMATS))
+    ck.add_argument("--account", metavar="ACCT",
+                    help="the owner's 12-digit account (the account of the role or resource); required for "
+                         "policy files; for templates and plans a placeholder stands for it when absent, and an "
+                         "account export states it in each role's ARN")
     ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
                     help="another account whose requests are legitimate (repeatable)")
     ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
@@ -144,8 +153,13 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier import checking, report
 
     model = checking.threat_model_from_args(args)
-    paths = checking.expand_paths(args.paths)
-    results = [checking.check_path(path, model, args.timeout) for path in paths]
+    found = checking.collect(args.paths, model, args.input_format)
+    if not model.owner:
+        policies = [f.file for f in found if f.format == "policy" and f.error is None]
+        if policies:
+            raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a policy "
+                                      "does not say which account owns it", "deputy check")
+    results = [checking.check_found(f, model, args.timeout) for f in found]
     if args.format == "json":
         stdout.write(report.dumps(report.check_json(results, model)))
     else:

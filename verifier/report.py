@@ -77,8 +77,8 @@ def check_json(results, model) -> dict:
     return {
         "deputy_version": __version__,
         "threat_model": {
-            "owner": model.owner,
-            "trusted_accounts": sorted(model.trusted),
+            "owner": model.owner or None,
+            "trusted_accounts": sorted(a for a in model.trusted if a),
             "trusted_orgs": sorted(model.trusted_orgs),
             "service": model.service,
             "action": model.action,
@@ -102,7 +102,7 @@ def check_text(results) -> str:
     """What ``deputy check`` prints for a person."""
     lines = []
     for r in results:
-        lines.append(f"{r.path}: {r.verdict.value.upper()}: {r.message}")
+        lines.append(f"{r.where()}: {r.verdict.value.upper()}: {r.message}")
         if r.counterexample is not None:
             lines.append("  counterexample (feed it to `deputy eval --request`):")
             lines += ["    " + line for line in json.dumps(r.counterexample.to_json(), indent=2,

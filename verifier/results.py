@@ -41,6 +41,14 @@ class Result:
     unattributed: Request | None = None
     solver: str | None = None
     seconds: float = 0.0
+    source: dict | None = None
+    suppression: dict | None = None
+
+    def where(self) -> str:
+        """The file, and the resource in it (a template's logical ID, a
+        Terraform address, a role name) when there is one."""
+        resource = (self.source or {}).get("resource")
+        return f"{self.path} [{resource}]" if resource else self.path
 
     def to_json(self) -> dict:
         """The stable JSON shape (README "JSON output"); fields may be added,
@@ -56,4 +64,6 @@ class Result:
             "unattributed_request": self.unattributed.to_json() if self.unattributed else None,
             "solver": self.solver,
             "seconds": round(self.seconds, 4),
+            "source": self.source,
+            "suppression": self.suppression,
         }

@@ -1,0 +1,172 @@
+"""CloudFormation templates as input: which policies are found, where they
+are reported (the template's own lines), and what unresolved values do."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from verifier.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "sources"
+OWNER = "111122223333"
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def results(*argv) -> tuple[int, dict]:
+    code, out, err = run("check", *argv, "--format", "json")
+    assert "Traceback" not in err
+    return code, {r["source"]["resource"]: r for r in json.loads(out)["results"]}
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of the first line of ``path`` containing ``text``."""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if text in line:
+            return number
+    raise AssertionError(text)
+
+
+def test_yaml_template_verdicts_and_template_lines():
+    template = DATA / "cfn-trust.yaml"
+    code, found = results(str(template), "--account", OWNER)
+    assert code == 1
+    assert set(found) == {"PinnedRole", "OpenRole", "ParameterRole", "ArnRole"}
+    assert found["PinnedRole"]["verdict"] == "safe"
+    assert found["OpenRole"]["verdict"] == "vulnerable"
+    assert found["ArnRole"]["verdict"] == "safe"
+    # the statement's line is the template's own line, not a re-serialised one
+    assert found["PinnedRole"]["statements"][0]["line"] == line_of(template, "- Sid: AllowRekognition")
+    assert found["PinnedRole"]["source"]["line"] == line_of(template, "- Sid: AllowRekognition")
+    assert found["OpenRole"]["source"] == {
+        "file": str(template), "format": "cloudformation", "resource": "OpenRole",
+        "line": line_of(template, "Principal: {Service: rekognition.amazonaws.com}") - 1, "column": 13}
+
+
+def test_unresolved_parameter_in_a_condition_is_unknown_never_safe():
+    code, found = results(str(DATA / "cfn-trust.yaml"), "--account", OWNER)
+    param = found["ParameterRole"]
+    assert param["verdict"] == "unknown"
+    assert "PartnerAccount" in param["message"] and "template parameter" in param["message"]
+    assert f"line {line_of(DATA / 'cfn-trust.yaml', 'aws:SourceAccount: !Ref PartnerAccount')}" in param["message"]
+
+
+def test_only_unknown_gives_exit_3(tmp_path):
+    text = (DATA / "cfn-trust.yaml").read_text()
+    start = text.index("  PinnedRole:")
+    only_param = text[:start] + text[text.index("  ParameterRole:"):text.index("  ArnRole:")]
+    path = tmp_path / "param.yaml"
+    path.write_text(only_param)
+    code, found = results(str(path), "--account", OWNER)
+    assert code == 3 and [r["verdict"] for r in found.values()] == ["unknown"]
+
+
+def test_account_id_without_account_uses_a_stated_placeholder():
+    code, found = results(str(DATA / "cfn-trust.yaml"))
+    pinned = found["PinnedRole"]
+    assert pinned["verdict"] == "safe"
+    assert any("placeholder 111122223333" in a for a in pinned["assumptions"])
+    assert any("AWS::Region" in a for a in found["ArnRole"]["assumptions"])
+
+
+def test_placeholder_avoids_accounts_the_template_names(tmp_path):
+    text = (DATA / "cfn-trust.yaml").read_text().replace("!Ref PartnerAccount", '"111122223333"')
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    code, found = results(str(path))
+    # 111122223333 is a literal of the template, so it cannot stand for the
+    # unknown owner: the role that trusts it must stay vulnerable
+    assert found["ParameterRole"]["verdict"] == "vulnerable"
+    assert any("placeholder 123456789012" in a for a in found["PinnedRole"]["assumptions"])
+
+
+def test_json_template_resource_policies():
+    code, found = results(str(DATA / "cfn-resources.json"), "--account", OWNER, "--service",
+                          "logging.s3.amazonaws.com", "--action", "s3:PutObject")
+    assert found["LogBucketPolicy"]["verdict"] == "safe"
+    assert any('read as "*"' in a for a in found["LogBucketPolicy"]["assumptions"])
+    # an unresolved Resource in a Deny cannot be widened: unknown
+    assert found["DenyPolicy"]["verdict"] == "unknown"
+    assert "LogBucket" in found["DenyPolicy"]["message"]
+    assert found["LogBucketPolicy"]["statements"][0]["line"] == 13
+
+
+def test_lambda_permission_becomes_its_statement():
+    code, found = results(str(DATA / "cfn-lambda.yaml"), "--account", OWNER, "--service", "s3.amazonaws.com",
+                          "--action", "lambda:InvokeFunction")
+    assert found["Invoke"]["verdict"] == "safe"
+    assert found["InvokeOpen"]["verdict"] == "vulnerable"
+    assert code == 1
+
+
+def test_lambda_permission_unresolved_source_arn_is_unknown(tmp_path):
+    path = tmp_path / "l.yaml"
+    path.write_text("Resources:\n  P:\n    Type: AWS::Lambda::Permission\n    Properties:\n"
+                    "      Action: lambda:InvokeFunction\n      FunctionName: f\n"
+                    "      Principal: s3.amazonaws.com\n      SourceArn: !GetAtt Bucket.Arn\n")
+    code, found = results(str(path), "--account", OWNER, "--service", "s3.amazonaws.com", "--action",
+                          "lambda:InvokeFunction")
+    assert found["P"]["verdict"] == "unknown" and "Bucket.Arn" in found["P"]["message"]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: !Bogus x\n",
+     ":5:33: unknown YAML tag '!Bogus'"),
+    ("Resources:\n  R: [unclosed\n", ":3:1: invalid YAML"),
+    ("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Type: AWS::IAM::Role\n", ":4:5: duplicate key 'Type'"),
+])
+def test_bad_templates_are_one_line_errors(tmp_path, text, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    code, out, err = run("check", str(path), "--account", OWNER, "--format", "json")
+    assert code == 2 and "Traceback" not in err
+    (result,) = json.loads(out)["results"]
+    assert result["verdict"] == "error"
+    assert fragment in result["message"], result["message"]
+    assert "\n" not in result["message"]
+
+
+def test_statement_line_in_an_error_is_the_template_line(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
+                    "        Statement:\n          - Effect: Allow\n            Principal: {Service: x}\n"
+                    "            Actions: sts:AssumeRole\n")
+    code, out, _ = run("check", str(path), "--account", OWNER)
+    assert code == 2
+    assert f"{path}:9:13: unknown element" in out
+
+
+def test_directory_walk_finds_templates_but_not_other_yaml(tmp_path):
+    (tmp_path / "t.yaml").write_text((DATA / "cfn-lambda.yaml").read_text())
+    (tmp_path / "workflow.yml").write_text("on: push\njobs: {}\n")
+    code, found = results(str(tmp_path), "--account", OWNER)
+    assert set(found) == {"Invoke", "InvokeOpen"}
+
+
+def test_glob(tmp_path):
+    (tmp_path / "a.yaml").write_text((DATA / "cfn-lambda.yaml").read_text())
+    code, out, _ = run("check", str(tmp_path / "*.yaml"), "--account", OWNER, "--format", "json")
+    assert len(json.loads(out)["results"]) == 2
+
+
+def test_policy_file_still_needs_account(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}')
+    code, out, err = run("check", str(path))
+    assert code == 2 and out == "" and "--account" in err
+
+
+def test_input_format_override(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text((DATA / "cfn-lambda.yaml").read_text())
+    code, out, _ = run("check", str(path), "--account", OWNER, "--input-format", "cloudformation",
+                       "--format", "json")
+    assert len(json.loads(out)["results"]) == 2
