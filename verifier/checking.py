@@ -162,7 +162,9 @@ def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
 
 
 def exit_code(results: list[Result]) -> int:
-    verdicts = {r.verdict for r in results}
+    """1 vulnerable > 2 error > 3 unknown > 0; a finding under a valid
+    (unexpired) suppression does not count."""
+    verdicts = {r.verdict for r in results if not (r.suppression and not r.suppression.get("expired"))}
     if Verdict.VULNERABLE in verdicts:
         return 1
     if Verdict.ERROR in verdicts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from typing import TextIO
 
@@ -104,7 +105,11 @@ def _add_check(commands) -> None:
                     help="assume aws:SourceArn names a resource of this service, e.g. rekognition")
     ck.add_argument("--strict-attribution", action="store_true",
                     help="count requests that name no source account as foreign")
-    ck.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    ck.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
+                    help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
+                         "2.1.0, for code scanning), junit (JUnit XML, one test case per policy)")
+    ck.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                    help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     ck.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
 
@@ -159,12 +164,70 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         if policies:
             raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a policy "
                                       "does not say which account owns it", "deputy check")
-    results = [checking.check_found(f, model, args.timeout) for f in found]
-    if args.format == "json":
-        stdout.write(report.dumps(report.check_json(results, model)))
-    else:
-        stdout.write(report.check_text(results))
+    results = []
+    progress = _Progress(stderr, len(found))
+    for item in found:
+        progress.show(item.where())
+        results.append(checking.check_found(item, model, args.timeout))
+    progress.done()
+    if not found:
+        stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
+    stdout.write(_render(args, results, model, stdout))
     return checking.exit_code(results)
+
+
+def _render(args, results, model, stdout) -> str:
+    from verifier import __version__, report
+
+    if args.format == "json":
+        return report.dumps(report.check_json(results, model))
+    if args.format == "sarif":
+        from verifier.outputs import sarif
+
+        return sarif.dumps(results, __version__)
+    if args.format == "junit":
+        from verifier.outputs import junit
+
+        return junit.dumps(results)
+    return report.check_text(results, colour=_colour(args.color, stdout))
+
+
+def _colour(choice: str, stream) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return _isatty(stream)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """``[i/n] file`` on stderr, redrawn in place, when stderr is a terminal
+    and there are enough policies for the wait to be noticed."""
+
+    THRESHOLD = 3
+
+    def __init__(self, stream, total: int):
+        self.stream, self.total, self.count = stream, total, 0
+        self.on = total >= self.THRESHOLD and _isatty(stream)
+
+    def show(self, what: str) -> None:
+        self.count += 1
+        if self.on:
+            text = f"deputy: checking [{self.count}/{self.total}] {what}"
+            self.stream.write("\r\033[K" + text[:100])
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.on:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 _COMMANDS = {"eval": _eval, "check": _check}
