@@ -26,6 +26,36 @@ class UsageError(InputError):
     """A command-line value that cannot be right."""
 
 
+DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": None, "action": None,
+            "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
+            "input_format": None}
+
+# configuration setting -> command-line destination
+_SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
+                  "service": "service", "action": "action", "require_keys": "require_key",
+                  "source_service": "source_service", "strict_attribution": "strict_attribution",
+                  "timeout": "timeout", "input_format": "input_format"}
+
+
+def merge_settings(args, config) -> None:
+    """Fill in every option the command line left unset: from the
+    configuration file, else the built-in default. Flags win."""
+    from verifier.sources import FORMATS
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+
+    for setting, dest in _SETTING_FLAGS.items():
+        if getattr(args, dest, None) is None and setting in config.settings:
+            setattr(args, dest, config.settings[setting])
+    for dest, default in DEFAULTS.items():
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, list(default) if isinstance(default, list) else default)
+    args.service = DEFAULT_SERVICE if args.service is None else args.service
+    args.action = DEFAULT_ACTION if args.action is None else args.action
+    if args.input_format not in (None, *FORMATS):
+        raise UsageError(f"input_format {args.input_format!r} in {config.path} is not one of "
+                         + ", ".join(FORMATS), "deputy check")
+
+
 def threat_model_from_args(args) -> ThreatModel:
     """The threat model the options describe. Without ``--account`` the
     owner is empty: each input must then state it (a role ARN) or a
@@ -164,7 +194,7 @@ def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
 def exit_code(results: list[Result]) -> int:
     """1 vulnerable > 2 error > 3 unknown > 0; a finding under a valid
     (unexpired) suppression does not count."""
-    verdicts = {r.verdict for r in results if not (r.suppression and not r.suppression.get("expired"))}
+    verdicts = {r.verdict for r in results if not r.suppressed}
     if Verdict.VULNERABLE in verdicts:
         return 1
     if Verdict.ERROR in verdicts:

@@ -31,7 +31,9 @@ exit codes:
   1  at least one policy is vulnerable (a foreign request of the deputy is allowed)
   2  no policy is vulnerable, but an input could not be read or the command line is wrong
   3  none of the above, but some verdict is unknown (time limit, or a construct deputy
-     does not model)
+     does not model, or a value the input does not state, such as a template parameter)
+  A finding under a suppression of the configuration file is reported but does not
+  count; one whose suppression has expired counts again.
 
 verdicts:
   safe        z3 proved that no foreign request of the deputy is allowed
@@ -91,26 +93,29 @@ def _add_check(commands) -> None:
                     help="the owner's 12-digit account (the account of the role or resource); required for "
                          "policy files; for templates and plans a placeholder stands for it when absent, and an "
                          "account export states it in each role's ARN")
-    ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
+    ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=None,
                     help="another account whose requests are legitimate (repeatable)")
-    ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
+    ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=None,
                     help="an organization (o-...) whose accounts are trusted (repeatable)")
-    ck.add_argument("--service", default=DEFAULT_SERVICE, metavar="S",
+    ck.add_argument("--service", metavar="S",
                     help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
-    ck.add_argument("--action", default=DEFAULT_ACTION, metavar="A",
+    ck.add_argument("--action", metavar="A",
                     help=f"the action the deputy calls (default {DEFAULT_ACTION})")
-    ck.add_argument("--require-key", metavar="KEY", action="append", default=[],
+    ck.add_argument("--require-key", metavar="KEY", action="append", default=None,
                     help="assume the service always sends this key, e.g. aws:SourceAccount (repeatable)")
     ck.add_argument("--source-service", metavar="NAME",
                     help="assume aws:SourceArn names a resource of this service, e.g. rekognition")
-    ck.add_argument("--strict-attribution", action="store_true",
+    ck.add_argument("--strict-attribution", action="store_true", default=None,
                     help="count requests that name no source account as foreign")
+    ck.add_argument("--config", metavar="FILE",
+                    help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
+                         "in the working directory); command-line flags override it")
     ck.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
                     help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
                          "2.1.0, for code scanning), junit (JUnit XML, one test case per policy)")
     ck.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                     help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
-    ck.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+    ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
 
 
@@ -157,6 +162,10 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
 def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier import checking, report
 
+    from verifier import config as configuration
+
+    settings = configuration.find(args.config)
+    checking.merge_settings(args, settings)
     model = checking.threat_model_from_args(args)
     found = checking.collect(args.paths, model, args.input_format)
     if not model.owner:
@@ -170,6 +179,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         progress.show(item.where())
         results.append(checking.check_found(item, model, args.timeout))
     progress.done()
+    for note in configuration.apply(results, settings.suppressions):
+        stderr.write(f"deputy: {note}\n")
     if not found:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
     stdout.write(_render(args, results, model, stdout))

@@ -111,7 +111,7 @@ def check_text(results, colour: bool = False) -> str:
     lines = []
     for r in results:
         verdict = _paint(r.verdict.value.upper(), COLOURS[r.verdict.value], colour)
-        if r.suppression:
+        if r.suppressed:
             verdict += " " + _paint(f"(suppressed: {r.suppression.get('reason', '')})", COLOURS["suppressed"], colour)
         lines.append(f"{r.where()}: {verdict}: {r.message}")
         if r.counterexample is not None:
@@ -127,7 +127,7 @@ def check_text(results, colour: bool = False) -> str:
         if r.suppression and r.suppression.get("expired"):
             lines.append(f"  {_paint('expired suppression', COLOURS['vulnerable'], colour)}: {r.suppression['expired']}")
     counts = _counts(results)
-    suppressed = sum(1 for r in results if r.suppression and not r.suppression.get("expired"))
+    suppressed = sum(1 for r in results if r.suppressed)
     lines.append(f"{len(results)} polic{'y' if len(results) == 1 else 'ies'}: "
                  + ", ".join(_paint(f"{n} {v}", COLOURS[v] if n else None, colour) for v, n in counts.items())
                  + (f" ({suppressed} suppressed)" if suppressed else ""))

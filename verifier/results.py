@@ -44,6 +44,11 @@ class Result:
     source: dict | None = None
     suppression: dict | None = None
 
+    @property
+    def suppressed(self) -> bool:
+        """Under a suppression that has not expired: reported, not failing."""
+        return bool(self.suppression) and not self.suppression.get("expired")
+
     def where(self) -> str:
         """The file, and the resource in it (a template's logical ID, a
         Terraform address, a role name) when there is one."""

@@ -11,9 +11,9 @@ from verifier.results import Result, Verdict
 
 
 def dumps(results: list[Result]) -> str:
-    failures = sum(1 for r in results if r.verdict is Verdict.VULNERABLE and not r.suppression)
-    errors = sum(1 for r in results if r.verdict in (Verdict.UNKNOWN, Verdict.ERROR) and not r.suppression)
-    skipped = sum(1 for r in results if r.suppression and r.verdict is not Verdict.SAFE)
+    failures = sum(1 for r in results if r.verdict is Verdict.VULNERABLE and not r.suppressed)
+    errors = sum(1 for r in results if r.verdict in (Verdict.UNKNOWN, Verdict.ERROR) and not r.suppressed)
+    skipped = sum(1 for r in results if r.suppressed and r.verdict is not Verdict.SAFE)
     seconds = f"{sum(r.seconds for r in results):.3f}"
     counts = {"tests": str(len(results)), "failures": str(failures), "errors": str(errors), "time": seconds}
     suites = ET.Element("testsuites", {"name": "deputy", **counts})
@@ -33,7 +33,7 @@ def _case(r: Result) -> ET.Element:
     case = ET.Element("testcase", attributes)
     if r.verdict is Verdict.SAFE:
         return case
-    if r.suppression:
+    if r.suppressed:
         ET.SubElement(case, "skipped", {"message": f"suppressed {r.verdict.value} finding: "
                                                    f"{r.suppression.get('reason', '')}"})
         return case
@@ -44,6 +44,8 @@ def _case(r: Result) -> ET.Element:
         body.append("counterexample: " + json.dumps(r.counterexample.to_json(), ensure_ascii=False))
     body += [f"{'allowed by' if r.counterexample else 'rests on'} {ref.describe()}" for ref in r.statements]
     body += [f"warning: {w}" for w in r.warnings]
+    if r.suppression and r.suppression.get("expired"):
+        body.append(r.suppression["expired"])
     element.text = _clean("\n".join(body))
     return case
 

@@ -110,7 +110,7 @@ def _result(r: Result, base: str) -> dict:
                        "counterexample": r.counterexample.to_json() if r.counterexample else None,
                        "assumptions": list(r.assumptions), "warnings": list(r.warnings)},
     }
-    if r.suppression:
+    if r.suppressed:
         out["suppressions"] = [{"kind": "external", "status": "accepted",
                                 "justification": r.suppression.get("reason", "")}]
     return out
@@ -122,6 +122,8 @@ def _message(r: Result) -> str:
     if r.counterexample is not None:
         text += "\nCounterexample (replay it with `deputy eval --request`): " + json.dumps(
             r.counterexample.to_json(), ensure_ascii=False, separators=(", ", ": "))
+    if r.suppression and r.suppression.get("expired"):
+        text += "\n" + r.suppression["expired"]
     if r.statements:
         text += "\n" + "; ".join(("allowed by " if r.counterexample else "rests on ") + ref.describe()
                                  for ref in r.statements)
