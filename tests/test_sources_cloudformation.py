@@ -170,3 +170,86 @@ def test_input_format_override(tmp_path):
     code, out, _ = run("check", str(path), "--account", OWNER, "--input-format", "cloudformation",
                        "--format", "json")
     assert len(json.loads(out)["results"]) == 2
+
+
+BUCKET_POLICY = """\
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {{AWS: !Sub "arn:aws:iam::${{AWS::AccountId}}:root"}}
+            Action: sts:AssumeRole
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: logging.s3.amazonaws.com, AWS: !GetAtt Reader.Arn}}
+            Action: s3:PutObject
+            Resource: !Sub "${{Bucket.Arn}}/*"
+{allow_condition}
+          - Sid: DenyInsecure
+            Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource: [!GetAtt Bucket.Arn, !Sub "${{Bucket.Arn}}/*"]
+            Condition:
+{deny_condition}
+"""
+
+S3 = ("--service", "logging.s3.amazonaws.com", "--action", "s3:PutObject")
+
+
+def bucket_template(tmp_path, allow_condition="", deny_condition="") -> str:
+    path = tmp_path / "bucket.yaml"
+    path.write_text(BUCKET_POLICY.format(allow_condition=allow_condition, deny_condition=deny_condition))
+    return str(path)
+
+
+def test_unresolved_resource_of_a_deny_safe_without_it(tmp_path):
+    """The common bucket policy: an Allow pinned to the owner, and a Deny of
+    insecure transport over the bucket's ARN (known only after deployment)."""
+    path = bucket_template(tmp_path, "            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}",
+                           "              Bool: {aws:SecureTransport: 'false'}")
+    code, found = results(path, "--account", OWNER, *S3)
+    policy = found["Policy"]
+    assert policy["verdict"] == "safe", policy["message"]
+    assert any("were left out" in a for a in policy["assumptions"])
+    assert any("no such principal is a service principal" in a for a in policy["assumptions"])
+    assert policy["statements"][0]["index"] == 0
+
+
+def test_unresolved_resource_of_a_deny_vulnerable_with_it_everywhere(tmp_path):
+    path = bucket_template(tmp_path, "", "              Bool: {aws:SecureTransport: 'false'}")
+    code, found = results(path, "--account", OWNER, *S3)
+    policy = found["Policy"]
+    assert policy["verdict"] == "vulnerable"
+    assert any("applying to every resource" in a for a in policy["assumptions"])
+
+
+def test_unresolved_resource_of_a_deny_that_decides_is_unknown(tmp_path):
+    path = bucket_template(tmp_path, "",
+                           "              StringNotEquals: {aws:SourceAccount: !Ref AWS::AccountId}")
+    code, found = results(path, "--account", OWNER, *S3)
+    policy = found["Policy"]
+    assert policy["verdict"] == "unknown"
+    assert "Deny statement(s) at line 24" in policy["message"] and "Bucket.Arn" in policy["message"]
+    assert code == 3
+
+
+def test_a_parameter_in_principal_aws_is_unknown(tmp_path):
+    text = BUCKET_POLICY.format(allow_condition="", deny_condition="              Bool: {aws:SecureTransport: 'false'}")
+    text = "Parameters:\n  Partner: {Type: String}\n" + text.replace("!GetAtt Reader.Arn", "!Ref Partner")
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    code, found = results(str(path), "--account", OWNER, *S3)
+    # a parameter may be "*", which would admit the service
+    assert found["Policy"]["verdict"] == "unknown" and "Partner" in found["Policy"]["message"]

@@ -115,17 +115,17 @@ def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
 
 
 def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
-    from verifier import parser, prover
+    from verifier import parser
     from verifier.sources import owner as owners
     from verifier.sources.unresolved import settle
 
     if found.error is not None:
         return Result(found.file, Verdict.ERROR, str(found.error))
-    node, assumptions, fatal = settle(found.node)
-    fatal = found.unknown + fatal
-    assumptions = found.assumptions + assumptions
+    settled = settle(found.node)
+    fatal = found.unknown + settled.fatal
+    assumptions = found.assumptions + settled.assumptions
     try:
-        loaded = loading.accept(parser.build_policy(node, found.file), found.kind)
+        loaded = loading.accept(parser.build_policy(settled.node, found.file), found.kind)
     except InputError as exc:
         if not fatal:
             raise
@@ -137,17 +137,61 @@ def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     if found.owner and model.owner and found.owner != model.owner:
         warnings.append(f"the owner's account is {found.owner}, from the input, not --account {model.owner}")
     if not owner:
-        owner = owners.placeholder(owners.strings(node), set(model.trusted_accounts))
+        owner = owners.placeholder(owners.strings(settled.node), set(model.trusted_accounts))
         if owner is None:
             raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
                              "the policy); give --account", found.file, found.span.line if found.span else 0,
                              found.span.column if found.span else 0)
         assumptions.append(owners.assumption(owner))
-    result = prover.check_policy(loaded, replace(model, owner=owner), timeout)
+    model = replace(model, owner=owner)
+    if settled.deny_indexes:
+        result = _bracketed(found, settled, loaded, model, timeout)
+    else:
+        result = _prove(loaded, model, timeout)
+        result.source = _source(found, loaded, result)
     result.assumptions += assumptions
     result.warnings = warnings + result.warnings
-    result.source = _source(found, loaded, result)
     return result
+
+
+def _prove(loaded, model: ThreatModel, timeout: float) -> Result:
+    from verifier import prover
+
+    return prover.check_policy(loaded, model, timeout)
+
+
+def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) -> Result:
+    """A Deny whose Resource is unresolved (``unresolved.py``): the policy
+    without it allows more than the real one, the policy with it over
+    every resource allows less. Safe without it, or vulnerable with it,
+    holds for the real policy; anything else is unknown."""
+    from verifier import parser
+    from verifier.results import StatementRef
+    from verifier.sources.unresolved import without_statements
+
+    lines = ", ".join(f"line {wide.policy.statements[i].span.line}" for i in settled.deny_indexes
+                      if i < len(wide.policy.statements))
+    what = "; ".join(settled.deny_what)
+    narrow_node, kept = without_statements(settled.node, settled.deny_indexes)
+    narrow = loading.accept(parser.build_policy(narrow_node, found.file), found.kind)
+    first = _prove(narrow, model, timeout)
+    if first.verdict is Verdict.SAFE:
+        first.statements = [StatementRef(kept[r.index], r.sid, r.line) for r in first.statements]
+        first.source = _source(found, wide, first)
+        first.assumptions.append(f"the Deny statement(s) at {lines}, whose Resource deputy cannot resolve ({what}), "
+                                 "were left out: without them the policy allows more, and it is safe even so")
+        return first
+    second = _prove(wide, model, timeout)
+    second.source = _source(found, wide, second)
+    if second.verdict is Verdict.VULNERABLE:
+        second.assumptions.append(f"the Deny statement(s) at {lines}, whose Resource deputy cannot resolve ({what}), "
+                                  "were read as applying to every resource: the request is allowed even so")
+        return second
+    return Result(found.file, Verdict.UNKNOWN,
+                  f"could not decide: the verdict depends on the Resource of the Deny statement(s) at {lines} "
+                  f"({what}): without them the policy is {first.verdict.value}, with them over every resource "
+                  f"it is {second.verdict.value}", source=second.source, solver=second.solver,
+                  seconds=first.seconds + second.seconds)
 
 
 def _unresolved(found: Found, fatal: list[str], assumptions: list[str], extra: str) -> Result:

@@ -24,10 +24,13 @@ FORMATS = ("policy", "cloudformation", "terraform", "account-export")
 
 @dataclass(frozen=True, slots=True)
 class JUnresolved:
-    """A value deputy cannot know: ``what`` names it for a person."""
+    """A value deputy cannot know: ``what`` names it for a person. ``arn``
+    is true when the value is certainly a concrete ARN (an ``Arn``
+    attribute of a resource), whatever it turns out to be."""
 
     what: str
     span: Span
+    arn: bool = False
 
 
 @dataclass

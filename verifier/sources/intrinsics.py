@@ -99,7 +99,16 @@ class Resolver:
         return "not defined in the template"
 
     def _fn_getatt(self, arg, node):
-        return JUnresolved(f"!GetAtt {_preview(arg)} (an attribute known only after deployment)", node.span)
+        if isinstance(arg, JScalar) and arg.kind == "string":
+            parts = arg.value.split(".", 1)
+        elif isinstance(arg, JArray):
+            parts = [getattr(i, "value", None) for i in arg.items]
+        else:
+            parts = []
+        # A resource's Arn attribute is a concrete ARN (never a wildcard).
+        arn = len(parts) == 2 and parts[0] in self.resources and parts[1] == "Arn"
+        return JUnresolved(f"!GetAtt {_preview(arg)} (an attribute known only after deployment)", node.span,
+                           arn=arn)
 
     def _fn_if(self, arg, node):
         condition = arg.items[0].value if isinstance(arg, JArray) and arg.items and \

@@ -1,50 +1,80 @@
 """What an unresolved value does to a verdict.
 
-Only two places let deputy go on soundly without knowing a value:
+Deputy goes on without knowing a value only where it can prove that the
+value cannot change the verdict, or can bracket it:
 
-* ``Sid`` and ``Id``: they name things and mean nothing to evaluation; a
+* ``Sid`` and ``Id`` name things and mean nothing to evaluation: a
   placeholder name stands in.
+* an ARN that a resource's ``Arn`` attribute gives (``!GetAtt Role.Arn``)
+  under ``Principal``/``NotPrincipal`` ``AWS`` or ``Federated``: an IAM or
+  federated principal never matches a service principal (P5), whatever
+  ARN it is, so a placeholder ARN stands in.
 * an entry of ``Resource`` in an ``Allow`` statement: read as ``"*"``. A
-  wider Allow admits a superset of requests, so a proof of ``safe`` for the
-  wider policy holds for the real one; a ``vulnerable`` verdict says which
-  reading it used (in the assumptions). NOT in a ``Deny`` (a wider Deny
-  denies more, which could hide a request the real policy allows), nor in
-  ``NotResource`` (a wider NotResource list narrows the statement).
+  wider Allow admits a superset of requests, so a proof of ``safe`` holds
+  for the real policy; the assumptions say which reading was used.
+* an entry of ``Resource`` in a ``Deny`` statement (of a Statement list):
+  bracketed. The policy with that Deny left out allows a superset of the
+  real policy's requests, and the policy with the Deny over every resource
+  (``"*"``) a subset. ``safe`` for the first, or ``vulnerable`` for the
+  second, holds for the real policy; otherwise the verdict is ``unknown``
+  (``verifier.checking`` runs the two).
 
-Anywhere else (Principal, Action, Effect, Condition, Version, a whole
-statement) the value decides the verdict, so the verdict is ``unknown``
-naming every such value. The placeholder left in the node there only keeps
-the document readable for the error checks; no verdict is drawn from it.
+Anywhere else (Principal otherwise, Action, Effect, Condition, Version,
+NotResource, a whole statement) the value decides the verdict, so the
+verdict is ``unknown`` naming every such value. The placeholder left in the
+node there only keeps the document readable for the error checks; no
+verdict is drawn from it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from verifier.jsontree import JArray, JMember, JNode, JObject, JScalar
 from verifier.sources import JUnresolved
 
+PLACEHOLDER_ARN = "arn:aws:iam::000000000000:role/deputy-unresolved-arn"
 
-def settle(node) -> tuple[JNode, list[str], list[str]]:
-    """``(node without JUnresolved, assumptions, fatal)``: ``fatal`` names
-    every unresolved value that makes the verdict unknown."""
+
+@dataclass
+class Settled:
+    """``node`` has no ``JUnresolved`` left; Deny statements with an
+    unresolved Resource are read there as applying to every resource, and
+    ``deny_indexes`` lists them (with ``deny_what`` saying why) so that a
+    caller can also check the policy without them."""
+
+    node: JNode
+    assumptions: list[str] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
+    deny_indexes: list[int] = field(default_factory=list)
+    deny_what: list[str] = field(default_factory=list)
+
+
+def settle(node) -> Settled:
     walker = _Walker()
     out = walker.walk(node, (), None)
-    return out, walker.assumptions, walker.fatal
+    return Settled(out, walker.assumptions, walker.fatal, sorted(set(walker.denies)), walker.deny_what)
 
 
-def contains_unresolved(node) -> bool:
-    if isinstance(node, JUnresolved):
-        return True
-    if isinstance(node, JObject):
-        return any(contains_unresolved(m.value) for m in node.members)
-    if isinstance(node, JArray):
-        return any(contains_unresolved(i) for i in node.items)
-    return False
+def without_statements(node: JObject, indexes: list[int]) -> tuple[JObject, list[int]]:
+    """The policy without the statements at ``indexes``, and for each
+    statement left its index in the original."""
+    out, kept = [], []
+    for m in node.members:
+        if m.name == "Statement" and isinstance(m.value, JArray):
+            items = [(i, item) for i, item in enumerate(m.value.items) if i not in indexes]
+            kept = [i for i, _ in items]
+            m = JMember(m.name, m.name_span, JArray(tuple(item for _, item in items), m.value.span))
+        out.append(m)
+    return JObject(tuple(out), node.span), kept
 
 
 class _Walker:
     def __init__(self):
         self.assumptions: list[str] = []
         self.fatal: list[str] = []
+        self.denies: list[int] = []
+        self.deny_what: list[str] = []
         self.sids = 0
 
     def walk(self, node, path: tuple, effect: str | None):
@@ -67,9 +97,18 @@ class _Walker:
         if element in ("Sid", "Id") and len(names) <= 2:
             self.sids += 1
             return JScalar("string", f"Unresolved{self.sids}", node.span)
+        if node.arn and len(names) == 3 and names[1] in ("Principal", "NotPrincipal") \
+                and names[2] in ("AWS", "Federated"):
+            self.assumptions.append(f"{where}: {names[1]} {names[2]} {node.what} is an ARN, and no such principal "
+                                    "is a service principal (P5), so its value does not matter here")
+            return JScalar("string", PLACEHOLDER_ARN, node.span)
         if element == "Resource" and len(names) == 2 and effect == "Allow":
             self.assumptions.append(f"{where}: Resource {node.what} is read as \"*\" (an Allow over more "
                                     "resources can only admit more requests)")
+            return JScalar("string", "*", node.span)
+        if element == "Resource" and len(names) == 2 and effect == "Deny" and isinstance(path[1], int):
+            self.denies.append(path[1])
+            self.deny_what.append(f"{node.what} at {where}")
             return JScalar("string", "*", node.span)
         self.fatal.append(f"{node.what} at {where} (in {_describe(names)})")
         return JScalar("string", "${deputy:unresolved}", node.span)
