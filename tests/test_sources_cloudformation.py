@@ -253,3 +253,45 @@ def test_a_parameter_in_principal_aws_is_unknown(tmp_path):
     code, found = results(str(path), "--account", OWNER, *S3)
     # a parameter may be "*", which would admit the service
     assert found["Policy"]["verdict"] == "unknown" and "Partner" in found["Policy"]["message"]
+
+
+WIDEN = """\
+Parameters:
+  Acct: {{Type: String}}
+Resources:
+  Api: {{Type: AWS::ApiGatewayV2::Api}}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: rekognition.amazonaws.com}}
+            Action: sts:AssumeRole
+            Condition:
+              {operator}: {{aws:SourceArn: {value}}}
+{more}"""
+
+OPEN_STATEMENT = """\
+          - Effect: Allow
+            Principal: {Service: rekognition.amazonaws.com}
+            Action: sts:AssumeRole
+"""
+
+
+@pytest.mark.parametrize("operator, value, more, verdict", [
+    # the unknown part is in the resource part: the account stays pinned
+    ("ArnLike", '!Sub "arn:aws:rekognition:${AWS::Region}:${AWS::AccountId}:${Api}/*"', "", "safe"),
+    ("ArnLike", '!Sub "arn:aws:rekognition:us-east-1:${Acct}:*"', "", "unknown"),  # in the account part
+    ("StringLike", "!Ref Acct", "", "unknown"),  # wide open when widened, and the request depends on it
+    ("StringLike", "!Ref Acct", OPEN_STATEMENT, "vulnerable"),  # allowed whatever Acct is
+    ("ArnNotLike", '!Sub "arn:aws:rekognition:*:${AWS::AccountId}:${Api}"', "", "unknown"),  # not a widening
+])
+def test_like_conditions_with_unknown_parts(tmp_path, operator, value, more, verdict):
+    path = tmp_path / "w.yaml"
+    path.write_text(WIDEN.format(operator=operator, value=value, more=more))
+    code, found = results(str(path), "--account", OWNER)
+    assert found["Role"]["verdict"] == verdict, found["Role"]["message"]
+    if verdict == "unknown":
+        assert "Acct" in found["Role"]["message"] or "Api" in found["Role"]["message"]

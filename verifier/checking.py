@@ -8,6 +8,7 @@ hides the verdicts of the others.
 
 from __future__ import annotations
 
+import json
 import re
 
 from dataclasses import replace
@@ -149,6 +150,8 @@ def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     else:
         result = _prove(loaded, model, timeout)
         result.source = _source(found, loaded, result)
+    if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
+        result = _confirm(found, settled, result)
     result.assumptions += assumptions
     result.warnings = warnings + result.warnings
     return result
@@ -158,6 +161,25 @@ def _prove(loaded, model: ThreatModel, timeout: float) -> Result:
     from verifier import prover
 
     return prover.check_policy(loaded, model, timeout)
+
+
+def _confirm(found: Found, settled, result: Result) -> Result:
+    """A counterexample found with unknown condition values read as widely
+    as possible stands only if the policy allows it when those values
+    match nothing: then it is allowed whatever they are."""
+    from verifier import parser
+    from verifier.evaluator import Decision, evaluate
+
+    narrowed = loading.accept(parser.build_policy(settled.narrowed, found.file), found.kind)
+    if evaluate(narrowed.policy, result.counterexample).decision is Decision.ALLOW:
+        result.assumptions.append("the request is allowed whatever the unresolved condition values are")
+        return result
+    return Result(found.file, Verdict.UNKNOWN,
+                  "could not decide: with the unresolved condition values read as widely as possible a foreign "
+                  "request is allowed, but that request depends on what these values are: "
+                  + "; ".join(settled.widened_what),
+                  warnings=["unconfirmed request: " + json.dumps(result.counterexample.to_json(), ensure_ascii=False)],
+                  source=result.source, solver=result.solver, seconds=result.seconds)
 
 
 def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) -> Result:
@@ -173,8 +195,11 @@ def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) 
                       if i < len(wide.policy.statements))
     what = "; ".join(settled.deny_what)
     narrow_node, kept = without_statements(settled.node, settled.deny_indexes)
-    narrow = loading.accept(parser.build_policy(narrow_node, found.file), found.kind)
-    first = _prove(narrow, model, timeout)
+    try:
+        narrow = loading.accept(parser.build_policy(narrow_node, found.file), found.kind)
+        first = _prove(narrow, model, timeout)
+    except InputError as exc:  # nothing left to check once those statements are gone
+        first = Result(found.file, Verdict.UNKNOWN, str(exc))
     if first.verdict is Verdict.SAFE:
         first.statements = [StatementRef(kept[r.index], r.sid, r.line) for r in first.statements]
         first.source = _source(found, wide, first)

@@ -31,6 +31,11 @@ class JUnresolved:
     what: str
     span: Span
     arn: bool = False
+    widened: str | None = None
+    hole: int = -1
+    """``widened``: the value as a wildcard pattern, each unknown part read
+    as ``*`` (a superset of what the value can match under a ``Like``
+    operator); ``hole``: the offset of the first such ``*`` in it."""
 
 
 @dataclass

@@ -80,7 +80,7 @@ class Resolver:
         pseudo = self.pseudo(name)
         if pseudo is not None:
             return JScalar("string", pseudo, node.span)
-        return JUnresolved(f"!Ref {name} ({self.describe(name)})", node.span)
+        return JUnresolved(f"!Ref {name} ({self.describe(name)})", node.span, widened="*", hole=0)
 
     def pseudo(self, name: str) -> str | None:
         values = {"AWS::AccountId": self.owner, "AWS::Partition": PARTITION, "AWS::Region": self.region,
@@ -108,7 +108,7 @@ class Resolver:
         # A resource's Arn attribute is a concrete ARN (never a wildcard).
         arn = len(parts) == 2 and parts[0] in self.resources and parts[1] == "Arn"
         return JUnresolved(f"!GetAtt {_preview(arg)} (an attribute known only after deployment)", node.span,
-                           arn=arn)
+                           arn=arn, widened="*", hole=0)
 
     def _fn_if(self, arg, node):
         condition = arg.items[0].value if isinstance(arg, JArray) and arg.items and \
@@ -124,29 +124,45 @@ class Resolver:
         if not (isinstance(template, JScalar) and template.kind == "string"):
             return JUnresolved(f"!Sub {_preview(arg)} (not a string template)", node.span)
         missing: list[str] = []
-
-        def substitute(match: re.Match) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            name = name.strip()
-            if name in variables:
-                value = variables[name]
-            elif (pseudo := self.pseudo(name)) is not None:
-                value = pseudo
-            elif "." in name:
-                value = JUnresolved(f"${{{name}}} (an attribute known only after deployment)", node.span)
-            else:
-                value = JUnresolved(f"${{{name}}} ({self.describe(name)})", node.span)
+        out: list[str] = []
+        hole = -1
+        position = 0
+        for match in _SUB.finditer(template.value):
+            out.append(template.value[position:match.start()])
+            position = match.end()
+            value = self.variable(match.group(1), variables, node)
             if isinstance(value, str):
-                return value
-            missing.append(value.what if isinstance(value, JUnresolved) else f"${{{name}}}")
-            return ""
-
-        text = _SUB.sub(substitute, template.value)
+                out.append(value)
+                continue
+            if isinstance(value, JUnresolved):
+                missing.append(value.what)
+                widened = value.widened if value.widened is not None else "*"
+                inner = value.hole if value.hole >= 0 else 0
+            else:
+                missing.append(f"${{{match.group(1)}}} (not a string)")
+                widened, inner = "*", 0
+            if hole < 0:
+                hole = len("".join(out)) + inner
+            out.append(widened)
+        out.append(template.value[position:])
+        text = "".join(out)
         if missing:
-            return JUnresolved(f"!Sub {template.value!r}: " + "; ".join(missing), node.span)
+            return JUnresolved(f"!Sub {template.value!r}: " + "; ".join(missing), node.span, widened=text, hole=hole)
         return JScalar("string", text, node.span)
+
+    def variable(self, name: str, variables: dict, node):
+        """One ``${...}`` of a Sub: its text, or why it is unknown."""
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"
+        name = name.strip()
+        if name in variables:
+            return variables[name]
+        pseudo = self.pseudo(name)
+        if pseudo is not None:
+            return pseudo
+        if "." in name:
+            return JUnresolved(f"${{{name}}} (an attribute known only after deployment)", node.span)
+        return JUnresolved(f"${{{name}}} ({self.describe(name)})", node.span)
 
     def _fn_join(self, arg, node):
         if not (isinstance(arg, JArray) and len(arg.items) == 2):
@@ -158,8 +174,17 @@ class Resolver:
             return JUnresolved(f"!Join {_preview(arg)} (not [delimiter, list])", node.span)
         parts = [self.text(item) for item in items.items]
         missing = [p.what for p in parts if isinstance(p, JUnresolved)]
-        if missing or not all(isinstance(p, str) for p in parts):
-            return JUnresolved("!Join of " + ("; ".join(missing) or "values that are not strings"), node.span)
+        if not all(isinstance(p, (str, JUnresolved)) for p in parts):
+            return JUnresolved("!Join of values that are not strings", node.span)
+        if missing:
+            pieces, hole = [], -1
+            for p in parts:
+                if isinstance(p, JUnresolved) and hole < 0:
+                    hole = len(delimiter.join(pieces + [""])) if pieces else 0
+                    hole += p.hole if p.hole >= 0 and p.widened is not None else 0
+                pieces.append(p if isinstance(p, str) else (p.widened if p.widened is not None else "*"))
+            return JUnresolved("!Join of " + "; ".join(missing), node.span, widened=delimiter.join(pieces),
+                               hole=hole)
         return JScalar("string", delimiter.join(parts), node.span)
 
     def _fn_select(self, arg, node):

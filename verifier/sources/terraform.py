@@ -86,8 +86,10 @@ def _resource(path: str, entry, values: JObject, unknown) -> list[Found]:
         elif isinstance(value, JScalar) and value.kind == "string" and value.value.strip():
             found.node = parse_embedded(value.value, value.span, path, f"{address}.{attribute}")
             found.span = value.span
+        elif kind is PolicyKind.TRUST:
+            raise InputError(f"{address} has no {attribute}", path, span.line, span.column)
         else:
-            return []  # no policy (null or empty): nothing to check
+            return []  # no resource policy (null or empty): nothing to check
     except InputError as exc:
         found.error = exc
     return [found]

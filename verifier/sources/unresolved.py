@@ -19,6 +19,17 @@ value cannot change the verdict, or can bracket it:
   second, holds for the real policy; otherwise the verdict is ``unknown``
   (``verifier.checking`` runs the two).
 
+* a value of a ``Like`` condition whose match can only widen what the
+  statement lets through: ``StringLike``, ``ArnLike``, ``ArnEquals`` (and
+  their ``IfExists`` forms) in an Allow, ``StringNotLike``, ``ArnNotLike``,
+  ``ArnNotEquals`` in a Deny. The value is read as a pattern with each
+  unknown part as ``*`` (for the ARN operators only when every unknown part
+  lies in the resource part, after the fifth colon, since their wildcards
+  do not cross the first five colons, C4). A ``safe`` proof then holds for
+  the real policy; a ``vulnerable`` counterexample is kept only if it is
+  also allowed when those values match nothing (``narrowed``), that is,
+  whatever the values are.
+
 Anywhere else (Principal otherwise, Action, Effect, Condition, Version,
 NotResource, a whole statement) the value decides the verdict, so the
 verdict is ``unknown`` naming every such value. The placeholder left in the
@@ -44,16 +55,29 @@ class Settled:
     caller can also check the policy without them."""
 
     node: JNode
+    narrowed: JNode | None = None
     assumptions: list[str] = field(default_factory=list)
     fatal: list[str] = field(default_factory=list)
     deny_indexes: list[int] = field(default_factory=list)
     deny_what: list[str] = field(default_factory=list)
+    widened_what: list[str] = field(default_factory=list)
+
+
+NEVER = "deputy:unresolved-value-that-matches-nothing"
+"""Not an ARN, not an account, not a service name: no request value of
+the threat model is this string."""
+
+WIDENING = {"Allow": ("StringLike", "ArnLike", "ArnEquals"), "Deny": ("StringNotLike", "ArnNotLike", "ArnNotEquals")}
 
 
 def settle(node) -> Settled:
     walker = _Walker()
     out = walker.walk(node, (), None)
-    return Settled(out, walker.assumptions, walker.fatal, sorted(set(walker.denies)), walker.deny_what)
+    settled = Settled(out, None, walker.assumptions, walker.fatal, sorted(set(walker.denies)), walker.deny_what,
+                      walker.widened_what)
+    if walker.widened:
+        settled.narrowed = _Walker(narrow=True).walk(node, (), None)
+    return settled
 
 
 def without_statements(node: JObject, indexes: list[int]) -> tuple[JObject, list[int]]:
@@ -70,7 +94,10 @@ def without_statements(node: JObject, indexes: list[int]) -> tuple[JObject, list
 
 
 class _Walker:
-    def __init__(self):
+    def __init__(self, narrow: bool = False):
+        self.narrow = narrow
+        self.widened = 0
+        self.widened_what: list[str] = []
         self.assumptions: list[str] = []
         self.fatal: list[str] = []
         self.denies: list[int] = []
@@ -102,6 +129,12 @@ class _Walker:
             self.assumptions.append(f"{where}: {names[1]} {names[2]} {node.what} is an ARN, and no such principal "
                                     "is a service principal (P5), so its value does not matter here")
             return JScalar("string", PLACEHOLDER_ARN, node.span)
+        if len(names) == 4 and names[1] == "Condition" and _widens(node, names[2], effect):
+            self.widened += 1
+            self.widened_what.append(f"{node.what} at {where}")
+            self.assumptions.append(f"{where}: {names[2]} {names[3]} {node.what} is read as the pattern "
+                                    f"{node.widened!r}, which matches at least what the real value matches")
+            return JScalar("string", NEVER if self.narrow else node.widened, node.span)
         if element == "Resource" and len(names) == 2 and effect == "Allow":
             self.assumptions.append(f"{where}: Resource {node.what} is read as \"*\" (an Allow over more "
                                     "resources can only admit more requests)")
@@ -112,6 +145,17 @@ class _Walker:
             return JScalar("string", "*", node.span)
         self.fatal.append(f"{node.what} at {where} (in {_describe(names)})")
         return JScalar("string", "${deputy:unresolved}", node.span)
+
+
+def _widens(node: JUnresolved, operator: str, effect: str | None) -> bool:
+    if node.widened is None or effect not in WIDENING:
+        return False
+    base = operator[:-len("IfExists")] if operator.endswith("IfExists") else operator
+    if base not in WIDENING[effect]:
+        return False
+    if base.startswith("Arn"):
+        return node.widened == "*" or node.widened[:max(node.hole, 0)].count(":") >= 5
+    return True
 
 
 def _is_statement_path(path: tuple) -> bool:
