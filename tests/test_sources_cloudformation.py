@@ -295,3 +295,13 @@ def test_like_conditions_with_unknown_parts(tmp_path, operator, value, more, ver
     assert found["Role"]["verdict"] == verdict, found["Role"]["message"]
     if verdict == "unknown":
         assert "Acct" in found["Role"]["message"] or "Api" in found["Role"]["message"]
+
+
+def test_readme_template_example():
+    example = Path(__file__).resolve().parent.parent / "examples" / "s3-lambda-template.yaml"
+    code, found = results(str(example), "--account", OWNER, "--service", "s3.amazonaws.com", "--action",
+                          "lambda:InvokeFunction")
+    assert code == 1
+    assert found["InvokePermission"]["verdict"] == "vulnerable"
+    assert found["InvokePermission"]["statements"][0]["line"] == 25
+    assert found["FixedPermission"]["verdict"] == "safe"
