@@ -37,7 +37,8 @@ def parse_yaml(text: str, source: str) -> JNode:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        words = [w for w in (exc.context, exc.problem) if w] or ["unreadable"]
+        problem = " ".join(" ".join(words).split())
         raise InputError(f"invalid YAML: {problem}", source, mark.line + 1 if mark else 0,
                          mark.column + 1 if mark else 0) from None
     except yaml.YAMLError as exc:
