@@ -305,3 +305,16 @@ def test_readme_template_example():
     assert found["InvokePermission"]["verdict"] == "vulnerable"
     assert found["InvokePermission"]["statements"][0]["line"] == 25
     assert found["FixedPermission"]["verdict"] == "safe"
+
+
+def test_placeholder_avoids_accounts_the_template_assembles(tmp_path):
+    """A !Join can build the first candidate placeholder from pieces; it must
+    still not stand for the unknown owner."""
+    text = (DATA / "cfn-trust.yaml").read_text().replace(
+        "!Ref PartnerAccount", '!Join ["", ["1111", "22223333"]]')
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    code, found = results(str(path))
+    assert found["ParameterRole"]["verdict"] == "vulnerable"
+    assert any("placeholder 123456789012" in a for a in found["PinnedRole"]["assumptions"])
+    assert found["PinnedRole"]["verdict"] == "safe"

@@ -45,22 +45,31 @@ def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found
     if not isinstance(resources, JObject):
         where = resources.span if resources is not None else root.span
         raise InputError("the template has no Resources mapping", path, where.line, where.column)
-    assumed = []
-    if account is None:
-        account = owner.placeholder(owner.strings(root), avoid)
-        if account is None:
-            raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
-                             "the template); give --account", path, 1, 1)
-        assumed.append(owner.assumption(account))
-    resolver = Resolver(root, account)
+    # Without --account, resolve with a sentinel for AWS::AccountId first:
+    # the placeholder must differ from every string the template builds
+    # (a !Join can assemble an account from pieces), not only those it spells.
+    if account is None and any(owner.SENTINEL in text for text in owner.strings(root)):
+        raise InputError("the template holds deputy's internal marker text; give --account", path, 1, 1)
+    resolver = Resolver(root, account or owner.SENTINEL)
     found = []
     for member in resources.members:
         item = _resource(path, member, resolver)
         if item is not None:
-            item.owner = account
-            item.placeholder_owner = bool(assumed)
-            item.assumptions = assumed + item.assumptions + resolver.assumptions()
             found.append(item)
+    assumed = []
+    if account is None:
+        texts = owner.strings(root) + [t for item in found for t in owner.strings(item.node)]
+        account = owner.placeholder(texts, avoid)
+        if account is None:
+            raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
+                             "the template); give --account", path, 1, 1)
+        assumed.append(owner.assumption(account))
+        for item in found:
+            item.node = owner.fill(item.node, account)
+    for item in found:
+        item.owner = account
+        item.placeholder_owner = bool(assumed)
+        item.assumptions = assumed + item.assumptions + resolver.assumptions()
     return found
 
 

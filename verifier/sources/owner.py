@@ -42,13 +42,46 @@ def strings(node) -> list[str]:
     return out
 
 
+SENTINEL = "\x00owner\x00"
+"""Stands for the owner's account while a template is resolved, until the
+placeholder is chosen; the parts of a string around it are what the
+template states literally. A template whose own text holds it is refused
+(``cloudformation.extract``), so it cannot collide with input text."""
+
+
 def placeholder(texts: list[str], avoid: set[str] = frozenset()) -> str | None:
     """The first candidate nothing in ``texts`` can tell apart from any
-    other account, or None."""
+    other account, or None. Where a text holds ``SENTINEL`` (the owner
+    itself), only the literal parts around it count."""
+    pieces = []
+    for text in texts:
+        pieces += text.split(SENTINEL) if SENTINEL in text else [text]
     for candidate in CANDIDATES:
-        if candidate not in avoid and _fresh(candidate, texts):
+        if candidate not in avoid and _fresh(candidate, pieces):
             return candidate
     return None
+
+
+def fill(node, account: str):
+    """``node`` with ``SENTINEL`` replaced by ``account`` everywhere."""
+    from dataclasses import replace
+
+    from verifier.jsontree import JArray, JMember, JObject, JScalar
+    from verifier.sources import JUnresolved
+
+    if isinstance(node, JObject):
+        return JObject(tuple(JMember(m.name, m.name_span, fill(m.value, account)) for m in node.members), node.span)
+    if isinstance(node, JArray):
+        return JArray(tuple(fill(i, account) for i in node.items), node.span)
+    if isinstance(node, JScalar) and node.value and SENTINEL in node.value:
+        return JScalar(node.kind, node.value.replace(SENTINEL, account), node.span)
+    if isinstance(node, JUnresolved):
+        widened = node.widened.replace(SENTINEL, account) if node.widened else node.widened
+        hole = node.hole
+        if node.widened and hole > 0:  # the sentinel and the account differ in length
+            hole = len(node.widened[:hole].replace(SENTINEL, account))
+        return replace(node, what=node.what.replace(SENTINEL, account), widened=widened, hole=hole)
+    return node
 
 
 def _fresh(candidate: str, texts: list[str]) -> bool:
