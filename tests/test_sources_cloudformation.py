@@ -318,3 +318,10 @@ def test_placeholder_avoids_accounts_the_template_assembles(tmp_path):
     assert found["ParameterRole"]["verdict"] == "vulnerable"
     assert any("placeholder 123456789012" in a for a in found["PinnedRole"]["assumptions"])
     assert found["PinnedRole"]["verdict"] == "safe"
+
+
+def test_transform_is_warned_about(tmp_path):
+    path = tmp_path / "sam.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\n" + (DATA / "cfn-lambda.yaml").read_text())
+    code, found = results(str(path), "--account", OWNER)
+    assert all(any("Transform" in w for w in r["warnings"]) for r in found.values())

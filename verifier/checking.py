@@ -133,7 +133,7 @@ def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
         return _unresolved(found, fatal, assumptions, f" (the document also has this error: {exc})")
     if fatal:
         return _unresolved(found, fatal, assumptions, "")
-    warnings = []
+    warnings = list(found.warnings)
     owner = found.owner or model.owner
     if found.owner and model.owner and found.owner != model.owner:
         warnings.append(f"the owner's account is {found.owner}, from the input, not --account {model.owner}")
@@ -222,7 +222,7 @@ def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) 
 def _unresolved(found: Found, fatal: list[str], assumptions: list[str], extra: str) -> Result:
     return Result(found.file, Verdict.UNKNOWN,
                   "could not decide: the verdict depends on values deputy cannot resolve: " + "; ".join(fatal)
-                  + extra, assumptions=assumptions)
+                  + extra, assumptions=assumptions, warnings=list(found.warnings))
 
 
 def _source(found: Found, loaded, result: Result) -> dict:

@@ -66,7 +66,11 @@ def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found
         assumed.append(owner.assumption(account))
         for item in found:
             item.node = owner.fill(item.node, account)
+    transform = _get(root, "Transform")
     for item in found:
+        if transform is not None:
+            item.warnings.append("the template has a Transform (for example SAM): the policies and permissions it "
+                                 "generates are not in the template and were not checked")
         item.owner = account
         item.placeholder_owner = bool(assumed)
         item.assumptions = assumed + item.assumptions + resolver.assumptions()
