@@ -325,3 +325,52 @@ def test_transform_is_warned_about(tmp_path):
     path.write_text("Transform: AWS::Serverless-2016-10-31\n" + (DATA / "cfn-lambda.yaml").read_text())
     code, found = results(str(path), "--account", OWNER)
     assert all(any("Transform" in w for w in r["warnings"]) for r in found.values())
+
+
+IF_TEMPLATE = """\
+Conditions:
+  Pinned: !Equals [!Ref Mode, pinned]
+Parameters:
+  Mode: {{Type: String}}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: rekognition.amazonaws.com}}
+            Action: sts:AssumeRole
+            Condition: !If
+              - Pinned
+              - {{StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}}}
+              - {other}
+"""
+
+
+@pytest.mark.parametrize("other, verdict", [
+    ("{ArnLike: {aws:SourceArn: !Sub 'arn:aws:rekognition:*:${AWS::AccountId}:*'}}", "safe"),
+    ("!Ref AWS::NoValue", "vulnerable"),  # unconditioned when not Pinned
+])
+def test_if_is_checked_under_each_condition(tmp_path, other, verdict):
+    path = tmp_path / "if.yaml"
+    path.write_text(IF_TEMPLATE.format(other=other))
+    code, found = results(str(path), "--account", OWNER)
+    role = found["Role"]
+    assert role["verdict"] == verdict, role["message"]
+    if verdict == "vulnerable":
+        assert any("Pinned=false" in a for a in role["assumptions"])
+    else:
+        assert any("each of the 2 assignments" in a for a in role["assumptions"])
+
+
+def test_policy_as_a_sub_json_string_without_account(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text('Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n'
+                    '        Fn::Sub: |\n          {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",\n'
+                    '            "Principal": {"Service": "rekognition.amazonaws.com"},\n'
+                    '            "Condition": {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"}}}]}\n')
+    code, found = results(str(path))
+    assert found["R"]["verdict"] == "safe", found["R"]["message"]
+    assert found["R"]["source"]["line"] == 6

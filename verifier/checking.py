@@ -102,6 +102,8 @@ def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     """The verdict for one policy found in an input; never raises for bad
     input (``error``) or for a bug met while checking (``unknown``)."""
     try:
+        if found.variants:
+            return _check_variants(found, model, timeout)
         result = _check_found(found, model, timeout)
     except InputError as exc:
         result = Result(found.file, Verdict.ERROR, str(exc))
@@ -113,6 +115,36 @@ def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     if result.source is None:
         result.source = _source(found, None, result)
     return result
+
+
+def _check_variants(found: Found, model: ThreatModel, timeout: float) -> Result:
+    """A template policy under each assignment of the template conditions
+    its ``!If`` depend on: safe only if safe under every one; vulnerable if
+    vulnerable under one (named: deputy does not know whether the template
+    can be deployed with it); otherwise unknown."""
+    results = [(label, check_found(replace(found, node=node, variants=[]), model, timeout))
+               for label, node in found.variants]
+    names = ", ".join(sorted({part.split("=")[0] for label, _ in results for part in label.split(", ")}))
+    for label, result in results:
+        if result.verdict is Verdict.VULNERABLE:
+            result.assumptions.append(f"the template's conditions are {label} (checked each assignment of "
+                                      f"{names}; deputy does not know whether every one can be deployed)")
+            return result
+    if results and all(r.verdict is Verdict.SAFE for _, r in results):
+        first = results[0][1]
+        first.assumptions.append(f"safe under each of the {len(results)} assignments of the template's conditions "
+                                 f"{names}")
+        first.seconds = sum(r.seconds for _, r in results)
+        return first
+    if not results:
+        return Result(found.file, Verdict.SAFE, "the template leaves no policy under any of its conditions",
+                      source=_source(found, None, Result(found.file, Verdict.SAFE, "")))
+    summary = "; ".join(f"{label}: {r.verdict.value} ({r.message})" for label, r in results
+                        if r.verdict is not Verdict.SAFE)
+    worst = next(r for _, r in results if r.verdict is not Verdict.SAFE)
+    return Result(found.file, Verdict.UNKNOWN, f"could not decide under every assignment of the template's "
+                  f"conditions {names}: {summary}", source=worst.source,
+                  seconds=sum(r.seconds for _, r in results))
 
 
 def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:

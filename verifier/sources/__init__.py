@@ -59,6 +59,10 @@ class Found:
     warnings: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     error: InputError | None = None
+    variants: list[tuple[str, object]] = field(default_factory=list)
+    """For a template policy that depends on template conditions (``!If``):
+    the document under each assignment of them, with a label such as
+    ``IsProd=true``; ``node`` then is the document with the ``!If`` unknown."""
 
     def where(self) -> str:
         """The file, and the resource inside it when there is one."""

@@ -8,6 +8,8 @@ resource policy. Positions are the template's own.
 
 from __future__ import annotations
 
+import itertools
+
 from verifier.errors import InputError
 from verifier.jsontree import JArray, JMember, JObject, JScalar
 from verifier.sources import Found, JUnresolved, owner
@@ -58,7 +60,8 @@ def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found
             found.append(item)
     assumed = []
     if account is None:
-        texts = owner.strings(root) + [t for item in found for t in owner.strings(item.node)]
+        texts = owner.strings(root) + [t for item in found for node in [item.node] + [v for _, v in item.variants]
+                                       for t in owner.strings(node)]
         account = owner.placeholder(texts, avoid)
         if account is None:
             raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
@@ -66,6 +69,7 @@ def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found
         assumed.append(owner.assumption(account))
         for item in found:
             item.node = owner.fill(item.node, account)
+            item.variants = [(label, owner.fill(node, account)) for label, node in item.variants]
     transform = _get(root, "Transform")
     for item in found:
         if transform is not None:
@@ -95,26 +99,56 @@ def _resource(path: str, member: JMember, resolver: Resolver) -> Found | None:
         properties = JObject((), body.span)
     if rtype == LAMBDA_PERMISSION:
         found.kind = PolicyKind.RESOURCE
-        try:
-            found.node = lambda_permission(properties, resolver)
-        except InputError as exc:
-            exc.source = path
-            found.error = exc
-        return found
-    name, kind, required = POLICY_PROPERTIES[rtype]
-    document = _get(properties, name)
-    if document is None:
-        if not required:
-            return None
-        found.error = InputError(f"{rtype} {member.name} has no {name}", path, member.name_span.line,
-                                 member.name_span.column)
-        return found
-    found.kind = kind
-    value = resolver.value(document)
-    found.node = JObject((), document.span) if value is NOVALUE else value
-    if isinstance(found.node, JScalar) and found.node.kind == "string":
-        found.node = _inner_json(found.node, path, f"{member.name}.{name}")
+    else:
+        name, kind, required = POLICY_PROPERTIES[rtype]
+        if _get(properties, name) is None:
+            if not required:
+                return None
+            found.error = InputError(f"{rtype} {member.name} has no {name}", path, member.name_span.line,
+                                     member.name_span.column)
+            return found
+        found.kind = kind
+    try:
+        resolver.assignment, resolver.conditions_seen = {}, set()
+        found.node = _document(path, member.name, rtype, properties, resolver)
+        names = sorted(resolver.conditions_seen)
+        if names and len(names) <= MAX_CONDITIONS:
+            found.variants = _variants(path, member.name, rtype, properties, resolver, names)
+    except InputError as exc:
+        exc.source = path
+        found.error = exc
+    finally:
+        resolver.assignment = {}
+    if found.node is NOVALUE:
+        return None
     return found
+
+
+MAX_CONDITIONS = 4
+"""A policy under more template conditions than this (2**4 deployments)
+stays unknown rather than multiplying the solver's work."""
+
+
+def _variants(path, name, rtype, properties, resolver, names) -> list[tuple[str, object]]:
+    out = []
+    for bits in itertools.product((True, False), repeat=len(names)):
+        resolver.assignment = dict(zip(names, bits))
+        node = _document(path, name, rtype, properties, resolver)
+        if node is not NOVALUE:  # no policy at all under these conditions: nothing to check
+            out.append((", ".join(f"{n}={'true' if b else 'false'}" for n, b in zip(names, bits)), node))
+    return out
+
+
+def _document(path: str, name: str, rtype: str, properties: JObject, resolver: Resolver):
+    """The policy document (positioned nodes), or NOVALUE if the template
+    removes it under the current condition assignment."""
+    if rtype == LAMBDA_PERMISSION:
+        return lambda_permission(properties, resolver)
+    prop = POLICY_PROPERTIES[rtype][0]
+    value = resolver.value(_get(properties, prop))
+    if isinstance(value, JScalar) and value.kind == "string":
+        return _inner_json(value, path, f"{name}.{prop}")
+    return value
 
 
 def _inner_json(node: JScalar, path: str, what: str):

@@ -34,6 +34,8 @@ class Resolver:
         self.resources = _names(template, "Resources")
         self.mappings = _member(template, "Mappings")
         self.used: set[str] = set()
+        self.assignment: dict[str, bool] = {}
+        self.conditions_seen: set[str] = set()
 
     def assumptions(self) -> list[str]:
         out = []
@@ -111,8 +113,15 @@ class Resolver:
                            arn=arn, widened="*", hole=0)
 
     def _fn_if(self, arg, node):
+        """A branch when ``assignment`` decides the condition; else unknown,
+        with the condition noted in ``conditions_seen`` so that the caller
+        can resolve again once per assignment."""
         condition = arg.items[0].value if isinstance(arg, JArray) and arg.items and \
-            isinstance(arg.items[0], JScalar) else "?"
+            isinstance(arg.items[0], JScalar) else None
+        if condition is not None and len(arg.items) == 3:
+            if condition in self.assignment:
+                return self.value(arg.items[1] if self.assignment[condition] else arg.items[2])
+            self.conditions_seen.add(condition)
         return JUnresolved(f"!If on condition {condition} (it depends on how the stack is deployed)", node.span)
 
     def _fn_sub(self, arg, node):

@@ -42,11 +42,12 @@ def strings(node) -> list[str]:
     return out
 
 
-SENTINEL = "\x00owner\x00"
+SENTINEL = "DeputyOwnerAccountMarker"
 """Stands for the owner's account while a template is resolved, until the
 placeholder is chosen; the parts of a string around it are what the
-template states literally. A template whose own text holds it is refused
-(``cloudformation.extract``), so it cannot collide with input text."""
+template states literally. It is plain text, so that it survives inside a
+policy written as a JSON string; a template whose own text holds it is
+refused (``cloudformation.extract``), so it cannot collide with input text."""
 
 
 def placeholder(texts: list[str], avoid: set[str] = frozenset()) -> str | None:
@@ -70,7 +71,8 @@ def fill(node, account: str):
     from verifier.sources import JUnresolved
 
     if isinstance(node, JObject):
-        return JObject(tuple(JMember(m.name, m.name_span, fill(m.value, account)) for m in node.members), node.span)
+        return JObject(tuple(JMember(m.name.replace(SENTINEL, account), m.name_span, fill(m.value, account))
+                             for m in node.members), node.span)
     if isinstance(node, JArray):
         return JArray(tuple(fill(i, account) for i in node.items), node.span)
     if isinstance(node, JScalar) and node.value and SENTINEL in node.value:
