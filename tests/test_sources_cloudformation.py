@@ -56,7 +56,9 @@ def test_unresolved_parameter_in_a_condition_is_unknown_never_safe():
     param = found["ParameterRole"]
     assert param["verdict"] == "unknown"
     assert "PartnerAccount" in param["message"] and "template parameter" in param["message"]
-    assert f"line {line_of(DATA / 'cfn-trust.yaml', 'aws:SourceAccount: !Ref PartnerAccount')}" in param["message"]
+    line = line_of(DATA / 'cfn-trust.yaml', 'aws:SourceAccount: !Ref PartnerAccount')
+    assert f"line {line}" in param["message"]
+    assert param["source"]["line"] == line  # located at the unresolved value
 
 
 def test_only_unknown_gives_exit_3(tmp_path):

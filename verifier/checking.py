@@ -162,9 +162,10 @@ def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     except InputError as exc:
         if not fatal:
             raise
-        return _unresolved(found, fatal, assumptions, f" (the document also has this error: {exc})")
+        return _unresolved(found, fatal, assumptions, f" (the document also has this error: {exc})",
+                           settled.fatal_span)
     if fatal:
-        return _unresolved(found, fatal, assumptions, "")
+        return _unresolved(found, fatal, assumptions, "", settled.fatal_span)
     warnings = list(found.warnings)
     owner = found.owner or model.owner
     if found.owner and model.owner and found.owner != model.owner:
@@ -251,10 +252,13 @@ def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) 
                   seconds=first.seconds + second.seconds)
 
 
-def _unresolved(found: Found, fatal: list[str], assumptions: list[str], extra: str) -> Result:
-    return Result(found.file, Verdict.UNKNOWN,
-                  "could not decide: the verdict depends on values deputy cannot resolve: " + "; ".join(fatal)
-                  + extra, assumptions=assumptions, warnings=list(found.warnings))
+def _unresolved(found: Found, fatal: list[str], assumptions: list[str], extra: str, span=None) -> Result:
+    """Unknown, located at the first value deputy cannot resolve."""
+    result = Result(found.file, Verdict.UNKNOWN,
+                    "could not decide: the verdict depends on values deputy cannot resolve: " + "; ".join(fatal)
+                    + extra, assumptions=assumptions, warnings=list(found.warnings))
+    result.source = _source(replace(found, span=span or found.span), None, result)
+    return result
 
 
 def _source(found: Found, loaded, result: Result) -> dict:

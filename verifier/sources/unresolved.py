@@ -61,6 +61,7 @@ class Settled:
     deny_indexes: list[int] = field(default_factory=list)
     deny_what: list[str] = field(default_factory=list)
     widened_what: list[str] = field(default_factory=list)
+    fatal_span: object = None
 
 
 NEVER = "deputy:unresolved-value-that-matches-nothing"
@@ -74,7 +75,7 @@ def settle(node) -> Settled:
     walker = _Walker()
     out = walker.walk(node, (), None)
     settled = Settled(out, None, walker.assumptions, walker.fatal, sorted(set(walker.denies)), walker.deny_what,
-                      walker.widened_what)
+                      walker.widened_what, walker.fatal_spans[0] if walker.fatal_spans else None)
     if walker.widened:
         settled.narrowed = _Walker(narrow=True).walk(node, (), None)
     return settled
@@ -98,6 +99,7 @@ class _Walker:
         self.narrow = narrow
         self.widened = 0
         self.widened_what: list[str] = []
+        self.fatal_spans: list = []
         self.assumptions: list[str] = []
         self.fatal: list[str] = []
         self.denies: list[int] = []
@@ -144,6 +146,7 @@ class _Walker:
             self.deny_what.append(f"{node.what} at {where}")
             return JScalar("string", "*", node.span)
         self.fatal.append(f"{node.what} at {where} (in {_describe(names)})")
+        self.fatal_spans.append(node.span)
         return JScalar("string", "${deputy:unresolved}", node.span)
 
 
