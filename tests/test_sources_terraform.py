@@ -76,3 +76,16 @@ def test_account_export_account_flag_disagreeing_is_a_warning():
 def test_text_output_names_the_resource():
     code, out, _ = run("check", str(DATA / "tf-plan.json"), "--account", OWNER)
     assert f"{DATA / 'tf-plan.json'} [aws_iam_role.open]: VULNERABLE" in out
+
+
+def test_a_plan_may_exceed_the_policy_size_limit(tmp_path):
+    plan = json.loads((DATA / "tf-plan.json").read_text())
+    plan["padding"] = "x" * (1 << 20)  # plans of real stacks are megabytes
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, found = results(str(path), "--account", OWNER)
+    assert found["aws_iam_role.open"]["verdict"] == "vulnerable"
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"Statement": [], "Id": "' + "x" * (1 << 20) + '"}')
+    code, out, _ = run("check", str(policy), "--account", OWNER)
+    assert code == 2 and "larger than 1048576 bytes" in out
