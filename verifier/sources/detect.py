@@ -84,7 +84,10 @@ def find(path: str, forced: str | None, account: str | None, avoid: set[str]) ->
     from verifier.sources import account_export, cloudformation, terraform
 
     try:
-        fmt, root = parse(path, read(path), forced)
+        data = read(path)
+        fmt, root = parse(path, data, forced)
+        if fmt == "policy" and len(data) > jsontree.MAX_BYTES:
+            jsontree.parse_bytes(data, path)  # a policy keeps its own limit: raises the size error
         if fmt == "policy":
             return [Found(path, "policy", node=root, span=root.span)]
         if fmt == "cloudformation":
