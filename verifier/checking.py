@@ -16,7 +16,7 @@ from dataclasses import replace
 from verifier import keys, loading
 from verifier.errors import DeputyError, InputError
 from verifier.results import Result, Verdict
-from verifier.sources import Found, detect
+from verifier.sources import Found, JUnresolved, detect
 from verifier.threat import ThreatModel
 
 _ACCOUNT = re.compile(r"[0-9]{12}")
@@ -157,6 +157,8 @@ def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     settled = settle(found.node)
     fatal = found.unknown + settled.fatal
     assumptions = found.assumptions + settled.assumptions
+    if isinstance(found.node, JUnresolved):  # the whole document: nothing else to read
+        return _unresolved(found, fatal, assumptions, "", settled.fatal_span)
     try:
         loaded = loading.accept(parser.build_policy(settled.node, found.file), found.kind)
     except InputError as exc:
