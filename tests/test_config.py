@@ -110,3 +110,13 @@ def test_bad_configuration_is_a_one_line_error(tmp_path, monkeypatch, text, frag
 def test_bad_account_in_the_file_is_a_usage_error(tmp_path, monkeypatch):
     code, doc, err = check(tmp_path, 'account = "1234"\n', monkeypatch=monkeypatch)
     assert code == 2 and "'1234'" in err
+
+
+def test_jobs_give_the_same_results_in_the_same_order(tmp_path):
+    argv = [str(TEMPLATE), str(DATA / "cfn-lambda.yaml"), "--account", OWNER, "--format", "json"]
+    code1, out1, _ = run("check", *argv)
+    code2, out2, _ = run("check", *argv, "-j", "2")
+    strip = lambda out: [(r["source"]["resource"], r["verdict"]) for r in json.loads(out)["results"]]
+    assert code1 == code2 and strip(out1) == strip(out2)
+    code, out, err = run("check", *argv, "-j", "0")
+    assert code == 2 and "--jobs" in err

@@ -29,13 +29,13 @@ class UsageError(InputError):
 
 DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": None, "action": None,
             "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
-            "input_format": None}
+            "input_format": None, "jobs": 1}
 
 # configuration setting -> command-line destination
 _SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
                   "service": "service", "action": "action", "require_keys": "require_key",
                   "source_service": "source_service", "strict_attribution": "strict_attribution",
-                  "timeout": "timeout", "input_format": "input_format"}
+                  "timeout": "timeout", "input_format": "input_format", "jobs": "jobs"}
 
 
 def merge_settings(args, config) -> None:
@@ -50,6 +50,8 @@ def merge_settings(args, config) -> None:
     for dest, default in DEFAULTS.items():
         if getattr(args, dest, None) is None:
             setattr(args, dest, list(default) if isinstance(default, list) else default)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1", "deputy check")
     args.service = DEFAULT_SERVICE if args.service is None else args.service
     args.action = DEFAULT_ACTION if args.action is None else args.action
     if args.input_format not in (None, *FORMATS):
@@ -96,6 +98,38 @@ def collect(paths: list[str], model: ThreatModel, input_format: str | None = Non
     for path in expand_paths(paths):
         found += detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
     return found
+
+
+def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int = 1, progress=None) -> list[Result]:
+    """The verdict for each policy found, in order; ``jobs`` worker
+    processes share them (each policy is independent, and z3 holds the
+    interpreter's lock while it solves, so threads would not help).
+    ``progress(i, found)`` is called as each one starts (in one process)
+    or is handed out (with workers)."""
+    if jobs <= 1 or len(found) < 2:
+        results = []
+        for index, item in enumerate(found):
+            if progress:
+                progress(index, item)
+            results.append(check_found(item, model, timeout))
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    chunk = max(1, min(16, len(found) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
+        results = []
+        for index, result in enumerate(pool.map(_check_one, [(f, model, timeout) for f in found], chunksize=chunk)):
+            if progress:
+                progress(index, found[index])
+            results.append(result)
+        return results
+
+
+def _check_one(job: tuple[Found, ThreatModel, float]) -> Result:
+    return check_found(*job)
 
 
 def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:

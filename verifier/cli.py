@@ -117,6 +117,8 @@ def _add_check(commands) -> None:
                     help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
+    ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                    help="check policies in N worker processes (default 1; results keep the order of the files)")
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -173,11 +175,9 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         if policies:
             raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a policy "
                                       "does not say which account owns it", "deputy check")
-    results = []
     progress = _Progress(stderr, len(found))
-    for item in found:
-        progress.show(item.where())
-        results.append(checking.check_found(item, model, args.timeout))
+    results = checking.check_all(found, model, args.timeout, args.jobs,
+                                 lambda index, item: progress.show(item.where()))
     progress.done()
     for note in configuration.apply(results, settings.suppressions):
         stderr.write(f"deputy: {note}\n")

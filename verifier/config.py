@@ -39,7 +39,7 @@ from verifier.errors import InputError
 SETTINGS = {
     "account": str, "trusted_accounts": list, "trusted_orgs": list, "service": str, "action": str,
     "require_keys": list, "source_service": str, "strict_attribution": bool, "timeout": (int, float),
-    "input_format": str, "suppress": list,
+    "input_format": str, "jobs": int, "suppress": list,
 }
 SUPPRESSION_KEYS = ("path", "resource", "reason", "expires")
 
