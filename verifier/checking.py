@@ -121,14 +121,14 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
     chunk = max(1, min(16, len(found) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
         results = []
-        for index, result in enumerate(pool.map(_check_one, [(f, model, timeout) for f in found], chunksize=chunk)):
+        for index, result in enumerate(pool.map(_check_found_job, [(f, model, timeout) for f in found], chunksize=chunk)):
             if progress:
                 progress(index, found[index])
             results.append(result)
         return results
 
 
-def _check_one(job: tuple[Found, ThreatModel, float]) -> Result:
+def _check_found_job(job: tuple[Found, ThreatModel, float]) -> Result:
     return check_found(*job)
 
 
