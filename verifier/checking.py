@@ -121,7 +121,8 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
     chunk = max(1, min(16, len(found) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
         results = []
-        for index, result in enumerate(pool.map(_check_found_job, [(f, model, timeout) for f in found], chunksize=chunk)):
+        jobs_in = [(f, model, timeout) for f in found]
+        for index, result in enumerate(pool.map(_check_found_job, jobs_in, chunksize=chunk)):
             if progress:
                 progress(index, found[index])
             results.append(result)
