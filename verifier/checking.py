@@ -8,12 +8,15 @@ hides the verdicts of the others.
 
 from __future__ import annotations
 
-import os
+import json
 import re
+
+from dataclasses import replace
 
 from verifier import keys, loading
 from verifier.errors import DeputyError, InputError
 from verifier.results import Result, Verdict
+from verifier.sources import Found, JUnresolved, detect
 from verifier.threat import ThreatModel
 
 _ACCOUNT = re.compile(r"[0-9]{12}")
@@ -24,8 +27,44 @@ class UsageError(InputError):
     """A command-line value that cannot be right."""
 
 
+DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": None, "action": None,
+            "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
+            "input_format": None, "jobs": 1}
+
+# configuration setting -> command-line destination
+_SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
+                  "service": "service", "action": "action", "require_keys": "require_key",
+                  "source_service": "source_service", "strict_attribution": "strict_attribution",
+                  "timeout": "timeout", "input_format": "input_format", "jobs": "jobs"}
+
+
+def merge_settings(args, config) -> None:
+    """Fill in every option the command line left unset: from the
+    configuration file, else the built-in default. Flags win."""
+    from verifier.sources import FORMATS
+    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+
+    for setting, dest in _SETTING_FLAGS.items():
+        if getattr(args, dest, None) is None and setting in config.settings:
+            setattr(args, dest, config.settings[setting])
+    for dest, default in DEFAULTS.items():
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, list(default) if isinstance(default, list) else default)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1", "deputy check")
+    args.service = DEFAULT_SERVICE if args.service is None else args.service
+    args.action = DEFAULT_ACTION if args.action is None else args.action
+    if args.input_format not in (None, *FORMATS):
+        raise UsageError(f"input_format {args.input_format!r} in {config.path} is not one of "
+                         + ", ".join(FORMATS), "deputy check")
+
+
 def threat_model_from_args(args) -> ThreatModel:
-    for flag, value in [("--account", args.account)] + [("--trusted-account", a) for a in args.trusted_account]:
+    """The threat model the options describe. Without ``--account`` the
+    owner is empty: each input must then state it (a role ARN) or a
+    placeholder is chosen for it (``verifier.sources.owner``)."""
+    accounts = [("--account", args.account)] if args.account else []
+    for flag, value in accounts + [("--trusted-account", a) for a in args.trusted_account]:
         if not _ACCOUNT.fullmatch(value):
             raise UsageError(f"{flag} {value!r} is not a 12-digit AWS account ID", "deputy check")
     for org in args.trusted_org:
@@ -42,7 +81,7 @@ def threat_model_from_args(args) -> ThreatModel:
     if not args.service or not args.action:
         raise UsageError("--service and --action must not be empty", "deputy check")
     return ThreatModel(
-        owner=args.account, trusted_accounts=frozenset(args.trusted_account),
+        owner=args.account or "", trusted_accounts=frozenset(args.trusted_account),
         trusted_orgs=frozenset(args.trusted_org), service=args.service, action=args.action,
         required_keys=tuple(args.require_key), source_service=args.source_service,
         strict_attribution=args.strict_attribution,
@@ -50,16 +89,235 @@ def threat_model_from_args(args) -> ThreatModel:
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given; directories walked for ``*.json`` files, in sorted order."""
-    out = []
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                out += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".json")]
-        else:
-            out.append(path)
-    return out
+    """Files as given; globs expanded; directories walked for ``*.json``
+    files and CloudFormation templates, in sorted order."""
+    return detect.expand(paths)
+
+
+def collect(paths: list[str], model: ThreatModel, input_format: str | None = None) -> list[Found]:
+    """Every policy in ``paths`` (files, directories, globs), in order."""
+    found = []
+    for path in expand_paths(paths):
+        found += detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
+    return found
+
+
+def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int = 1, progress=None) -> list[Result]:
+    """The verdict for each policy found, in order; ``jobs`` worker
+    processes share them (each policy is independent, and z3 holds the
+    interpreter's lock while it solves, so threads would not help).
+    ``progress(i, found)`` is called as each one starts (in one process)
+    or is handed out (with workers)."""
+    if jobs <= 1 or len(found) < 2:
+        results = []
+        for index, item in enumerate(found):
+            if progress:
+                progress(index, item)
+            results.append(check_found(item, model, timeout))
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    chunk = max(1, min(16, len(found) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
+        results = []
+        jobs_in = [(f, model, timeout) for f in found]
+        for index, result in enumerate(pool.map(_check_found_job, jobs_in, chunksize=chunk)):
+            if progress:
+                progress(index, found[index])
+            results.append(result)
+        return results
+
+
+def _check_found_job(job: tuple[Found, ThreatModel, float]) -> Result:
+    return check_found(*job)
+
+
+def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
+    """The verdict for one policy found in an input; never raises for bad
+    input (``error``) or for a bug met while checking (``unknown``)."""
+    try:
+        if found.variants:
+            return _check_variants(found, model, timeout)
+        result = _check_found(found, model, timeout)
+    except InputError as exc:
+        result = Result(found.file, Verdict.ERROR, str(exc))
+    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError,
+            AttributeError) as exc:
+        result = Result(found.file, Verdict.UNKNOWN,
+                        f"internal error while checking ({type(exc).__name__}: {exc}); please report this input")
+    result.path = found.file
+    if result.source is None:
+        result.source = _source(found, None, result)
+    return result
+
+
+def _check_variants(found: Found, model: ThreatModel, timeout: float) -> Result:
+    """A template policy under each assignment of the template conditions
+    its ``!If`` depend on: safe only if safe under every one; vulnerable if
+    vulnerable under one (named: deputy does not know whether the template
+    can be deployed with it); otherwise unknown."""
+    results = [(label, check_found(replace(found, node=node, variants=[]), model, timeout))
+               for label, node in found.variants]
+    names = ", ".join(sorted({part.split("=")[0] for label, _ in results for part in label.split(", ")}))
+    for label, result in results:
+        if result.verdict is Verdict.VULNERABLE:
+            result.assumptions.append(f"the template's conditions are {label} (checked each assignment of "
+                                      f"{names}; deputy does not know whether every one can be deployed)")
+            return result
+    if results and all(r.verdict is Verdict.SAFE for _, r in results):
+        first = results[0][1]
+        first.assumptions.append(f"safe under each of the {len(results)} assignments of the template's conditions "
+                                 f"{names}")
+        first.seconds = sum(r.seconds for _, r in results)
+        return first
+    if not results:
+        return Result(found.file, Verdict.SAFE, "the template leaves no policy under any of its conditions",
+                      source=_source(found, None, Result(found.file, Verdict.SAFE, "")))
+    summary = "; ".join(f"{label}: {r.verdict.value} ({r.message})" for label, r in results
+                        if r.verdict is not Verdict.SAFE)
+    worst = next(r for _, r in results if r.verdict is not Verdict.SAFE)
+    return Result(found.file, Verdict.UNKNOWN, f"could not decide under every assignment of the template's "
+                  f"conditions {names}: {summary}", source=worst.source,
+                  seconds=sum(r.seconds for _, r in results))
+
+
+def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
+    from verifier import parser
+    from verifier.sources import owner as owners
+    from verifier.sources.unresolved import settle
+
+    if found.error is not None:
+        return Result(found.file, Verdict.ERROR, str(found.error))
+    settled = settle(found.node)
+    fatal = found.unknown + settled.fatal
+    assumptions = found.assumptions + settled.assumptions
+    if isinstance(found.node, JUnresolved):  # the whole document: nothing else to read
+        return _unresolved(found, fatal, assumptions, "", settled.fatal_span)
+    try:
+        loaded = loading.accept(parser.build_policy(settled.node, found.file), found.kind)
+    except InputError as exc:
+        if not fatal:
+            raise
+        return _unresolved(found, fatal, assumptions, f" (the document also has this error: {exc})",
+                           settled.fatal_span)
+    if fatal:
+        return _unresolved(found, fatal, assumptions, "", settled.fatal_span)
+    warnings = list(found.warnings)
+    owner = found.owner or model.owner
+    if found.owner and model.owner and found.owner != model.owner:
+        warnings.append(f"the owner's account is {found.owner}, from the input, not --account {model.owner}")
+    if not owner:
+        owner = owners.placeholder(owners.strings(settled.node), set(model.trusted_accounts))
+        if owner is None:
+            raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
+                             "the policy); give --account", found.file, found.span.line if found.span else 0,
+                             found.span.column if found.span else 0)
+        assumptions.append(owners.assumption(owner))
+    model = replace(model, owner=owner)
+    if settled.deny_indexes:
+        result = _bracketed(found, settled, loaded, model, timeout)
+    else:
+        result = _prove(loaded, model, timeout)
+        result.source = _source(found, loaded, result)
+    if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
+        result = _confirm(found, settled, result)
+    result.assumptions += assumptions
+    result.warnings = warnings + result.warnings
+    return result
+
+
+def _prove(loaded, model: ThreatModel, timeout: float) -> Result:
+    from verifier import prover
+
+    return prover.check_policy(loaded, model, timeout)
+
+
+def _confirm(found: Found, settled, result: Result) -> Result:
+    """A counterexample found with unknown condition values read as widely
+    as possible stands only if the policy allows it when those values
+    match nothing: then it is allowed whatever they are."""
+    from verifier import parser
+    from verifier.evaluator import Decision, evaluate
+
+    narrowed = loading.accept(parser.build_policy(settled.narrowed, found.file), found.kind)
+    if evaluate(narrowed.policy, result.counterexample).decision is Decision.ALLOW:
+        result.assumptions.append("the request is allowed whatever the unresolved condition values are")
+        return result
+    return Result(found.file, Verdict.UNKNOWN,
+                  "could not decide: with the unresolved condition values read as widely as possible a foreign "
+                  "request is allowed, but that request depends on what these values are: "
+                  + "; ".join(settled.widened_what),
+                  warnings=["unconfirmed request: " + json.dumps(result.counterexample.to_json(), ensure_ascii=False)],
+                  source=result.source, solver=result.solver, seconds=result.seconds)
+
+
+def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) -> Result:
+    """A Deny whose Resource is unresolved (``unresolved.py``): the policy
+    without it allows more than the real one, the policy with it over
+    every resource allows less. Safe without it, or vulnerable with it,
+    holds for the real policy; anything else is unknown."""
+    from verifier import parser
+    from verifier.results import StatementRef
+    from verifier.sources.unresolved import without_statements
+
+    lines = ", ".join(f"line {wide.policy.statements[i].span.line}" for i in settled.deny_indexes
+                      if i < len(wide.policy.statements))
+    what = "; ".join(settled.deny_what)
+    narrow_node, kept = without_statements(settled.node, settled.deny_indexes)
+    try:
+        narrow = loading.accept(parser.build_policy(narrow_node, found.file), found.kind)
+        first = _prove(narrow, model, timeout)
+    except InputError as exc:  # nothing left to check once those statements are gone
+        first = Result(found.file, Verdict.UNKNOWN, str(exc))
+    if first.verdict is Verdict.SAFE:
+        first.statements = [StatementRef(kept[r.index], r.sid, r.line) for r in first.statements]
+        first.source = _source(found, wide, first)
+        first.assumptions.append(f"the Deny statement(s) at {lines}, whose Resource deputy cannot resolve ({what}), "
+                                 "were left out: without them the policy allows more, and it is safe even so")
+        return first
+    second = _prove(wide, model, timeout)
+    second.source = _source(found, wide, second)
+    if second.verdict is Verdict.VULNERABLE:
+        second.assumptions.append(f"the Deny statement(s) at {lines}, whose Resource deputy cannot resolve ({what}), "
+                                  "were read as applying to every resource: the request is allowed even so")
+        return second
+    return Result(found.file, Verdict.UNKNOWN,
+                  f"could not decide: the verdict depends on the Resource of the Deny statement(s) at {lines} "
+                  f"({what}): without them the policy is {first.verdict.value}, with them over every resource "
+                  f"it is {second.verdict.value}", source=second.source, solver=second.solver,
+                  seconds=first.seconds + second.seconds)
+
+
+def _unresolved(found: Found, fatal: list[str], assumptions: list[str], extra: str, span=None) -> Result:
+    """Unknown, located at the first value deputy cannot resolve."""
+    result = Result(found.file, Verdict.UNKNOWN,
+                    "could not decide: the verdict depends on values deputy cannot resolve: " + "; ".join(fatal)
+                    + extra, assumptions=assumptions, warnings=list(found.warnings))
+    result.source = _source(replace(found, span=span or found.span), None, result)
+    return result
+
+
+def _source(found: Found, loaded, result: Result) -> dict:
+    """Where the policy came from, and the place of the statement the
+    verdict rests on (the first one named), else of the document."""
+    span = found.span
+    if loaded is not None:
+        span = loaded.policy.span
+        by_index = {s.index: s for s in loaded.policy.statements}
+        for ref in result.statements:
+            if ref.index in by_index:
+                span = by_index[ref.index].span
+                break
+    error = found.error
+    if loaded is None and isinstance(error, InputError) and error.line:
+        line, column = error.line, error.column
+    else:
+        line, column = (span.line, span.column) if span else (None, None)
+    return {"file": found.file, "format": found.format, "resource": found.resource, "line": line,
+            "column": column}
 
 
 def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
@@ -98,7 +356,9 @@ def _check_one(job: tuple[str, ThreatModel, float]) -> Result:
 
 
 def exit_code(results: list[Result]) -> int:
-    verdicts = {r.verdict for r in results}
+    """1 vulnerable > 2 error > 3 unknown > 0; a finding under a valid
+    (unexpired) suppression does not count."""
+    verdicts = {r.verdict for r in results if not r.suppressed}
     if Verdict.VULNERABLE in verdicts:
         return 1
     if Verdict.ERROR in verdicts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from typing import TextIO
 
@@ -30,7 +31,9 @@ exit codes:
   1  at least one policy is vulnerable (a foreign request of the deputy is allowed)
   2  no policy is vulnerable, but an input could not be read or the command line is wrong
   3  none of the above, but some verdict is unknown (time limit, or a construct deputy
-     does not model)
+     does not model, or a value the input does not state, such as a template parameter)
+  A finding under a suppression of the configuration file is reported but does not
+  count; one whose suppression has expired counts again.
 
 verdicts:
   safe        z3 proved that no foreign request of the deputy is allowed
@@ -73,34 +76,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_check(commands) -> None:
     from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
+    from verifier.sources import FORMATS
 
     ck = commands.add_parser(
         "check", help="prove that no foreign request of a service can be allowed, or show one",
         description="Decide, for each policy, whether any request of the deputy service that names an "
                     "account outside the trusted ones can be allowed (THREAT_MODEL in docs/threat-model.md).",
         epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ck.add_argument("paths", nargs="+", metavar="PATH", help="policy JSON files, or directories of them")
-    ck.add_argument("--account", metavar="ACCT", required=True,
-                    help="the owner's 12-digit account (the account of the role or resource)")
-    ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
+    ck.add_argument("paths", nargs="+", metavar="PATH",
+                    help="policy JSON files, CloudFormation templates (JSON or YAML), Terraform plans "
+                         "(terraform show -json), account exports (aws iam get-account-authorization-details), "
+                         "directories of them, or globs")
+    ck.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                    help="read every PATH as this format instead of detecting it from the content: "
+                         + ", ".join(FORMATS))
+    ck.add_argument("--account", metavar="ACCT",
+                    help="the owner's 12-digit account (the account of the role or resource); required for "
+                         "policy files; for templates and plans a placeholder stands for it when absent, and an "
+                         "account export states it in each role's ARN")
+    ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=None,
                     help="another account whose requests are legitimate (repeatable)")
-    ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
+    ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=None,
                     help="an organization (o-...) whose accounts are trusted (repeatable)")
-    ck.add_argument("--service", default=DEFAULT_SERVICE, metavar="S",
+    ck.add_argument("--service", metavar="S",
                     help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
-    ck.add_argument("--action", default=DEFAULT_ACTION, metavar="A",
+    ck.add_argument("--action", metavar="A",
                     help=f"the action the deputy calls (default {DEFAULT_ACTION})")
-    ck.add_argument("--require-key", metavar="KEY", action="append", default=[],
+    ck.add_argument("--require-key", metavar="KEY", action="append", default=None,
                     help="assume the service always sends this key, e.g. aws:SourceAccount (repeatable)")
     ck.add_argument("--source-service", metavar="NAME",
                     help="assume aws:SourceArn names a resource of this service, e.g. rekognition")
-    ck.add_argument("--strict-attribution", action="store_true",
+    ck.add_argument("--strict-attribution", action="store_true", default=None,
                     help="count requests that name no source account as foreign")
-    ck.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    ck.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+    ck.add_argument("--config", metavar="FILE",
+                    help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
+                         "in the working directory); command-line flags override it")
+    ck.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
+                    help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
+                         "2.1.0, for code scanning), junit (JUnit XML, one test case per policy)")
+    ck.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                    help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
+    ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
-    ck.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                    help="check files in N worker processes (default 1; results keep the order of the files)")
+    ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                    help="check policies in N worker processes (default 1; results keep the order of the files)")
     _add_debugging(ck)
 
 
@@ -147,14 +166,27 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
 def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier import checking, report
 
+    from verifier import config as configuration
+
+    settings = configuration.find(args.config)
+    checking.merge_settings(args, settings)
     model = checking.threat_model_from_args(args)
-    paths = checking.expand_paths(args.paths)
-    results = checking.check_paths(paths, model, args.timeout, args.jobs)
+    found = checking.collect(args.paths, model, args.input_format)
+    if not model.owner:
+        policies = [f.file for f in found if f.format == "policy" and f.error is None]
+        if policies:
+            raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a policy "
+                                      "does not say which account owns it", "deputy check")
+    progress = _Progress(stderr, len(found))
+    results = checking.check_all(found, model, args.timeout, args.jobs,
+                                 lambda index, item: progress.show(item.where()))
+    progress.done()
     _add_details(results, model, args)
-    if args.format == "json":
-        stdout.write(report.dumps(report.check_json(results, model)))
-    else:
-        stdout.write(report.check_text(results))
+    for note in configuration.apply(results, settings.suppressions):
+        stderr.write(f"deputy: {note}\n")
+    if not found:
+        stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
+    stdout.write(_render(args, results, model, stdout))
     return checking.exit_code(results)
 
 
@@ -257,6 +289,62 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 _COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
+
+
+def _render(args, results, model, stdout) -> str:
+    from verifier import __version__, report
+
+    if args.format == "json":
+        return report.dumps(report.check_json(results, model))
+    if args.format == "sarif":
+        from verifier.outputs import sarif
+
+        return sarif.dumps(results, __version__)
+    if args.format == "junit":
+        from verifier.outputs import junit
+
+        return junit.dumps(results)
+    return report.check_text(results, colour=_colour(args.color, stdout))
+
+
+def _colour(choice: str, stream) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return _isatty(stream)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """``[i/n] file`` on stderr, redrawn in place, when stderr is a terminal
+    and there are enough policies for the wait to be noticed."""
+
+    THRESHOLD = 3
+
+    def __init__(self, stream, total: int):
+        self.stream, self.total, self.count = stream, total, 0
+        self.on = total >= self.THRESHOLD and _isatty(stream)
+
+    def show(self, what: str) -> None:
+        self.count += 1
+        if self.on:
+            text = f"deputy: checking [{self.count}/{self.total}] {what}"
+            self.stream.write("\r\033[K" + text[:100])
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.on:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
 
 
 def entry() -> None:

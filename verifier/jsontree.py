@@ -68,17 +68,19 @@ def describe(node: JNode) -> str:
     return {"string": "a string", "number": "a number", "bool": "a boolean", "null": "null"}[node.kind]
 
 
-def parse_bytes(data: bytes, source: str) -> JNode:
-    """Decode and parse one JSON document, or raise ``InputError``."""
-    if len(data) > MAX_BYTES:
-        raise _too_large(data, source)
+def parse_bytes(data: bytes, source: str, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> JNode:
+    """Decode and parse one JSON document, or raise ``InputError``. The
+    limits are raised only for inputs that are legitimately large (a
+    Terraform plan, an account export), never for a policy."""
+    if len(data) > max_bytes:
+        raise _too_large(data, source, max_bytes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         prefix = data[: exc.start].decode("utf-8", "replace")
         line, column = _position(prefix, len(prefix))
         raise InputError(f"input is not UTF-8 (byte 0x{data[exc.start]:02x})", source, line, column) from None
-    return parse_text(text, source)
+    return parse_text(text, source, max_bytes, max_depth)
 
 
 def read_file(path: str) -> JNode:
@@ -91,17 +93,17 @@ def read_file(path: str) -> JNode:
     return parse_bytes(data, path)
 
 
-def parse_text(text: str, source: str) -> JNode:
+def parse_text(text: str, source: str, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> JNode:
     """Parse one JSON document from text, or raise ``InputError``."""
-    if len(text) > MAX_BYTES // 4:  # cheap test first: a character is at most 4 bytes
+    if len(text) > max_bytes // 4:  # cheap test first: a character is at most 4 bytes
         data = text.encode("utf-8", "surrogatepass")
-        if len(data) > MAX_BYTES:
-            raise _too_large(data, source)
+        if len(data) > max_bytes:
+            raise _too_large(data, source, max_bytes)
     if text.startswith("\ufeff"):
         # RFC 8259 lets a parser ignore a byte order mark; editors on some
         # systems write one. Replacing it by a space keeps every column right.
         text = " " + text[1:]
-    _check_depth(text, source)
+    _check_depth(text, source, max_depth)
     parser = _parser()
     import lark.exceptions as lex
 
@@ -124,10 +126,11 @@ def parse_text(text: str, source: str) -> JNode:
         raise
 
 
-def _too_large(data: bytes, source: str) -> InputError:
-    prefix = data[:MAX_BYTES].decode("utf-8", "ignore")
+def _too_large(data: bytes, source: str, max_bytes: int = MAX_BYTES) -> InputError:
+    prefix = data[:max_bytes].decode("utf-8", "ignore")
     line, column = _position(prefix, len(prefix))
-    return InputError(f"input is larger than {MAX_BYTES} bytes (1 MiB); refusing to read it", source, line, column)
+    size = f"{max_bytes} bytes ({max_bytes >> 20} MiB)"
+    return InputError(f"input is larger than {size}; refusing to read it", source, line, column)
 
 
 def _unexpected_character(text: str, pos: int, source: str) -> InputError:
@@ -146,15 +149,15 @@ def _unexpected_character(text: str, pos: int, source: str) -> InputError:
 _RAW_CONTROL = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*[\x00-\x1f]')
 
 
-def _check_depth(text: str, source: str) -> None:
+def _check_depth(text: str, source: str, max_depth: int = MAX_DEPTH) -> None:
     depth = 0
     for match in _BRACKETS.finditer(text):
         char = match.group()
         if char in "[{":
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > max_depth:
                 line, column = _position(text, match.start())
-                raise InputError(f"input is nested more than {MAX_DEPTH} levels deep", source, line, column)
+                raise InputError(f"input is nested more than {max_depth} levels deep", source, line, column)
         elif char in "]}":
             depth -= 1
 

@@ -77,8 +77,8 @@ def check_json(results, model) -> dict:
     return {
         "deputy_version": __version__,
         "threat_model": {
-            "owner": model.owner,
-            "trusted_accounts": sorted(model.trusted),
+            "owner": model.owner or None,
+            "trusted_accounts": sorted(a for a in model.trusted if a),
             "trusted_orgs": sorted(model.trusted_orgs),
             "service": model.service,
             "action": model.action,
@@ -98,11 +98,22 @@ def _counts(results) -> dict:
     return counts
 
 
-def check_text(results) -> str:
-    """What ``deputy check`` prints for a person."""
+COLOURS = {"safe": "32", "vulnerable": "1;31", "unknown": "33", "error": "35", "suppressed": "36"}
+
+
+def _paint(text: str, colour: str | None, on: bool) -> str:
+    return f"\033[{colour}m{text}\033[0m" if on and colour else text
+
+
+def check_text(results, colour: bool = False) -> str:
+    """What ``deputy check`` prints for a person; ``colour`` adds ANSI
+    colours to the verdicts (the CLI decides: a terminal, no NO_COLOR)."""
     lines = []
     for r in results:
-        lines.append(f"{r.path}: {r.verdict.value.upper()}: {r.message}")
+        verdict = _paint(r.verdict.value.upper(), COLOURS[r.verdict.value], colour)
+        if r.suppressed:
+            verdict += " " + _paint(f"(suppressed: {r.suppression.get('reason', '')})", COLOURS["suppressed"], colour)
+        lines.append(f"{r.where()}: {verdict}: {r.message}")
         if r.counterexample is not None:
             lines.append("  counterexample (feed it to `deputy eval --request`):")
             lines += ["    " + line for line in json.dumps(r.counterexample.to_json(), indent=2,
@@ -113,10 +124,14 @@ def check_text(results) -> str:
         lines += [f"  assumes: {a}" for a in r.assumptions]
         for w in r.warnings:
             lines.append(f"  warning: {w}")
+        if r.suppression and r.suppression.get("expired"):
+            lines.append(f"  {_paint('expired suppression', COLOURS['vulnerable'], colour)}: {r.suppression['expired']}")
         lines += _detail_text(r)
     counts = _counts(results)
+    suppressed = sum(1 for r in results if r.suppressed)
     lines.append(f"{len(results)} polic{'y' if len(results) == 1 else 'ies'}: "
-                 + ", ".join(f"{n} {v}" for v, n in counts.items()))
+                 + ", ".join(_paint(f"{n} {v}", COLOURS[v] if n else None, colour) for v, n in counts.items())
+                 + (f" ({suppressed} suppressed)" if suppressed else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -43,6 +43,19 @@ class Result:
     seconds: float = 0.0
     explanation: dict | None = None  # --explain (verifier.explain)
     counterexamples: list[dict] | None = None  # --all (verifier.attacks)
+    source: dict | None = None
+    suppression: dict | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        """Under a suppression that has not expired: reported, not failing."""
+        return bool(self.suppression) and not self.suppression.get("expired")
+
+    def where(self) -> str:
+        """The file, and the resource in it (a template's logical ID, a
+        Terraform address, a role name) when there is one."""
+        resource = (self.source or {}).get("resource")
+        return f"{self.path} [{resource}]" if resource else self.path
 
     def to_json(self) -> dict:
         """The stable JSON shape (README "JSON output"); fields may be added,
@@ -58,6 +71,8 @@ class Result:
             "unattributed_request": self.unattributed.to_json() if self.unattributed else None,
             "solver": self.solver,
             "seconds": round(self.seconds, 4),
+            "source": self.source,
+            "suppression": self.suppression,
         }
         # Optional fields, present only when asked for (--explain, --all).
         if self.explanation is not None:

@@ -1,0 +1,141 @@
+"""SARIF 2.1.0 (OASIS): one result per policy that is vulnerable, undecided
+or unreadable, located at the statement the verdict rests on.
+
+Safe policies produce no result (SARIF results are findings). A suppressed
+finding stays in the log with a ``suppressions`` entry, as SARIF viewers
+expect, so that the suppression itself is visible and reviewable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import quote
+
+from verifier.results import Result, Verdict
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+RULES = (
+    {
+        "id": "DEPUTY001",
+        "name": "ConfusedDeputy",
+        "verdict": Verdict.VULNERABLE,
+        "level": "error",
+        "short": "A service can be made to act for another account (cross-service confused deputy)",
+        "full": "The policy allows a request of the deputy service principal whose source keys "
+                "(aws:SourceAccount, or the account in aws:SourceArn) name an account outside the trusted "
+                "ones. deputy found such a request and replayed it through its evaluator; it is in the "
+                "message and in properties.counterexample.",
+        "help": "Tie the service's access to your account: add StringEquals aws:SourceAccount with your "
+                "account, or ArnLike aws:SourceArn with ARNs of your account, to every Allow that names the "
+                "service (or a Deny of requests whose aws:SourceAccount is another account).",
+    },
+    {
+        "id": "DEPUTY002",
+        "name": "Undecided",
+        "verdict": Verdict.UNKNOWN,
+        "level": "warning",
+        "short": "deputy could not decide whether the policy is safe",
+        "full": "The verdict is unknown: a time limit, a construct deputy does not model, or a value the "
+                "input does not state (a template parameter, a value known only after apply). An unknown "
+                "verdict is never a proof of safety.",
+        "help": "Read the message for the reason; give the unresolved value, raise --timeout, or review "
+                "the policy by hand.",
+    },
+    {
+        "id": "DEPUTY003",
+        "name": "UnreadablePolicy",
+        "verdict": Verdict.ERROR,
+        "level": "error",
+        "short": "The input is not a policy deputy can read",
+        "full": "The file, template resource or plan value is not well-formed JSON, YAML or IAM policy "
+                "grammar, or AWS would refuse it; the message names the place.",
+        "help": "Fix the input at the line and column named.",
+    },
+)
+
+_BY_VERDICT = {rule["verdict"]: (index, rule) for index, rule in enumerate(RULES)}
+
+
+def document(results: list[Result], version: str, base: str | None = None) -> dict:
+    """The SARIF log for ``results``; URIs are relative to ``base`` (the
+    working directory) when the file is under it."""
+    base = base or os.getcwd()
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "deputy", "version": version,
+                "rules": [_rule(rule) for rule in RULES],
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(r, base) for r in results if r.verdict in _BY_VERDICT],
+        }],
+    }
+
+
+def dumps(results: list[Result], version: str) -> str:
+    return json.dumps(document(results, version), indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule: dict) -> dict:
+    return {
+        "id": rule["id"], "name": rule["name"],
+        "shortDescription": {"text": rule["short"]},
+        "fullDescription": {"text": rule["full"]},
+        "help": {"text": rule["help"]},
+        "defaultConfiguration": {"level": rule["level"]},
+    }
+
+
+def _result(r: Result, base: str) -> dict:
+    index, rule = _BY_VERDICT[r.verdict]
+    source = r.source or {}
+    region = {}
+    if source.get("line"):
+        region = {"startLine": source["line"], "startColumn": max(1, source.get("column") or 1)}
+    physical = {"artifactLocation": {"uri": _uri(r.path, base)}}
+    if region:
+        physical["region"] = region
+    location = {"physicalLocation": physical}
+    if source.get("resource"):
+        location["logicalLocations"] = [{"name": source["resource"], "kind": "resource"}]
+    out = {
+        "ruleId": rule["id"], "ruleIndex": index, "level": rule["level"],
+        "message": {"text": _message(r)},
+        "locations": [location],
+        "properties": {"verdict": r.verdict.value,
+                       "counterexample": r.counterexample.to_json() if r.counterexample else None,
+                       "assumptions": list(r.assumptions), "warnings": list(r.warnings)},
+    }
+    if r.suppressed:
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": r.suppression.get("reason", "")}]
+    return out
+
+
+def _message(r: Result) -> str:
+    where = f" [{r.source['resource']}]" if r.source and r.source.get("resource") else ""
+    text = f"{r.verdict.value.upper()}{where}: {r.message}"
+    if r.counterexample is not None:
+        text += "\nCounterexample (replay it with `deputy eval --request`): " + json.dumps(
+            r.counterexample.to_json(), ensure_ascii=False, separators=(", ", ": "))
+    if r.suppression and r.suppression.get("expired"):
+        text += "\n" + r.suppression["expired"]
+    if r.statements:
+        text += "\n" + "; ".join(("allowed by " if r.counterexample else "rests on ") + ref.describe()
+                                 for ref in r.statements)
+    return text
+
+
+def _uri(path: str, base: str) -> str:
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, base)
+    except ValueError:  # another drive on Windows
+        relative = absolute
+    if relative.startswith(".."):
+        return "file://" + quote(absolute.replace(os.sep, "/"))
+    return quote(relative.replace(os.sep, "/"))

@@ -1,0 +1,73 @@
+"""Adapters in front of the parser: find the policies in an input file and
+say where each came from (ARCHITECTURE.md, "The pipeline").
+
+Every adapter turns its input into the JSON layer's positioned nodes
+(``verifier.jsontree``), so that the parser builds the same AST, with lines
+and columns of the ORIGINAL file, whatever the file format. A value an
+adapter cannot resolve (a template parameter, an attribute known only after
+deployment) becomes a ``JUnresolved`` node; ``verifier.sources.unresolved``
+decides, before anything is checked, whether it may be replaced
+conservatively or makes the verdict ``unknown``. Nothing is ever dropped or
+guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verifier.ast import Span
+from verifier.errors import InputError
+from verifier.wellformed import PolicyKind
+
+FORMATS = ("policy", "cloudformation", "terraform", "account-export")
+
+
+@dataclass(frozen=True, slots=True)
+class JUnresolved:
+    """A value deputy cannot know: ``what`` names it for a person. ``arn``
+    is true when the value is certainly a concrete ARN (an ``Arn``
+    attribute of a resource), whatever it turns out to be."""
+
+    what: str
+    span: Span
+    arn: bool = False
+    widened: str | None = None
+    hole: int = -1
+    """``widened``: the value as a wildcard pattern, each unknown part read
+    as ``*`` (a superset of what the value can match under a ``Like``
+    operator); ``hole``: the offset of the first such ``*`` in it."""
+
+
+@dataclass
+class Found:
+    """One policy found in an input file, or the reason it could not be read.
+
+    ``node`` is the policy document as positioned JSON nodes, which may hold
+    ``JUnresolved`` values; ``owner`` is the owner's account where the input
+    states it (a role ARN); ``placeholder_owner`` is set when the owner is
+    unknown and a placeholder account stands for it (see ``owner.py``)."""
+
+    file: str
+    format: str
+    resource: str | None = None
+    kind: PolicyKind | None = None
+    node: object = None
+    span: Span | None = None
+    owner: str | None = None
+    placeholder_owner: bool = False
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    error: InputError | None = None
+    variants: list[tuple[str, object]] = field(default_factory=list)
+    """For a template policy that depends on template conditions (``!If``):
+    the document under each assignment of them, with a label such as
+    ``IsProd=true``; ``node`` then is the document with the ``!If`` unknown."""
+
+    def where(self) -> str:
+        """The file, and the resource inside it when there is one."""
+        return f"{self.file} [{self.resource}]" if self.resource else self.file
+
+
+def span_of(node) -> Span:
+    return getattr(node, "span", None) or Span(1, 1, 1, 1)
