@@ -335,26 +335,6 @@ def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
                       f"internal error while checking ({type(exc).__name__}: {exc}); please report this policy")
 
 
-def check_paths(paths: list[str], model: ThreatModel, timeout: float, jobs: int = 1) -> list[Result]:
-    """The verdict for each path, in the order given; ``jobs`` worker
-    processes share the files (each policy is independent, and z3 holds the
-    interpreter's lock while it solves, so threads would not help)."""
-    if jobs <= 1 or len(paths) < 2:
-        return [check_path(path, model, timeout) for path in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    chunk = max(1, min(16, len(paths) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
-        return list(pool.map(_check_one, [(p, model, timeout) for p in paths], chunksize=chunk))
-
-
-def _check_one(job: tuple[str, ThreatModel, float]) -> Result:
-    return check_path(*job)
-
-
 def exit_code(results: list[Result]) -> int:
     """1 vulnerable > 2 error > 3 unknown > 0; a finding under a valid
     (unexpired) suppression does not count."""
