@@ -294,6 +294,7 @@ def ignore_case(text: str, unicode: bool) -> Lang:
     return after.get(0, NOTHING)
 
 
+@lru_cache(maxsize=16384)
 def ascii_insensitive(pattern: tuple) -> Lang:
     """A pattern whose ASCII letters match either case (actions, AC1)."""
     return seq(*[_ascii_class(item) if item not in _WILD else _WILD[item] for item in pattern]) \
