@@ -195,7 +195,48 @@ CONDITIONS = [
      "C1: values are ORed; both are the owner", ["source-account"], {}),
     ("arn-stringequals-config-owner", {"StringEquals": {ARN: f"arn:aws:config:us-east-1:{OWNER}:*"}}, SAFE, None,
      "K3: the literal-* Config ARN of the owner's account", ["source-arn", "wildcard"], {}),
+    ("arn-stringequals-literal-star", {"StringEquals": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}, SAFE, None,
+     "C3: StringEquals reads * literally; the only matching ARN names the owner", ["source-arn", "wildcard"], {}),
+    ("arn-arnequals-owner-wildcard", {"ArnEquals": {ARN: f"arn:aws:rekognition:us-east-1:{OWNER}:streamprocessor/*"}},
+     SAFE, None, "C4: ArnEquals takes wildcards, but the account segment is pinned", ["source-arn", "wildcard"], {}),
+    ("arn-ignorecase-owner", {"StringEqualsIgnoreCase": {ARN: OWN_ARN.upper()}}, SAFE, None,
+     "C3: any letter case of the owner's ARN still names the owner's (digit) account", ["source-arn"], {}),
+    ("both-ifexists", {"StringEqualsIfExists": {SA: OWNER}, "ArnLikeIfExists": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}},
+     SAFE, None, "C6 + THREAT_MODEL 3: a request naming a foreign account fails one of the tests; only "
+     "requests naming no account pass (unattributed, not foreign by default)", ["source-account", "source-arn", "ifexists"], {}),
+    ("sa-equals-and-notequals", {"StringEquals": {SA: OWNER}, "StringNotEquals": {SA: OWNER}}, SAFE, None,
+     "C1: the two tests contradict each other (useless)", ["source-account", "negated", "useless"], {}),
+    ("star-not-aws-service", {"Bool": {"aws:PrincipalIsAWSService": "false"}}, SAFE, None,
+     "K5: the deputy's own calls carry PrincipalIsAWSService true, so Principal * excludes it here",
+     ["service-key", "principal-star"], {"principal": "*"}),
+    ("arn-pinned-sa-like-star", {"StringLike": {SA: "*"}, "ArnLike": {ARN: f"arn:aws:rekognition:us-east-1:{OWNER}:*"}},
+     SAFE, None, "C4, A13: the ARN pins the owner and SourceAccount must agree with it", ["source-arn", "like"], {}),
+    ("sa-leading-space", {"StringEquals": {SA: " " + OWNER}}, SAFE, None,
+     "C3, F2: ' 111122223333' is no 12-digit account, nothing matches (useless)", ["source-account", "useless"], {}),
+    ("sa-two-keys-contradict", {"StringEquals": {SA: OWNER, ARN: ATT_ARN}}, SAFE, None,
+     "C1, K2: keys under one operator are ANDed and must name the same account (useless)",
+     ["source-account", "source-arn", "useless"], {}),
+    ("sa-forallvalues-null-false", {"ForAllValues:StringEquals": {SA: OWNER}, "Null": {SA: "false"}}, SAFE, None,
+     "SO2 + C7: with the key present, ForAllValues on one value is equality", ["source-account", "set-operator", "null"], {}),
     # --- vulnerable ------------------------------------------------------------------
+    ("sa-like-list-with-star", {"StringLike": {SA: [OWNER, "*"]}}, VULN, BOTH,
+     "C1: values are ORed and the second is *", ["source-account", "like", "wildcard"], {}),
+    ("sa-foranyvalue-two", {"ForAnyValue:StringEquals": {SA: [OWNER, ATTACKER]}}, VULN, BOTH,
+     "case 7 with a set operator: values are ORed", ["source-account", "set-operator"], {}),
+    ("arn-empty-account", {"ArnLike": {ARN: "arn:aws:rekognition:us-east-1::*"}}, VULN,
+     {SA: ATTACKER, ARN: "arn:aws:rekognition:us-east-1::streamprocessor/sp"},
+     "F1, K2: the pattern only admits ARNs without an account, so SourceAccount can name anyone",
+     ["source-arn"], {}),
+    ("arn-short-account-prefix", {"ArnLike": {ARN: f"arn:aws:rekognition:*:{OWNER}*"}}, VULN,
+     {SA: ATTACKER, ARN: f"arn:aws:rekognition:us-east-1:{ATTACKER}:x:{OWNER}:sp"},
+     "A7: five parts make a short pattern, read Allow-side as a whole-string glob", ["source-arn", "wildcard"], {}),
+    ("sa-notequals-owner", {"StringNotEquals": {SA: OWNER}}, VULN, BOTH,
+     "C3 negated in an Allow: every account but the owner (the Deny-side test written in an Allow)",
+     ["source-account", "negated"], {}),
+    ("star-service-name-not-deputy", {"StringNotEquals": {"aws:PrincipalServiceName": SERVICE}}, VULN,
+     {"principal": "rekognition.us-east-1.amazonaws.com", **BOTH},
+     "P2, A16: the deputy calling by its regional name is not the excluded global name",
+     ["service-key", "principal-star", "principal-regional", "negated"], {"principal": "*"}),
     ("none", None, VULN, BOTH, "case 1: no condition, so any source account is allowed", ["no-condition"], {}),
     ("empty-condition", {}, VULN, BOTH, "case 35, A9: an empty Condition restricts nothing Allow-side",
      ["no-condition"], {}),
@@ -330,7 +371,10 @@ def condition_cases():
     for cid, condition, label, source, reason, tags, extra in CONDITIONS:
         principal = extra.get("principal", DEPUTY)
         pol = policy(allow(condition, principal=principal))
-        witness = request(source, extra=extra.get("context")) if label == VULN else None
+        witness = None
+        if label == VULN:
+            source = dict(source)
+            witness = request(source, principal=source.pop("principal", None), extra=extra.get("context"))
         yield case(f"cond-{cid}", pol, label, reason, witness, ["condition", *tags])
 
 
@@ -456,7 +500,7 @@ DENY_ALL = {"Effect": "Deny", "Principal": "*", "Action": "*"}
 
 
 def deny(condition, **changes):
-    out = dict(DENY_ALL, **changes)
+    out = {k: v for k, v in dict(DENY_ALL, **changes).items() if v is not None}
     if condition is not None:
         out["Condition"] = condition
     return out
@@ -508,6 +552,33 @@ DENIES = [
      "E2: denying one account leaves the others"),
     ("forallvalues", deny({"ForAllValues:StringNotEquals": {SA: OWNER}}), VULN, ARN_ONLY,
      "A3: ForAllValues is false Deny-side for an absent key"),
+    ("notequals-and-stringnotlike", deny({"StringNotEquals": {SA: OWNER},
+                                          "StringNotLike": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}), VULN,
+     {ARN: f"arn:aws:rekognition:us-east-1:{ATTACKER}:x:{OWNER}:sp"},
+     "C1, C3: both tests must hold to deny; a foreign ARN holding ':owner:' matches the StringLike pattern, so the "
+     "StringNotLike is false and the Deny does not apply"),
+    ("notequals-and-arnnotlike", deny({"StringNotEquals": {SA: OWNER},
+                                       "ArnNotLike": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}), SAFE, None,
+     "C1, C4: a foreign SourceAccount fails StringNotEquals' exemption; a foreign ARN account fails ArnNotLike's "
+     "(segment-wise); only requests naming no account escape"),
+    ("arnnotlike-ifexists", deny({"ArnNotLikeIfExists": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}), SAFE, None,
+     "C6: an absent ARN is denied too; a present one must name the owner, and SourceAccount must agree (A13)"),
+    ("arnnotequals-wildcard", deny({"ArnNotEquals": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}), SAFE, None,
+     "C4: ArnNotEquals is ArnNotLike; absent or non-owner ARNs are denied"),
+    ("null-true-only", deny({"Null": {SA: "true"}}), VULN, BOTH,
+     "C7: denies only requests without SourceAccount; a foreign one is allowed"),
+    ("notaction-tagsession", deny({"StringNotEquals": {SA: OWNER}}, Action=None, NotAction="sts:TagSession"), SAFE,
+     None, "AC2: NotAction TagSession covers AssumeRole; case 23"),
+    ("notaction-assumerole", deny({"StringNotEquals": {SA: OWNER}}, Action=None, NotAction="sts:AssumeRole"), VULN,
+     BOTH, "AC2: the Deny covers everything but AssumeRole"),
+    ("action-upper", deny({"StringNotEquals": {SA: OWNER}}, Action="STS:ASSUMEROLE"), SAFE, None,
+     "AC1: action names are case-insensitive (documented), Deny-side too; case 23"),
+    ("action-wildcard", deny({"StringNotEquals": {SA: OWNER}}, Action="sts:Assume*"), SAFE, None,
+     "AC1: sts:Assume* covers AssumeRole; case 23"),
+    ("service-capitalised", deny({"StringNotEquals": {SA: OWNER}}, Principal={"Service": "REKOGNITION.amazonaws.com"}),
+     VULN, BOTH, "P8, A6: Deny-side a service name compares exactly, so this Deny does not name the deputy"),
+    ("variable-self", deny({"StringNotEquals": {SA: "${aws:SourceAccount}"}}), VULN, BOTH,
+     "V1, V2: a present SourceAccount equals itself, so the Deny only catches requests without it"),
     ("regional-deny", deny({"StringNotEquals": {SA: OWNER}}, Principal={"Service": "rekognition.us-east-1.amazonaws.com"}),
      VULN, BOTH, "A16: Deny-side the regional name matches only itself; the global name is not denied"),
 ]
