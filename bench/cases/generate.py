@@ -669,6 +669,21 @@ def option_cases():
     yield case("options-org-trusted-open", policy(allow(None)), VULN,
                "THREAT_MODEL 3: a trusted organization does not help an unconditioned Allow",
                request(BOTH), ["options", "source-org"], trusted_orgs=[ORG])
+    paths = {"ForAnyValue:StringLike": {"aws:SourceOrgPaths": f"{ORG}/*"}}
+    yield case("options-org-paths-trusted", policy(allow(paths)), SAFE,
+               "K4, THREAT_MODEL 4: a path under the trusted organization means a trusted source account", None,
+               ["options", "source-org", "set-operator"], trusted_orgs=[ORG])
+    yield case("options-org-paths-ou-trusted",
+               policy(allow({"ForAnyValue:StringLike": {"aws:SourceOrgPaths": f"{ORG}/r-ab12/ou-ab12-11111111/*"}})),
+               SAFE, "K4: an OU inside the trusted organization", None,
+               ["options", "source-org", "set-operator"], trusted_orgs=[ORG])
+    yield case("options-org-paths-forall", policy(allow({"ForAllValues:StringLike": {"aws:SourceOrgPaths": f"{ORG}/*"}})),
+               VULN, "SO2: ForAllValues is true when the source account is in no organization (key absent)",
+               request(BOTH), ["options", "source-org", "set-operator"], trusted_orgs=[ORG])
+    yield case("options-other-org", policy(allow({"StringEquals": {"aws:SourceOrgID": "o-zzzzzzzzzz"}})), VULN,
+               "K4: another organization than the trusted one",
+               request(BOTH, extra={"aws:SourceOrgID": "o-zzzzzzzzzz"}), ["options", "source-org"],
+               trusted_orgs=[ORG])
     yield case("options-other-owner", policy(allow({"StringEquals": {SA: OWNER}})), VULN,
                "THREAT_MODEL: with owner 444455556666, the pinned account 111122223333 is foreign",
                request(both(OWNER)), ["options"], account=OTHER)
