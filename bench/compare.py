@@ -286,7 +286,8 @@ def score(items, results: dict, reference) -> dict:
     return {"n": n, "TP": tp, "FP": fp, "TN": tn, "FN": fn, "errors": counts["errors"],
             "precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None,
             "accuracy": (tp + tn) / n if n else None,
-            "seconds_per_policy": sum(seconds) / len(seconds) if seconds else None}
+            "seconds_per_policy": sum(seconds) / len(seconds) if seconds else None,
+            "median_seconds": sorted(seconds)[len(seconds) // 2] if seconds else None}
 
 
 def _fmt(x, digits=3):
@@ -297,19 +298,24 @@ def _fmt(x, digits=3):
     return str(x)
 
 
+def _secs(x):
+    return "-" if x is None else f"{x:.2g}"
+
+
 def table(title: str, rows: dict, tool_info: dict, reference_name: str) -> str:
     lines = [f"### {title}", "",
              f"Against {reference_name}. Flagged = vulnerable, error or unknown.", "",
-             "| tool | n | TP | FP | TN | FN | errors/unknown | precision | recall | accuracy | s/policy | timing |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| tool | n | TP | FP | TN | FN | errors/unknown | precision | recall | accuracy | mean s/policy "
+             "| median s/policy | timing |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for tool, s in rows.items():
         info = tool_info.get(tool, {})
         if s is None:
-            lines.append(f"| {tool} | unavailable: {info.get('message', '?')} |" + " |" * 10)
+            lines.append(f"| {tool} | unavailable: {info.get('message', '?')} |" + " |" * 11)
             continue
         lines.append(f"| {tool} | {s['n']} | {s['TP']} | {s['FP']} | {s['TN']} | {s['FN']} | {s['errors']} | "
                      f"{_fmt(s['precision'])} | {_fmt(s['recall'])} | {_fmt(s['accuracy'])} | "
-                     f"{_fmt(s['seconds_per_policy'], 4)} | {info.get('timing', 'per call')} |")
+                     f"{_secs(s['seconds_per_policy'])} | {_secs(s['median_seconds'])} | {info.get('timing', 'per call')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -322,9 +328,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 points, out = json.loads(sys.argv[1]), sys.argv[2]
 fig, ax = plt.subplots(figsize=(6.5, 4.2))
-for name, seconds, accuracy in points:
+for n, (name, seconds, accuracy) in enumerate(points):
     ax.scatter([max(seconds, 1e-6)], [accuracy], s=60)
-    ax.annotate(name, (max(seconds, 1e-6), accuracy), textcoords="offset points", xytext=(6, 4))
+    ax.annotate(name, (max(seconds, 1e-6), accuracy), textcoords="offset points",
+                xytext=(6, 5 if n % 2 == 0 else -14))
 ax.set_xscale("log")
 ax.set_xlabel("seconds per policy (log scale)")
 ax.set_ylabel("accuracy on the labelled benchmark")
@@ -416,6 +423,40 @@ def render_example(n: int, ex: dict) -> str:
     return "\n".join(lines)
 
 
+def notes(summary, disagreements) -> list[str]:
+    """Facts needed to read the tables, computed from this run."""
+    out = ["## Reading the numbers", ""]
+    unknown = summary.get("deputy_unknown", [])
+    wrong = [d for d in disagreements if d["set"] == "benchmark" and d["tool"] == "deputy"]
+    out.append(f"* deputy answered unknown/error on {len(unknown)} benchmark case(s)"
+               + (": " + ", ".join(f"`{i}`" for i in unknown) if unknown else "")
+               + ". Such an answer counts as flagged; it is never a safe verdict.")
+    out.append(f"* deputy's flag (vulnerable or unknown, against safe) differs from the label on {len(wrong)} case(s)"
+               + (": " + "; ".join(f"`{d['id']}` (label {d['label']}, deputy {d['decision']})" for d in wrong)
+                  if wrong else "")
+               + ". tests/test_benchmark_labels.py lists every case whose verdict is not exactly its label as a strict xfail, with the reason.")
+    errors = collections.defaultdict(collections.Counter)
+    for d in disagreements:
+        if d["decision"] not in ("safe", "vulnerable") and d["tool"] != "deputy":
+            errors[d["tool"]][str(d.get("detail"))[:120]] += 1
+    for tool, messages in sorted(errors.items()):
+        message, n = messages.most_common(1)[0]
+        out.append(f"* {tool} failed on {sum(messages.values())} policies (most often `{message}`, {n} times); "
+                   "a failure is counted as flagged.")
+    if summary.get("corpus_policies"):
+        out += [
+            "* Corpus verdicts depend on the threat model the harness picks for each policy (see `load_corpus`): the "
+            "first service principal INDEX.tsv names, its first granted action, and as owner the 12-digit account "
+            "the policy names most. A policy that trusts several accounts on purpose is therefore vulnerable "
+            "(the other accounts are not trusted), and documentation placeholders (`account_id`, `${bucket_arn}`, "
+            "`logArn`) match no real account or ARN, so deputy proves such statements grant nothing.",
+            "* On the corpus the reference is deputy's verdict, not a label: the corpus table measures agreement "
+            "with the proof, and every disagreement is listed with deputy's counterexample.",
+        ]
+    out.append("")
+    return out
+
+
 def write_report(path: Path, args, summary, tables_md, plot_note, examples, disagreements, out_dir: Path):
     rel = os.path.relpath(out_dir, path.parent)
     tag_rows = summary.get("by_tag", {})
@@ -469,6 +510,7 @@ def write_report(path: Path, args, summary, tables_md, plot_note, examples, disa
             n = next(iter(row.values()))["n"]
             lines.append(f"| {tag} | {n} | " + " | ".join(_fmt(row[t]["accuracy"], 2) for t in tools) + " |")
         lines.append("")
+    lines += notes(summary, disagreements)
     counts = collections.Counter((d["set"], d["tool"]) for d in disagreements)
     lines += ["## Disagreements", "",
               f"Every one is listed in [`{rel}/disagreements.json`]({rel}/disagreements.json) "
@@ -594,7 +636,9 @@ def main(argv=None) -> int:
                    "benchmark_cases": len(cases), "corpus_policies": len(corpus) if corpus else None,
                    "corpus_note": corpus_note, "corpus_skipped": skipped, "tools": info,
                    "benchmark": bench_scores, "corpus": corpus_scores, "by_tag": by_tag, "plot": plot_note,
-                   "labels": dict(collections.Counter(c["label"] for c in cases))}
+                   "labels": dict(collections.Counter(c["label"] for c in cases)),
+                   "deputy_unknown": [c["id"] for c in cases
+                                      if results["deputy"][c["id"]]["decision"] not in ("safe", "vulnerable")]}
         (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
         (args.out / "tables.md").write_text(tables_md)
         (args.out / "disagreements.json").write_text(json.dumps(disagreements, indent=1) + "\n")
