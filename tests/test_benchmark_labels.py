@@ -68,6 +68,17 @@ def test_benchmark_is_large_and_balanced():
     assert set(KNOWN) <= {c["id"] for c in CASES}, "KNOWN names a case that does not exist"
 
 
+def test_case_files_are_the_generator_output():
+    # A label is changed in generate.py, with its rule, never in a case file alone.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", CASES_DIR / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    generated = {c["id"]: json.loads(json.dumps(c)) for c in generate.all_cases()}
+    assert generated == {c["id"]: c for c in CASES}, "bench/cases is stale: run python bench/cases/generate.py"
+
+
 def test_every_case_is_well_formed():
     for c in CASES:
         assert c["label"] in ("safe", "vulnerable"), c["id"]
