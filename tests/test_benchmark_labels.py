@@ -18,6 +18,7 @@ here can fail:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,11 @@ def test_case_files_are_the_generator_output():
     spec.loader.exec_module(generate)
     generated = {c["id"]: json.loads(json.dumps(c)) for c in generate.all_cases()}
     assert generated == {c["id"]: c for c in CASES}, "bench/cases is stale: run python bench/cases/generate.py"
+
+
+def test_every_tricky_case_of_semantics_section_9_is_covered():
+    cited = {int(n) for c in CASES for n in re.findall(r"\bcases? (\d+)", c["reason"])}
+    assert set(range(1, 37)) <= cited, sorted(set(range(1, 37)) - cited)
 
 
 def test_every_case_is_well_formed():
