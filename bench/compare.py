@@ -59,7 +59,7 @@ ALL_TOOLS = ["baseline", "prowler", "parliament", "cfn-lint", "checkov"]
 OWNER = "111122223333"
 SOURCE_KEYS = {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
 WORKED_PREFERENCE = ["cond-sa-like-star", "deny-notequals", "cond-arn-stringlike-readme", "deny-foranyvalue",
-                     "cond-sa-forallvalues", "principal-notprincipal-deputy-global", "cond-source-owner"]
+                     "principal-service-list-none", "cond-sa-forallvalues", "cond-source-owner"]
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -435,14 +435,11 @@ def notes(summary, disagreements) -> list[str]:
                + (": " + "; ".join(f"`{d['id']}` (label {d['label']}, deputy {d['decision']})" for d in wrong)
                   if wrong else "")
                + ". tests/test_benchmark_labels.py lists every case whose verdict is not exactly its label as a strict xfail, with the reason.")
-    errors = collections.defaultdict(collections.Counter)
-    for d in disagreements:
-        if d["decision"] not in ("safe", "vulnerable") and d["tool"] != "deputy":
-            errors[d["tool"]][str(d.get("detail"))[:120]] += 1
+    errors = {t: collections.Counter(m) for t, m in summary.get("failures", {}).items() if m}
     for tool, messages in sorted(errors.items()):
         message, n = messages.most_common(1)[0]
-        out.append(f"* {tool} failed on {sum(messages.values())} policies (most often `{message}`, {n} times); "
-                   "a failure is counted as flagged.")
+        out.append(f"* {tool} failed on {sum(messages.values())} policies of benchmark and corpus (most often "
+                   f"`{message}`, {n} times); a failure is counted as flagged.")
     if summary.get("corpus_policies"):
         out += [
             "* Corpus verdicts depend on the threat model the harness picks for each policy (see `load_corpus`): the "
@@ -637,6 +634,9 @@ def main(argv=None) -> int:
                    "corpus_note": corpus_note, "corpus_skipped": skipped, "tools": info,
                    "benchmark": bench_scores, "corpus": corpus_scores, "by_tag": by_tag, "plot": plot_note,
                    "labels": dict(collections.Counter(c["label"] for c in cases)),
+                   "failures": {t: dict(collections.Counter(
+                       str(r.get("detail"))[:120] for r in results[t].values()
+                       if r["decision"] not in ("safe", "vulnerable"))) for t in tools if t in results},
                    "deputy_unknown": [c["id"] for c in cases
                                       if results["deputy"][c["id"]]["decision"] not in ("safe", "vulnerable")]}
         (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
