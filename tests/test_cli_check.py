@@ -130,10 +130,12 @@ def test_worker_processes_give_the_same_verdicts_in_the_same_order(tmp_path):
     docs = [trust(), policy(statement(condition={"StringEquals": {"aws:SourceAccount": OWNER}})),
             "{ not json", trust(condition={"StringLike": {"aws:SourceAccount": "*"}})]
     paths = [write(tmp_path, f"p{i}.json", doc) for i, doc in enumerate(docs)]
+    template = str(EXAMPLES / "s3-lambda-template.yaml")  # one file, several policies
     results = {}
     for jobs in ("1", "2"):
-        code, out, _ = run("check", *paths, "--account", OWNER, "--format", "json", "-j", jobs)
+        code, out, _ = run("check", *paths, template, "--account", OWNER, "--format", "json", "-j", jobs)
         assert code == 1
-        results[jobs] = [(r["path"], r["verdict"]) for r in json.loads(out)["results"]]
+        results[jobs] = [(r["path"], r["verdict"], r["source"]) for r in json.loads(out)["results"]]
     assert results["1"] == results["2"]
-    assert [v for _, v in results["2"]] == ["vulnerable", "safe", "error", "vulnerable"]
+    assert [v for _, v, _ in results["2"][:4]] == ["vulnerable", "safe", "error", "vulnerable"]
+    assert len(results["2"]) > 5 and {p for p, _, _ in results["2"][4:]} == {template}

@@ -98,8 +98,12 @@ def collect(paths: list[str], model: ThreatModel, input_format: str | None = Non
     """Every policy in ``paths`` (files, directories, globs), in order."""
     found = []
     for path in expand_paths(paths):
-        found += detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
+        found += _find(path, model, input_format)
     return found
+
+
+def _find(path: str, model: ThreatModel, input_format: str | None) -> list[Found]:
+    return detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
 
 
 def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int = 1, progress=None) -> list[Result]:
@@ -129,6 +133,39 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
                 progress(index, found[index])
             results.append(result)
         return results
+
+
+def check_files(files: list[str], model: ThreatModel, input_format: str | None, timeout: float, jobs: int,
+                progress=None) -> list[Result]:
+    """The verdicts of every policy in ``files``, in order, each worker
+    reading, detecting and checking whole files: reading and parsing is a
+    good part of the work, and a parsed tree costs more to send to a worker
+    than the file it came from. ``progress(i, file)`` as each file is done."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        # Import the prover and build the grammar once, here: forked workers
+        # inherit them instead of each paying for them.
+        import verifier.prover  # noqa: F401
+        from verifier import jsontree
+        jsontree.prepare()
+    chunk = max(1, min(16, len(files) // (jobs * 8)))
+    results: list[Result] = []
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context) as pool:
+        jobs_in = [(f, model, input_format, timeout) for f in files]
+        for index, found in enumerate(pool.map(_check_file_job, jobs_in, chunksize=chunk)):
+            if progress:
+                progress(index, files[index])
+            results += found
+    return results
+
+
+def _check_file_job(job: tuple[str, ThreatModel, str | None, float]) -> list[Result]:
+    path, model, input_format, timeout = job
+    return [check_found(item, model, timeout) for item in _find(path, model, input_format)]
 
 
 def _check_found_job(job: tuple[Found, ThreatModel, float]) -> Result:

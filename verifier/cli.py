@@ -171,20 +171,28 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     settings = configuration.find(args.config)
     checking.merge_settings(args, settings)
     model = checking.threat_model_from_args(args)
-    found = checking.collect(args.paths, model, args.input_format)
-    if not model.owner:
-        policies = [f.file for f in found if f.format == "policy" and f.error is None]
-        if policies:
-            raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a policy "
-                                      "does not say which account owns it", "deputy check")
-    progress = _Progress(stderr, len(found))
-    results = checking.check_all(found, model, args.timeout, args.jobs,
-                                 lambda index, item: progress.show(item.where()))
+    if model.owner and (args.jobs or 1) > 1:
+        # The owner is known, so nothing needs the whole list before
+        # checking: workers read, detect and check whole files.
+        files = checking.expand_paths(args.paths)
+        progress = _Progress(stderr, len(files))
+        results = checking.check_files(files, model, args.input_format, args.timeout, args.jobs,
+                                       lambda index, path: progress.show(path))
+    else:
+        found = checking.collect(args.paths, model, args.input_format)
+        if not model.owner:
+            policies = [f.file for f in found if f.format == "policy" and f.error is None]
+            if policies:
+                raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a "
+                                          "policy does not say which account owns it", "deputy check")
+        progress = _Progress(stderr, len(found))
+        results = checking.check_all(found, model, args.timeout, args.jobs,
+                                     lambda index, item: progress.show(item.where()))
     progress.done()
     _add_details(results, model, args)
     for note in configuration.apply(results, settings.suppressions):
         stderr.write(f"deputy: {note}\n")
-    if not found:
+    if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
     stdout.write(_render(args, results, model, stdout))
     return checking.exit_code(results)

@@ -201,6 +201,11 @@ def _expected(expected: set[str]) -> str:
 _PARSER = None
 
 
+def prepare() -> None:
+    """Build the parser now (before worker processes fork, say)."""
+    _parser()
+
+
 def _parser():
     """Build the lark parser once, on first use: importing lark and compiling
     the grammar costs start-up time that ``deputy --version`` need not pay."""
