@@ -99,9 +99,12 @@ class Session:
         return Outcome("unknown", reason=reason or "the solver gave no answer")
 
     def _reader(self, model: z3.ModelRef):
-        assignment = self._text.assignment(model)
+        assignment: dict | None = None  # read from the model on first use: many answers are never read
 
         def read(term: F.Term):
+            nonlocal assignment
+            if assignment is None:
+                assignment = self._text.assignment(model)
             return F.evaluate(self.formula(term), assignment)
         return read
 

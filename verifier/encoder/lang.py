@@ -66,6 +66,7 @@ def chars(*intervals: tuple[int, int]) -> Chars:
     return Chars(tuple((a, b) for a, b in merged))
 
 
+@lru_cache(maxsize=4096)
 def char(c: str) -> Chars:
     return Chars(((ord(c), ord(c)),))
 
