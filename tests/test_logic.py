@@ -111,3 +111,21 @@ def test_two_denies_on_multivalued_keys_leave_a_gap():
                  deny("s3:x-amz-server-side-encryption-aws-kms-key-id", f"arn:aws:kms:r:{OWNER}:key/k"))
     result = check(doc, service="guardduty.amazonaws.com", action="s3:PutObject")
     assert result.verdict is Verdict.VULNERABLE
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(trees(), min_size=0, max_size=4), trees())
+def test_factored_disjunction_keeps_meaning(trees_list, shared):
+    common = build(shared)
+    terms = [F.And(common, build(t)) for t in trees_list]
+    factored = F.FactoredOr(terms)
+    for bits in itertools.product([False, True], repeat=len(NAMES)):
+        env = dict(zip(NAMES, bits))
+        expected = any(meaning(shared, env) and meaning(t, env) for t in trees_list)
+        assert value(factored, env) == expected, (shared, trees_list, env)
+
+
+def test_factored_disjunction_takes_shared_conjuncts_out():
+    a, b, c, d = (F.Bool(n) for n in "abcd")
+    assert F.FactoredOr([F.And(a, b, c), F.And(a, b, d)]) is F.And(a, b, F.Or(c, d))
+    assert F.FactoredOr([F.And(a, b), a]) is a  # a or (a and b)

@@ -90,7 +90,7 @@ class ConditionEncoder:
         for value in values:
             match = self.pieces.match(op, element, value, lenient, entry.span)
             options.append(F.And(F.Not(value.valueless), match))
-        return F.Or(*options) if options else FALSE
+        return F.FactoredOr(options) if options else FALSE
 
     def _typed_match(self, op: Operator, element: Element, constant) -> F.Term:
         family = op.family

@@ -134,6 +134,24 @@ def _junction(op: str, terms, absorbing: Term, neutral: Term) -> Term:
     return _make(op, tuple(sorted(flat.values(), key=_serial)))
 
 
+def FactoredOr(terms: list[Term]) -> Term:  # noqa: N802
+    """``Or(terms)`` with the conjuncts every term shares taken out in front:
+    (C and R1) or (C and R2) == C and (R1 or R2). A condition with thousands
+    of values on an ARN key gives thousands of conjunctions that differ in
+    one part; factored, the solver and the substitutions see one."""
+    if len(terms) < 2:
+        return Or(*terms)
+    parts = [t.args if t.op == "and" else (t,) for t in terms]
+    common = set(map(id, parts[0]))
+    for p in parts[1:]:
+        common &= set(map(id, p))
+        if not common:
+            return Or(*terms)
+    shared = [a for a in parts[0] if id(a) in common]
+    rests = [And(*[a for a in p if id(a) not in common]) for p in parts]
+    return And(*shared, Or(*rests))
+
+
 def _serial(t: Term) -> int:
     return t.serial
 
