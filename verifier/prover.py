@@ -61,14 +61,14 @@ class _Run:
         self.mapping, self.constraints = q.finalize()
         self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
         self._session: Session | None = None
-        self.memo: dict = {}  # substitutions of the atoms, shared by every session of this run
+        self.substitution = F.Substitution(self.mapping)  # shared by every session of this run
 
     def session(self, timeout_ms: int) -> Session:
         """The one solver of this run: the shared constraints, the Deny
         guards and the readability wishes are asserted once; each question
         is asked inside ``scope``."""
         if self._session is None:
-            session = self._session = Session(timeout_ms, self.mapping, self.memo)
+            session = self._session = Session(timeout_ms, self.substitution)
             session.add(*self.constraints, *self.base)
             session.add(*[F.Implies(g, F.Not(term)) for g, (_, term) in zip(self.guards, self.encoding.denies)])
             session.add(*counterexample.wish_constraints(self.wishes))
@@ -80,7 +80,7 @@ class _Run:
         the full query, so the full query is UNSAT too, and the base need
         not be sent to the solver at all."""
         for term in terms:
-            if F.substitute(term, self.mapping, self.memo) is F.FALSE:
+            if self.substitution(term) is F.FALSE:
                 return solver.refutes_false()
         return False
 

@@ -35,18 +35,18 @@ class Session:
     """A solver holding one policy's constraints; questions are asked with
     push/pop or with assumptions, so shared constraints are asserted once."""
 
-    def __init__(self, timeout_ms: int, mapping: dict | None = None, memo: dict | None = None):
+    def __init__(self, timeout_ms: int, mapping: dict | F.Substitution | None = None, memo: dict | None = None):
         self._solver = z3.Solver()
         self._solver.set("random_seed", SEED)
         self._timeout = max(1, int(timeout_ms))
         self._solver.set("timeout", self._timeout)
-        self._mapping = mapping or {}
-        self._memo: dict = {} if memo is None else memo  # may be shared by sessions with the same mapping
+        # A run's sessions may share one substitution (its memo with it).
+        self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {}, memo)
         self._text = _SmtText()
 
     def formula(self, term: F.Term) -> F.Term:
         """``term`` with every string atom replaced by its meaning."""
-        return F.substitute(term, self._mapping, self._memo) if self._mapping else term
+        return self._substitution(term)
 
     def add(self, *terms: F.Term) -> None:
         formulas = [f for f in (self.formula(t) for t in terms) if f is not F.TRUE]

@@ -202,10 +202,21 @@ def IntVal(value: int) -> Term:  # noqa: N802
 
 def substitute(term: Term, mapping: dict[Term, Term], memo: dict | None = None) -> Term:
     """``term`` with leaves replaced per ``mapping`` (keyed by identity), rebuilt
-    through the simplifying constructors. ``memo`` may be shared between
-    calls with the same mapping."""
-    memo = {} if memo is None else memo
-    return _subst(term, {id(k): v for k, v in mapping.items()}, memo)
+    through the simplifying constructors."""
+    return Substitution(mapping, memo)(term)
+
+
+class Substitution:
+    """``substitute`` with one mapping, applied to many terms: the mapping is
+    indexed once and results are remembered across calls."""
+
+    def __init__(self, mapping: dict[Term, Term], memo: dict | None = None):
+        self._mapping = mapping  # keeps the keys alive, so their ids stay theirs
+        self._by_id = {id(k): v for k, v in mapping.items()}
+        self._memo = {} if memo is None else memo
+
+    def __call__(self, term: Term) -> Term:
+        return _subst(term, self._by_id, self._memo) if self._by_id else term
 
 
 def _subst(term: Term, mapping: dict, memo: dict) -> Term:

@@ -93,6 +93,7 @@ class StringSpace:
         self.overflowed: list[str] = []
         self.unchecked: list[str] = []
         self._domains: dict[Var, L.Lang] = {}
+        self._members: dict[tuple, F.Term] = {}  # the same test recurs, once per value of a long list
         self._domain_atoms: list[F.Term] = []
 
     def var(self, name: str) -> Var:
@@ -111,6 +112,13 @@ class StringSpace:
 
     def member(self, term, language: L.Lang) -> F.Term:
         """The atom "``term`` is in ``language``"."""
+        key = (term, language)
+        found = self._members.get(key)
+        if found is None:
+            found = self._members[key] = self._member(term, language)
+        return found
+
+    def _member(self, term, language: L.Lang) -> F.Term:
         if isinstance(term, Const):
             return F.BoolVal(L.matches(language, term.text))
         if isinstance(term, Pick):
