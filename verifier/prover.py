@@ -50,18 +50,59 @@ class _Run:
         self.model = model
         q = self.question = Question(loaded.policy, model)
         self.encoding = q.encoding
-        self.base = q.base()
-        self.foreign = q.foreign()
-        self.unattributed = q.unattributed()
-        self.legitimate = q.legitimate()
-        self.wishes = counterexample.preferences(q, loaded.policy)
         # Extension point (verifier.attacks, verifier.repair): named extra
-        # terms, built here because string tests must exist before finalize.
-        self.extra = extend(q) if extend else {}
-        self.mapping, self.constraints = q.finalize()
+        # terms, built with the questions because string tests must exist
+        # before the classes are computed.
+        self._extend = extend
+        self._questions: dict | None = None
+        self._admitting: list[Statement] | None = None
         self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
         self._session: Session | None = None
-        self.substitution = F.Substitution(self.mapping)  # shared by every session of this run
+        self._finalized: tuple | None = None
+
+    def admitting(self) -> list[Statement]:
+        if self._admitting is None:
+            self._admitting = _admitting_allows(self.policy, self.model)
+        return self._admitting
+
+    def _prepared(self) -> dict:
+        # The questions are built when first needed: a policy that grants
+        # the deputy nothing (most do) needs none of them.
+        if self._questions is None:
+            q = self.question
+            self._questions = {"base": q.base(), "foreign": q.foreign(), "unattributed": q.unattributed(),
+                               "legitimate": q.legitimate(), "wishes": counterexample.preferences(q, self.policy),
+                               "extra": self._extend(q) if self._extend else {}}
+        return self._questions
+
+    base = property(lambda self: self._prepared()["base"])
+    foreign = property(lambda self: self._prepared()["foreign"])
+    unattributed = property(lambda self: self._prepared()["unattributed"])
+    legitimate = property(lambda self: self._prepared()["legitimate"])
+    wishes = property(lambda self: self._prepared()["wishes"])
+    extra = property(lambda self: self._prepared()["extra"])
+
+    def _classes(self) -> tuple:
+        # The string classes are computed when a question first needs them,
+        # after every question has made its string tests.
+        if self._finalized is None:
+            self._prepared()
+            mapping, constraints = self.question.finalize()
+            self._finalized = (mapping, constraints, F.Substitution(mapping))
+        return self._finalized
+
+    @property
+    def mapping(self) -> dict:
+        return self._classes()[0]
+
+    @property
+    def constraints(self) -> list:
+        return self._classes()[1]
+
+    @property
+    def substitution(self) -> F.Substitution:
+        """Shared by every session of this run."""
+        return self._classes()[2]
 
     def session(self, timeout_ms: int) -> Session:
         """The one solver of this run: the shared constraints, the Deny
@@ -88,6 +129,8 @@ class _Run:
         """``also``: extra terms (from ``extra``) narrowing the foreign
         requests asked about; unsat then means none of that kind exists."""
         source = self.policy.source
+        if self.encoding.any_allow is F.FALSE and solver.refutes_false():
+            return self._safe([])  # false before any question or class is needed
         if self.refuted_alone([self.encoding.any_allow, *also, self.foreign]):
             return self._safe([])
         session = self.session(timeout_ms)
@@ -105,7 +148,7 @@ class _Run:
 
     def _safe(self, denies: list[Statement]) -> Result:
         return Result(self.policy.source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
-                      statements=_refs(_admitting_allows(self.policy, self.model) + denies),
+                      statements=_refs(self.admitting() + denies),
                       assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
@@ -144,7 +187,7 @@ class _Run:
         warnings = []
         if not self.model.strict_attribution:
             warnings += self._unattributed(result)
-        if _admitting_allows(self.policy, self.model):
+        if self.admitting():
             warnings += self._usefulness()
         else:
             warnings.append(f"no Allow statement names {self.model.service} and {self.model.action}: the policy "
@@ -152,6 +195,8 @@ class _Run:
         return warnings
 
     def _unattributed(self, result: Result) -> list[str]:
+        if self.encoding.allowed is F.FALSE and solver.refutes_false():
+            return []
         if self.refuted_alone([self.encoding.allowed, self.unattributed]):
             return []
         session = self.session(AUX_TIMEOUT_MS)
