@@ -154,28 +154,55 @@ def startup_section() -> dict:
     return {"deputy_version_s": statistics.median(times)}
 
 
-def _parliament() -> list[str] | None:
-    found = shutil.which("parliament") or (TOOLS_VENV / "bin" / "parliament")
-    if found and Path(found).exists():
-        return [str(found)]
-    print("bench: installing parliament into bench/.venv-tools ...", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
-    done = subprocess.run([str(TOOLS_VENV / "bin" / "pip"), "install", "-q", "parliament"], check=False)
-    path = TOOLS_VENV / "bin" / "parliament"
-    return [str(path)] if done.returncode == 0 and path.exists() else None
+def _parliament() -> Path | None:
+    """The bin/ of a virtual environment holding parliament (made in
+    bench/.venv-tools when missing), or None if it cannot be installed."""
+    bin_dir = TOOLS_VENV / "bin"
+    if not (bin_dir / "parliament").exists():
+        print("bench: installing parliament into bench/.venv-tools ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
+        subprocess.run([str(bin_dir / "pip"), "install", "-q", "parliament"], check=False)
+    return bin_dir if (bin_dir / "parliament").exists() else None
+
+
+_CRASHES = """
+import json, os, sys
+from parliament import analyze_policy_string
+bad = []
+for name in sorted(os.listdir(sys.argv[1])):
+    try:
+        analyze_policy_string(open(os.path.join(sys.argv[1], name), encoding="utf-8").read())
+    except Exception:
+        bad.append(name)
+print(json.dumps(bad))
+"""
 
 
 def command_section(directory: str, rounds: int) -> dict:
-    deputy = _deputy() + ["check", directory, "--account", OWNER, "--format", "json"]
+    """Both whole commands over the same files: those parliament can read.
+    parliament's command stops at the first file that crashes it, so such
+    files are left out of both runs (and counted)."""
     parliament = _parliament()
     out: dict = {"rounds": rounds}
     if parliament is None:
         out["parliament"] = "could not be installed"
-    timings: dict[str, list[float]] = {"deputy": [], "parliament": []}
-    for _ in range(rounds):  # side by side, alternating, so load affects both alike
-        timings["deputy"].append(_timed(deputy))
-        if parliament:
-            timings["parliament"].append(_timed(parliament + ["--directory", directory]))
+        files = sorted(os.listdir(directory))
+        crashes = []
+    else:
+        done = subprocess.run([str(parliament / "python"), "-c", _CRASHES, directory], capture_output=True,
+                              text=True, check=False)
+        crashes = json.loads(done.stdout) if done.returncode == 0 else []
+        files = [f for f in sorted(os.listdir(directory)) if f not in set(crashes)]
+    out["files"], out["left_out"] = len(files), crashes
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            os.symlink(os.path.join(os.path.abspath(directory), name), os.path.join(tmp, name))
+        deputy = _deputy() + ["check", tmp, "--account", OWNER, "--format", "json"]
+        timings: dict[str, list[float]] = {"deputy": [], "parliament": []}
+        for _ in range(rounds):  # side by side, alternating, so load affects both alike
+            timings["deputy"].append(_timed(deputy))
+            if parliament:
+                timings["parliament"].append(_timed([str(parliament / "parliament"), "--directory", tmp]))
     out["deputy_s"] = statistics.median(timings["deputy"])
     if parliament:
         out["parliament_s"] = statistics.median(timings["parliament"])
@@ -227,7 +254,9 @@ def text(figures: dict) -> str:
             row += f"  parliament {command['parliament_s']:.2f} s  ratio {command['ratio']:.2f}x"
         else:
             row += f"  parliament {command.get('parliament')}"
-        lines.append(row + f"  (median of {command['rounds']})")
+        lines.append(row + f"  (median of {command['rounds']}, {command['files']} files"
+                     + (f"; left out, parliament crashes on them: {', '.join(command['left_out'])}"
+                        if command["left_out"] else "") + ")")
     jobs = figures.get("jobs")
     if jobs:
         lines.append(f"workers: -j 1 {jobs['j1_s']:.2f} s  -j {jobs['jobs']} {jobs['jn_s']:.2f} s  "

@@ -252,21 +252,24 @@ def _int(value: int) -> str:
     return str(value) if value >= 0 else f"(- {-value})"
 
 
-_EMPTY: z3.Solver | None = None
+_FALSE_REFUTED: bool | None = None
 
 
 def refutes_false() -> bool:
-    """z3's answer on a question whose constraints folded to false: asked of
-    one empty solver, with false as the assumption (a new solver costs a
-    millisecond to start, the question itself microseconds)."""
-    global _EMPTY
-    if _EMPTY is None:
-        _EMPTY = z3.Solver()
-        _EMPTY.set("timeout", 1000)
-    try:
-        return _EMPTY.check(z3.BoolVal(False)) == z3.unsat
-    except z3.Z3Exception:
-        return False
+    """z3's answer on a question whose constraints folded to false. Every
+    such question is the same formula, so z3 is asked once per process and
+    its answer kept (a new solver costs a millisecond to start; most
+    policies ask this twice)."""
+    global _FALSE_REFUTED
+    if _FALSE_REFUTED is None:
+        empty = z3.Solver()
+        empty.set("timeout", 1000)
+        try:
+            answer = empty.check(z3.BoolVal(False)) == z3.unsat
+        except z3.Z3Exception:
+            return False
+        _FALSE_REFUTED = answer
+    return _FALSE_REFUTED
 
 
 def configure() -> None:
