@@ -149,9 +149,9 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
     if context.get_start_method() == "fork":
         # Import the prover and build the grammar once, here: forked workers
         # inherit them instead of each paying for them.
-        import verifier.prover  # noqa: F401
         from verifier import jsontree
         jsontree.prepare()
+        _warm(model)
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     results: list[Result] = []
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context) as pool:
@@ -161,6 +161,25 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
                 progress(index, files[index])
             results += found
     return results
+
+
+_WARM_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Principal": {"Service": "%s"}, "Action": "%s",
+  "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}}]}"""
+
+
+def _warm(model: ThreatModel) -> None:
+    """Check one small policy under ``model``, so that the automata and
+    string classes of the threat model's own languages are built once,
+    here, and inherited by every forked worker."""
+    from verifier.prover import check_policy
+
+    text = _WARM_POLICY % (model.service.replace('"', ""), model.action.replace('"', ""))
+    try:
+        check_policy(loading.load_text(text, "<warm-up>"), model, 5.0)
+    except (DeputyError, ValueError, TypeError, KeyError, RuntimeError):
+        pass  # only a head start: the workers build what is missing
 
 
 def _check_file_job(job: tuple[str, ThreatModel, str | None, float]) -> list[Result]:
