@@ -139,3 +139,18 @@ def test_worker_processes_give_the_same_verdicts_in_the_same_order(tmp_path):
     assert results["1"] == results["2"]
     assert [v for _, v, _ in results["2"][:4]] == ["vulnerable", "safe", "error", "vulnerable"]
     assert len(results["2"]) > 5 and {p for p, _, _ in results["2"][4:]} == {template}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_explain_works_on_template_policies_and_in_workers(jobs):
+    # Explanations are made where the policy was read: a template's policies
+    # are explained too, not re-read from the template file as a policy.
+    template = str(EXAMPLES / "s3-lambda-template.yaml")
+    code, out, _ = run("check", template, "--account", OWNER, "--service", "s3.amazonaws.com",
+                       "--action", "lambda:InvokeFunction", "--format", "json", "--explain", "-j", jobs)
+    assert code == 1
+    results = json.loads(out)["results"]
+    explained = [r for r in results if r["verdict"] in ("safe", "vulnerable")]
+    assert explained and all(r["explanation"]["kind"] != "none" for r in explained
+                             if not any("read as" in a for a in r["assumptions"]))
+    assert not any("could not re-read" in json.dumps(r["explanation"]) for r in results)

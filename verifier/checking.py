@@ -106,7 +106,8 @@ def _find(path: str, model: ThreatModel, input_format: str | None) -> list[Found
     return detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
 
 
-def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int = 1, progress=None) -> list[Result]:
+def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int = 1, progress=None,
+              details: dict | None = None) -> list[Result]:
     """The verdict for each policy found, in order; ``jobs`` worker
     processes share them (each policy is independent, and z3 holds the
     interpreter's lock while it solves, so threads would not help).
@@ -117,7 +118,7 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
         for index, item in enumerate(found):
             if progress:
                 progress(index, item)
-            results.append(check_found(item, model, timeout))
+            results.append(check_found(item, model, timeout, details))
         return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -127,7 +128,7 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
     chunk = max(1, min(16, len(found) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
         results = []
-        jobs_in = [(f, model, timeout) for f in found]
+        jobs_in = [(f, model, timeout, details) for f in found]
         for index, result in enumerate(pool.map(_check_found_job, jobs_in, chunksize=chunk)):
             if progress:
                 progress(index, found[index])
@@ -136,7 +137,7 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
 
 
 def check_files(files: list[str], model: ThreatModel, input_format: str | None, timeout: float, jobs: int,
-                progress=None) -> list[Result]:
+                progress=None, details: dict | None = None) -> list[Result]:
     """The verdicts of every policy in ``files``, in order, each worker
     reading, detecting and checking whole files: reading and parsing is a
     good part of the work, and a parsed tree costs more to send to a worker
@@ -155,7 +156,7 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     results: list[Result] = []
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context) as pool:
-        jobs_in = [(f, model, input_format, timeout) for f in files]
+        jobs_in = [(f, model, input_format, timeout, details) for f in files]
         for index, found in enumerate(pool.map(_check_file_job, jobs_in, chunksize=chunk)):
             if progress:
                 progress(index, files[index])
@@ -182,22 +183,22 @@ def _warm(model: ThreatModel) -> None:
         pass  # only a head start: the workers build what is missing
 
 
-def _check_file_job(job: tuple[str, ThreatModel, str | None, float]) -> list[Result]:
-    path, model, input_format, timeout = job
-    return [check_found(item, model, timeout) for item in _find(path, model, input_format)]
+def _check_file_job(job: tuple) -> list[Result]:
+    path, model, input_format, timeout, details = job
+    return [check_found(item, model, timeout, details) for item in _find(path, model, input_format)]
 
 
-def _check_found_job(job: tuple[Found, ThreatModel, float]) -> Result:
+def _check_found_job(job: tuple) -> Result:
     return check_found(*job)
 
 
-def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
+def check_found(found: Found, model: ThreatModel, timeout: float, details: dict | None = None) -> Result:
     """The verdict for one policy found in an input; never raises for bad
     input (``error``) or for a bug met while checking (``unknown``)."""
     try:
         if found.variants:
             return _check_variants(found, model, timeout)
-        result = _check_found(found, model, timeout)
+        result = _check_found(found, model, timeout, details)
     except InputError as exc:
         result = Result(found.file, Verdict.ERROR, str(exc))
     except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError,
@@ -207,6 +208,10 @@ def check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     result.path = found.file
     if result.source is None:
         result.source = _source(found, None, result)
+    if details and details["explain"] and result.explanation is None:
+        result.explanation = {"kind": "none", "note": f"no explanation for a verdict of {result.verdict.value}"
+                              + ("" if result.verdict in (Verdict.UNKNOWN, Verdict.ERROR) else
+                                 " that rests on template values deputy had to read widely or per !If branch")}
     return result
 
 
@@ -240,7 +245,7 @@ def _check_variants(found: Found, model: ThreatModel, timeout: float) -> Result:
                   seconds=sum(r.seconds for _, r in results))
 
 
-def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
+def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict | None = None) -> Result:
     from verifier import parser
     from verifier.sources import owner as owners
     from verifier.sources.unresolved import settle
@@ -278,11 +283,22 @@ def _check_found(found: Found, model: ThreatModel, timeout: float) -> Result:
     else:
         result = _prove(loaded, model, timeout)
         result.source = _source(found, loaded, result)
+        if details and settled.narrowed is None:  # explained on the policy as written, nothing widened
+            _add_details(result, loaded, model, timeout, details)
     if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
         result = _confirm(found, settled, result)
     result.assumptions += assumptions
     result.warnings = warnings + result.warnings
     return result
+
+
+def _add_details(result: Result, loaded, model: ThreatModel, timeout: float, details: dict) -> None:
+    """--explain and --all, on the policy just checked (as read from its
+    source, with the owner the check used)."""
+    from verifier.explain import add_details
+
+    add_details(result, model, timeout, explain=details["explain"], enumerate_all=details["all"],
+                max_counterexamples=details["max_counterexamples"], loaded=loaded)
 
 
 def _prove(loaded, model: ThreatModel, timeout: float) -> Result:

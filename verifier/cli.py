@@ -177,7 +177,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         files = checking.expand_paths(args.paths)
         progress = _Progress(stderr, len(files))
         results = checking.check_files(files, model, args.input_format, args.timeout, args.jobs,
-                                       lambda index, path: progress.show(path))
+                                       lambda index, path: progress.show(path), _details(args))
     else:
         found = checking.collect(args.paths, model, args.input_format)
         if not model.owner:
@@ -187,9 +187,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
                                           "policy does not say which account owns it", "deputy check")
         progress = _Progress(stderr, len(found))
         results = checking.check_all(found, model, args.timeout, args.jobs,
-                                     lambda index, item: progress.show(item.where()))
+                                     lambda index, item: progress.show(item.where()), _details(args))
     progress.done()
-    _add_details(results, model, args)
     for note in configuration.apply(results, settings.suppressions):
         stderr.write(f"deputy: {note}\n")
     if not results:
@@ -220,14 +219,13 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def _add_details(results, model, args) -> None:
+def _details(args) -> dict | None:
+    """What --explain and --all ask of each check (done where the policy
+    was read, so templates and worker processes are explained too)."""
     if not (args.explain or args.all_counterexamples):
-        return
-    from verifier.explain import add_details
-
-    for result in results:
-        add_details(result, model, args.timeout, explain=args.explain,
-                    enumerate_all=args.all_counterexamples, max_counterexamples=args.max_counterexamples)
+        return None
+    return {"explain": args.explain, "all": args.all_counterexamples,
+            "max_counterexamples": args.max_counterexamples}
 
 
 FIX_EPILOG = """\
