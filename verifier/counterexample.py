@@ -59,6 +59,11 @@ def preferences(question: Question, policy: Policy) -> list[F.Term]:
                   for item in s.resource.patterns.items]
     if candidates and question.has_resource:
         wishes.append(F.Or(*[space.equals(r.resource, c) for c in dict.fromkeys(candidates)]))
+    if question.has_resource:
+        # Failing those (a Resource of "*"), an ARN of the action's service
+        # in the owner's account rather than the shortest ARN, "arn:::::".
+        prefix = model.action.split(":")[0].lower() or "s3"
+        wishes.append(space.equals(r.resource, f"arn:aws:{prefix}:{NICE_REGION}:{model.owner}:example"))
     return wishes
 
 
