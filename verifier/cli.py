@@ -164,8 +164,7 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _check(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import checking, report
-
+    from verifier import checking
     from verifier import config as configuration
 
     settings = configuration.find(args.config)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verifier.ast import Span
+from verifier.jsontree import JObject, JScalar
 from verifier.errors import InputError
 from verifier.wellformed import PolicyKind
 
@@ -71,3 +72,18 @@ class Found:
 
 def span_of(node) -> Span:
     return getattr(node, "span", None) or Span(1, 1, 1, 1)
+
+
+def member_value(node, name: str):
+    """The value of ``node``'s member ``name``, or None (also when ``node``
+    is not an object)."""
+    if isinstance(node, JObject):
+        for m in node.members:
+            if m.name == name:
+                return m.value
+    return None
+
+
+def scalar_text(node) -> str | None:
+    """A scalar's text, or None."""
+    return node.value if isinstance(node, JScalar) else None

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from verifier.errors import InputError
 from verifier.jsontree import JArray, JObject, JScalar
-from verifier.sources import Found
+from verifier.sources import Found, member_value, scalar_text
 from verifier.sources.embedded import parse_embedded
 from verifier.wellformed import PolicyKind
 
@@ -16,7 +16,7 @@ _ROLE_ARN = re.compile(r"arn:[a-z0-9-]+:iam::([0-9]{12}):role/")
 
 
 def extract(path: str, root) -> list[Found]:
-    roles = _get(root, "RoleDetailList")
+    roles = member_value(root, "RoleDetailList")
     if not isinstance(roles, JArray):
         where = getattr(roles, "span", root.span)
         raise InputError("the export has no RoleDetailList array", path, where.line, where.column)
@@ -24,11 +24,11 @@ def extract(path: str, root) -> list[Found]:
 
 
 def _role(path: str, role) -> Found:
-    name = _text(_get(role, "RoleName")) or "?"
+    name = scalar_text(member_value(role, "RoleName")) or "?"
     found = Found(path, "account-export", name, kind=PolicyKind.TRUST, span=role.span)
-    arn = _text(_get(role, "Arn")) or ""
+    arn = scalar_text(member_value(role, "Arn")) or ""
     match = _ROLE_ARN.match(arn)
-    document = _get(role, "AssumeRolePolicyDocument")
+    document = member_value(role, "AssumeRolePolicyDocument")
     try:
         if not match:
             raise InputError(f"role {name}: Arn {arn!r} is not a role ARN, so the owner's account is unknown",
@@ -49,13 +49,3 @@ def _role(path: str, role) -> Found:
     return found
 
 
-def _get(node, name: str):
-    if isinstance(node, JObject):
-        for m in node.members:
-            if m.name == name:
-                return m.value
-    return None
-
-
-def _text(node) -> str | None:
-    return node.value if isinstance(node, JScalar) else None

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JMember, JObject, JScalar
-from verifier.sources import Found, JUnresolved, owner
+from verifier.jsontree import JMember, JObject, JScalar
+from verifier.sources import Found, member_value, owner
+from verifier.sources import lambda_permission as permissions
 from verifier.sources.intrinsics import NOVALUE, Resolver
 from verifier.wellformed import PolicyKind
 
@@ -27,23 +28,13 @@ POLICY_PROPERTIES = {
 
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
 
-# Lambda permission property -> (condition operator, condition key), as
-# Lambda's AddPermission writes them into the function's policy.
-LAMBDA_CONDITIONS = (
-    ("SourceAccount", "StringEquals", "AWS:SourceAccount"),
-    ("SourceArn", "ArnLike", "AWS:SourceArn"),
-    ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
-    ("EventSourceToken", "StringEquals", "lambda:EventSourceToken"),
-    ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
-)
-
 
 def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found]:
     """Every policy the template creates, in template order."""
     if not isinstance(root, JObject):
         raise InputError("a CloudFormation template must be a mapping with a Resources section", path,
                          root.span.line, root.span.column)
-    resources = _get(root, "Resources")
+    resources = member_value(root, "Resources")
     if not isinstance(resources, JObject):
         where = resources.span if resources is not None else root.span
         raise InputError("the template has no Resources mapping", path, where.line, where.column)
@@ -70,7 +61,7 @@ def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found
         for item in found:
             item.node = owner.fill(item.node, account)
             item.variants = [(label, owner.fill(node, account)) for label, node in item.variants]
-    transform = _get(root, "Transform")
+    transform = member_value(root, "Transform")
     for item in found:
         if transform is not None:
             item.warnings.append("the template has a Transform (for example SAM): the policies and permissions it "
@@ -85,23 +76,23 @@ def _resource(path: str, member: JMember, resolver: Resolver) -> Found | None:
     body = member.value
     if not isinstance(body, JObject):
         return None
-    kind_node = _get(body, "Type")
+    kind_node = member_value(body, "Type")
     rtype = kind_node.value if isinstance(kind_node, JScalar) else None
     if rtype not in POLICY_PROPERTIES and rtype != LAMBDA_PERMISSION:
         return None
     found = Found(path, "cloudformation", member.name, span=member.name_span)
-    condition = _get(body, "Condition")
+    condition = member_value(body, "Condition")
     if isinstance(condition, JScalar):
         found.assumptions.append(f"resource {member.name} exists only under condition {condition.value}; it is "
                                  "checked as if it exists")
-    properties = _get(body, "Properties")
+    properties = member_value(body, "Properties")
     if not isinstance(properties, JObject):
         properties = JObject((), body.span)
     if rtype == LAMBDA_PERMISSION:
         found.kind = PolicyKind.RESOURCE
     else:
         name, kind, required = POLICY_PROPERTIES[rtype]
-        if _get(properties, name) is None:
+        if member_value(properties, name) is None:
             if not required:
                 return None
             found.error = InputError(f"{rtype} {member.name} has no {name}", path, member.name_span.line,
@@ -145,7 +136,7 @@ def _document(path: str, name: str, rtype: str, properties: JObject, resolver: R
     if rtype == LAMBDA_PERMISSION:
         return lambda_permission(properties, resolver)
     prop = POLICY_PROPERTIES[rtype][0]
-    value = resolver.value(_get(properties, prop))
+    value = resolver.value(member_value(properties, prop))
     if isinstance(value, JScalar) and value.kind == "string":
         return _inner_json(value, path, f"{name}.{prop}")
     return value
@@ -160,67 +151,19 @@ def _inner_json(node: JScalar, path: str, what: str):
 
 def lambda_permission(props: JObject, resolver: Resolver) -> JObject:
     """The one-statement resource policy an ``AWS::Lambda::Permission``
-    stands for: Allow Principal/Action on the function, with the
-    conditions Lambda derives from SourceAccount, SourceArn and the rest."""
+    stands for (``sources.lambda_permission.policy``)."""
     values = {m.name: (m, resolver.value(m.value)) for m in props.members}
     values = {k: v for k, v in values.items() if v[1] is not NOVALUE}
     for required in ("Action", "FunctionName", "Principal"):
         if required not in values:
             raise InputError(f"AWS::Lambda::Permission has no {required}", "<template>", props.span.line,
                              props.span.column)
-    members = [_m("Effect", JScalar("string", "Allow", props.span), props.span)]
-    pm, principal = values["Principal"]
-    members.append(_m("Principal", _principal(principal, pm), pm.name_span))
-    am, action = values["Action"]
-    members.append(_m("Action", action, am.name_span))
-    fm, function = values["FunctionName"]
-    members.append(_m("Resource", _function_resource(function), fm.name_span))
-    operators: dict[str, list[JMember]] = {}
-    for prop, operator, key in LAMBDA_CONDITIONS:
-        if prop in values:
-            m, value = values[prop]
-            operators.setdefault(operator, []).append(_m(key, value, m.name_span))
-    if operators:
-        first = next(iter(operators.values()))[0].name_span
-        condition = JObject(tuple(_m(op, JObject(tuple(entries), entries[0].name_span), entries[0].name_span)
-                                  for op, entries in operators.items()), first)
-        members.append(_m("Condition", condition, first))
-    statement = JObject(tuple(members), props.span)
-    return JObject((_m("Version", JScalar("string", "2012-10-17", props.span), props.span),
-                    _m("Statement", JArray((statement,), props.span), props.span)), props.span)
 
+    def field(name):
+        m, value = values[name]
+        return value, m.name_span
 
-def _principal(value, member: JMember):
-    """Lambda's Principal: a service name, an account ID or ARN, or ``*``."""
-    if isinstance(value, JScalar) and value.kind in ("string", "number"):
-        text = value.value or ""
-        if text == "*":
-            return value
-        kind = "AWS" if text.isdigit() or text.startswith("arn:") else "Service"
-        return JObject((_m(kind, value, member.name_span),), value.span)
-    return JObject((_m("Service", value, member.name_span),), getattr(value, "span", member.name_span))
-
-
-def _function_resource(value):
-    """The function's ARN as Resource. A bare name or an unresolved value
-    (usually ``!Ref Function`` or ``!GetAtt Function.Arn``) is left as it
-    is: a bare name is not an ARN, so it is made an unresolved value too,
-    which an Allow reads as ``"*"`` (see ``unresolved.py``)."""
-    if isinstance(value, JScalar) and value.kind == "string" and value.value.startswith("arn:"):
-        return value
-    if isinstance(value, JUnresolved):
-        return value
-    text = value.value if isinstance(value, JScalar) else "?"
-    return JUnresolved(f"the ARN of function {text!r} (FunctionName is not an ARN)", value.span)
-
-
-def _m(name: str, value, span) -> JMember:
-    return JMember(name, span, value)
-
-
-def _get(node, name: str):
-    if isinstance(node, JObject):
-        for m in node.members:
-            if m.name == name:
-                return m.value
-    return None
+    conditions = [(operator, key, *field(prop)) for prop, _, operator, key in permissions.CONDITIONS
+                  if prop in values]
+    return permissions.policy(field("Principal"), field("Action"), field("FunctionName"), conditions,
+                               props.span, "FunctionName")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from verifier.jsontree import JArray, JMember, JNode, JObject, JScalar
-from verifier.sources import JUnresolved
+from verifier.sources import JUnresolved, member_value
 
 NOVALUE = object()
 """``Ref AWS::NoValue``: the enclosing member or list item disappears."""
@@ -32,7 +32,7 @@ class Resolver:
         self.region = region
         self.parameters = _names(template, "Parameters")
         self.resources = _names(template, "Resources")
-        self.mappings = _member(template, "Mappings")
+        self.mappings = member_value(template, "Mappings")
         self.used: set[str] = set()
         self.assignment: dict[str, bool] = {}
         self.conditions_seen: set[str] = set()
@@ -225,7 +225,7 @@ class Resolver:
             return JUnresolved("!FindInMap with " + "; ".join(missing), node.span)
         found = self.mappings
         for key in keys:
-            found = _member(found, key) if isinstance(found, JObject) and isinstance(key, str) else None
+            found = member_value(found, key) if isinstance(found, JObject) and isinstance(key, str) else None
         if found is None:
             return JUnresolved(f"!FindInMap {keys} (no such entry in Mappings)", node.span)
         return self.value(found)
@@ -251,16 +251,9 @@ def _function(node: JObject) -> JMember | None:
     return None
 
 
-def _member(node, name: str):
-    if isinstance(node, JObject):
-        for m in node.members:
-            if m.name == name:
-                return m.value
-    return None
-
 
 def _names(template: JObject, section: str) -> set[str]:
-    body = _member(template, section)
+    body = member_value(template, section)
     return {m.name for m in body.members} if isinstance(body, JObject) else set()
 
 

@@ -10,8 +10,9 @@ its verdict ``unknown``.
 from __future__ import annotations
 
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JMember, JObject, JScalar
-from verifier.sources import Found, JUnresolved
+from verifier.jsontree import JArray, JObject, JScalar
+from verifier.sources import Found, JUnresolved, member_value, scalar_text
+from verifier.sources import lambda_permission as permissions
 from verifier.sources.embedded import parse_embedded
 from verifier.wellformed import PolicyKind
 
@@ -24,32 +25,25 @@ POLICY_ATTRIBUTES = {
 }
 
 LAMBDA_PERMISSION = "aws_lambda_permission"
-LAMBDA_CONDITIONS = (
-    ("source_account", "StringEquals", "AWS:SourceAccount"),
-    ("source_arn", "ArnLike", "AWS:SourceArn"),
-    ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
-    ("event_source_token", "StringEquals", "lambda:EventSourceToken"),
-    ("function_url_auth_type", "StringEquals", "lambda:FunctionUrlAuthType"),
-)
 
 
 def extract(path: str, root) -> list[Found]:
     if not isinstance(root, JObject):
         raise InputError("a Terraform plan must be a JSON object", path, root.span.line, root.span.column)
-    changes = _get(root, "resource_changes")
+    changes = member_value(root, "resource_changes")
     found = []
     if isinstance(changes, JArray):
         for change in changes.items:
-            body = _get(change, "change")
-            after = _get(body, "after")
+            body = member_value(change, "change")
+            after = member_value(body, "after")
             if isinstance(after, JObject):
-                found += _resource(path, change, after, _get(body, "after_unknown"))
+                found += _resource(path, change, after, member_value(body, "after_unknown"))
         return found
     for section in ("planned_values", "values"):
-        module = _get(_get(root, section), "root_module")
+        module = member_value(member_value(root, section), "root_module")
         if module is not None:
             for resource in _module_resources(module):
-                values = _get(resource, "values")
+                values = member_value(resource, "values")
                 if isinstance(values, JObject):
                     found += _resource(path, resource, values, None)
             return found
@@ -58,20 +52,20 @@ def extract(path: str, root) -> list[Found]:
 
 
 def _module_resources(module):
-    for resource in getattr(_get(module, "resources"), "items", ()):
+    for resource in getattr(member_value(module, "resources"), "items", ()):
         yield resource
-    for child in getattr(_get(module, "child_modules"), "items", ()):
+    for child in getattr(member_value(module, "child_modules"), "items", ()):
         yield from _module_resources(child)
 
 
 def _resource(path: str, entry, values: JObject, unknown) -> list[Found]:
-    rtype = _text(_get(entry, "type"))
-    if _text(_get(entry, "mode")) == "data":
+    rtype = scalar_text(member_value(entry, "type"))
+    if scalar_text(member_value(entry, "mode")) == "data":
         return []
-    address = _text(_get(entry, "address")) or rtype or "?"
+    address = scalar_text(member_value(entry, "address")) or rtype or "?"
     if rtype not in POLICY_ATTRIBUTES and rtype != LAMBDA_PERMISSION:
         return []
-    span = getattr(_get(entry, "address"), "span", entry.span)
+    span = getattr(member_value(entry, "address"), "span", entry.span)
     found = Found(path, "terraform", address, span=span)
     try:
         if rtype == LAMBDA_PERMISSION:
@@ -96,13 +90,15 @@ def _resource(path: str, entry, values: JObject, unknown) -> list[Found]:
 
 
 def _attribute(values: JObject, unknown, name: str, address: str, span):
-    flag = _get(unknown, name)
+    flag = member_value(unknown, name)
     if isinstance(flag, JScalar) and flag.value == "true":
         return JUnresolved(f"{address}.{name} (known only after apply)", getattr(flag, "span", span))
-    return _get(values, name)
+    return member_value(values, name)
 
 
 def _lambda(values: JObject, unknown, address: str, span) -> JObject:
+    """The one-statement resource policy an ``aws_lambda_permission``
+    stands for (``sources.lambda_permission.policy``)."""
     def get(name):
         value = _attribute(values, unknown, name, address, span)
         if isinstance(value, JScalar) and value.kind == "null":
@@ -116,38 +112,8 @@ def _lambda(values: JObject, unknown, address: str, span) -> JObject:
         raise InputError(f"{address} has no principal, action or function_name", "<plan>", span.line,
                          span.column)
     at = getattr(values, "span", span)
-    members = [JMember("Effect", at, JScalar("string", "Allow", at))]
-    if isinstance(principal, JScalar) and principal.value == "*":
-        members.append(JMember("Principal", at, principal))
-    else:
-        text = principal.value if isinstance(principal, JScalar) else ""
-        kind = "AWS" if text.isdigit() or text.startswith("arn:") else "Service"
-        members.append(JMember("Principal", at, JObject((JMember(kind, at, principal),), at)))
-    members.append(JMember("Action", at, action))
-    if not (isinstance(function, JScalar) and function.value.startswith("arn:")) and \
-            not isinstance(function, JUnresolved):
-        function = JUnresolved(f"the ARN of function {function.value!r} (function_name is not an ARN)", at)
-    members.append(JMember("Resource", at, function))
-    operators: dict[str, list[JMember]] = {}
-    for attribute, operator, key in LAMBDA_CONDITIONS:
-        value = get(attribute)
-        if value is not None:
-            operators.setdefault(operator, []).append(JMember(key, at, value))
-    if operators:
-        members.append(JMember("Condition", at, JObject(tuple(
-            JMember(op, at, JObject(tuple(entries), at)) for op, entries in operators.items()), at)))
-    statement = JObject(tuple(members), at)
-    return JObject((JMember("Version", at, JScalar("string", "2012-10-17", at)),
-                    JMember("Statement", at, JArray((statement,), at))), at)
+    conditions = [(operator, key, value, at) for _, attribute, operator, key in permissions.CONDITIONS
+                  if (value := get(attribute)) is not None]
+    return permissions.policy((principal, at), (action, at), (function, at), conditions, at, "function_name")
 
 
-def _get(node, name: str):
-    if isinstance(node, JObject):
-        for m in node.members:
-            if m.name == name:
-                return m.value
-    return None
-
-
-def _text(node) -> str | None:
-    return node.value if isinstance(node, JScalar) else None
