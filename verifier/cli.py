@@ -74,8 +74,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_check(commands) -> None:
+def _add_threat_model(parser, configurable: bool) -> None:
+    """The threat-model options of check and fix. ``configurable``: a
+    config file may supply them, so an absent flag stays None (and
+    merge_settings tells it from one given on the command line)."""
     from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
+
+    def unset(value):
+        return None if configurable else value
+
+    parser.add_argument("--trusted-account", metavar="ACCT", action="append", default=unset([]),
+                        help="another account whose requests are legitimate (repeatable)")
+    parser.add_argument("--trusted-org", metavar="ORGID", action="append", default=unset([]),
+                        help="an organization (o-...) whose accounts are trusted (repeatable)")
+    parser.add_argument("--service", metavar="S", default=unset(DEFAULT_SERVICE),
+                        help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
+    parser.add_argument("--action", metavar="A", default=unset(DEFAULT_ACTION),
+                        help=f"the action the deputy calls (default {DEFAULT_ACTION})")
+    parser.add_argument("--require-key", metavar="KEY", action="append", default=unset([]),
+                        help="assume the service always sends this key, e.g. aws:SourceAccount (repeatable)")
+    parser.add_argument("--source-service", metavar="NAME",
+                        help="assume aws:SourceArn names a resource of this service, e.g. rekognition")
+    parser.add_argument("--strict-attribution", action="store_true", default=unset(False),
+                        help="count requests that name no source account as foreign")
+
+
+def _add_check(commands) -> None:
     from verifier.sources import FORMATS
 
     ck = commands.add_parser(
@@ -94,20 +118,7 @@ def _add_check(commands) -> None:
                     help="the owner's 12-digit account (the account of the role or resource); required for "
                          "policy files; for templates and plans a placeholder stands for it when absent, and an "
                          "account export states it in each role's ARN")
-    ck.add_argument("--trusted-account", metavar="ACCT", action="append", default=None,
-                    help="another account whose requests are legitimate (repeatable)")
-    ck.add_argument("--trusted-org", metavar="ORGID", action="append", default=None,
-                    help="an organization (o-...) whose accounts are trusted (repeatable)")
-    ck.add_argument("--service", metavar="S",
-                    help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
-    ck.add_argument("--action", metavar="A",
-                    help=f"the action the deputy calls (default {DEFAULT_ACTION})")
-    ck.add_argument("--require-key", metavar="KEY", action="append", default=None,
-                    help="assume the service always sends this key, e.g. aws:SourceAccount (repeatable)")
-    ck.add_argument("--source-service", metavar="NAME",
-                    help="assume aws:SourceArn names a resource of this service, e.g. rekognition")
-    ck.add_argument("--strict-attribution", action="store_true", default=None,
-                    help="count requests that name no source account as foreign")
+    _add_threat_model(ck, configurable=True)
     ck.add_argument("--config", metavar="FILE",
                     help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
                          "in the working directory); command-line flags override it")
@@ -245,8 +256,6 @@ changed conditions.
 
 
 def _add_fix(commands) -> None:
-    from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
-
     fx = commands.add_parser(
         "fix", help="propose the smallest change that makes a policy safe, proved before it is shown",
         description="Repair a vulnerable policy: change the offending Allow statements until the prover "
@@ -254,20 +263,7 @@ def _add_fix(commands) -> None:
         epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     fx.add_argument("policy", metavar="POLICY", help="policy JSON file")
     fx.add_argument("--account", metavar="ACCT", required=True, help="the owner's 12-digit account")
-    fx.add_argument("--trusted-account", metavar="ACCT", action="append", default=[],
-                    help="another account whose requests are legitimate (repeatable)")
-    fx.add_argument("--trusted-org", metavar="ORGID", action="append", default=[],
-                    help="an organization (o-...) whose accounts are trusted (repeatable)")
-    fx.add_argument("--service", default=DEFAULT_SERVICE, metavar="S",
-                    help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
-    fx.add_argument("--action", default=DEFAULT_ACTION, metavar="A",
-                    help=f"the action the deputy calls (default {DEFAULT_ACTION})")
-    fx.add_argument("--require-key", metavar="KEY", action="append", default=[],
-                    help="assume the service always sends this key (repeatable)")
-    fx.add_argument("--source-service", metavar="NAME",
-                    help="assume aws:SourceArn names a resource of this service")
-    fx.add_argument("--strict-attribution", action="store_true",
-                    help="count requests that name no source account as foreign")
+    _add_threat_model(fx, configurable=False)
     fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per proof (default 5)")
