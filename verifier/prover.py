@@ -121,7 +121,8 @@ class _Run:
         the full query, so the full query is UNSAT too, and the base need
         not be sent to the solver at all."""
         for term in terms:
-            if self.substitution(term) is F.FALSE:
+            # A term false as encoded needs no string classes at all.
+            if term is F.FALSE or self.substitution(term) is F.FALSE:
                 return solver.refutes_false()
         return False
 
@@ -129,9 +130,8 @@ class _Run:
         """``also``: extra terms (from ``extra``) narrowing the foreign
         requests asked about; unsat then means none of that kind exists."""
         source = self.policy.source
-        if self.encoding.any_allow is F.FALSE and solver.refutes_false():
-            return self._safe([])  # false before any question or class is needed
-        if self.refuted_alone([self.encoding.any_allow, *also, self.foreign]):
+        # The policy's own part first: when it is false, the questions are never built.
+        if self.refuted_alone([self.encoding.any_allow, *also]) or self.refuted_alone([self.foreign]):
             return self._safe([])
         session = self.session(timeout_ms)
         with session.scope():
@@ -195,9 +195,7 @@ class _Run:
         return warnings
 
     def _unattributed(self, result: Result) -> list[str]:
-        if self.encoding.allowed is F.FALSE and solver.refutes_false():
-            return []
-        if self.refuted_alone([self.encoding.allowed, self.unattributed]):
+        if self.refuted_alone([self.encoding.allowed]) or self.refuted_alone([self.unattributed]):
             return []
         session = self.session(AUX_TIMEOUT_MS)
         with session.scope():
