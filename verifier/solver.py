@@ -35,13 +35,13 @@ class Session:
     """A solver holding one policy's constraints; questions are asked with
     push/pop or with assumptions, so shared constraints are asserted once."""
 
-    def __init__(self, timeout_ms: int, mapping: dict | F.Substitution | None = None, memo: dict | None = None):
+    def __init__(self, timeout_ms: int, mapping: dict | F.Substitution | None = None):
         self._solver = z3.Solver()
         self._solver.set("random_seed", SEED)
         self._timeout = max(1, int(timeout_ms))
         self._solver.set("timeout", self._timeout)
         # A run's sessions may share one substitution (its memo with it).
-        self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {}, memo)
+        self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {})
         self._text = _SmtText()
 
     def formula(self, term: F.Term) -> F.Term:
