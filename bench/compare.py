@@ -161,7 +161,7 @@ def _action_for(policy, service) -> str | None:
 
 def run_deputy(items, workdir: Path) -> dict:
     from verifier.checking import check_path
-    from verifier.threat import ThreatModel
+    from verifier.prove.threat import ThreatModel
 
     out = {}
     for n, item in enumerate(items):

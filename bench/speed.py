@@ -41,9 +41,9 @@ FAMILIES = {
 
 
 def corpus_section(directory: str) -> dict:
-    from verifier import report
+    from verifier.outputs import text as report
     from verifier.checking import check_path, expand_paths
-    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
+    from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
 
     model = ThreatModel(owner=OWNER, trusted_accounts=frozenset(), trusted_orgs=frozenset(),
                         service=DEFAULT_SERVICE, action=DEFAULT_ACTION, required_keys=(),
@@ -71,7 +71,7 @@ def corpus_section(directory: str) -> dict:
 
 def scale_section(family: str, sizes: list[int]) -> dict:
     from verifier.checking import check_path
-    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
+    from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
 
     model = ThreatModel(owner=OWNER, trusted_accounts=frozenset(), trusted_orgs=frozenset(),
                         service=DEFAULT_SERVICE, action=DEFAULT_ACTION, required_keys=(),

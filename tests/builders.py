@@ -13,7 +13,7 @@ import json
 import pytest
 
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import load_text
+from verifier.policy.loading import load_text
 from verifier.request import make_request
 
 OWNER = "111122223333"

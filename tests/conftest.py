@@ -20,7 +20,7 @@ settings.load_profile("ci" if os.environ.get("DEPUTY_CI") else "dev")
 @pytest.fixture(autouse=True)
 def replay_every_counterexample(monkeypatch):
     from tests.support import assert_replays
-    from verifier import prover
+    from verifier.prove import prover
 
     original = prover.check_policy
 

@@ -205,7 +205,7 @@ _KEY_NAMES = st.one_of(st.sampled_from(sorted(KEYS) + ["aws:SourceAcount", "s3:p
 
 @st.composite
 def any_condition(draw) -> dict:
-    from verifier.operators import all_operator_names
+    from verifier.policy.operators import all_operator_names
 
     operators = st.one_of(st.sampled_from(all_operator_names()), _TEXT, st.sampled_from(["stringequals", "ArnEqual"]))
     out: dict = {}

@@ -8,18 +8,19 @@ import os
 from decimal import Decimal
 
 from tests.builders import ASSUME, ATTACKER, OWNER, SERVICE, policy, statement
-from verifier import keys, threat
+from verifier.policy import keys
+from verifier.prove import threat
 from verifier.encoder import encode
 from verifier.encoder import logic as F
 from verifier.encoder.strings import Const
 from verifier.encoder.symbolic import Bindings, Kind, scaled
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import load_text
-from verifier.prover import check_policy
+from verifier.policy.loading import load_text
+from verifier.prove.prover import check_policy
 from verifier.request import Request
 from verifier.results import Verdict
-from verifier.solver import Session
-from verifier.threat import ThreatModel
+from verifier.prove.solver import Session
+from verifier.prove.threat import ThreatModel
 
 DEPUTY = SERVICE
 ACTION = ASSUME
@@ -105,7 +106,7 @@ def _constant(name: str, value: str):
 
 
 def _fold(name: str) -> str:
-    from verifier import keys
+    from verifier.policy import keys
 
     return keys.fold(name)
 

@@ -12,7 +12,8 @@ import pytest
 from tests.builders import ATTACKER, OWNER, SERVICE, policy, statement
 from tests.support import assert_replays, check, model, trust
 from tests.test_tricky_cases import CASES
-from verifier import attacks, loading
+from verifier.debug import attacks
+from verifier.policy import loading
 from verifier.cli import main
 from verifier.request import parse_request
 from verifier.results import Verdict
@@ -179,7 +180,7 @@ def test_text_counterexample_block_feeds_eval_as_printed(tmp_path):
 
 
 def test_failure_while_explaining_keeps_the_verdict(tmp_path, monkeypatch):
-    from verifier import explain
+    from verifier.debug import explain
 
     path = _write(tmp_path, "p.json", trust())
 

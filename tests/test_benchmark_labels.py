@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from verifier import threat
+from verifier.prove import threat
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import load_text
-from verifier.prover import check_policy
+from verifier.policy.loading import load_text
+from verifier.prove.prover import check_policy
 from verifier.request import make_request
-from verifier.threat import ThreatModel
+from verifier.prove.threat import ThreatModel
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "bench" / "cases"
 CASES = [json.loads(p.read_text()) for p in sorted(CASES_DIR.glob("*.json"))]

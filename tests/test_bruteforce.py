@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 
 from tests import strategies
 from tests.support import check, examples, model
-from verifier import threat
+from verifier.prove import threat
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import load_text
+from verifier.policy.loading import load_text
 from verifier.results import Verdict
 
 REQUESTS = list(strategies.every_deputy_request())

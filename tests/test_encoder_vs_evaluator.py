@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from tests import strategies
 from tests.support import Unbindable, encoded_decision, examples
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import load_text
+from verifier.policy.loading import load_text
 
 
 @settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])

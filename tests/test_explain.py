@@ -19,9 +19,10 @@ import pytest
 from tests.builders import ATTACKER, OWNER, policy, statement
 from tests.support import check, model, trust
 from tests.test_tricky_cases import CASES
-from verifier import explain, loading
+from verifier.debug import explain
+from verifier.policy import loading
 from verifier.evaluator import Decision, evaluate
-from verifier.prover import verdict_only
+from verifier.prove.prover import verdict_only
 from verifier.results import Verdict
 
 SA, ARN = "aws:SourceAccount", "aws:SourceArn"

@@ -18,7 +18,7 @@ import pytest
 
 from tests.differential import divergences, generate, oracle
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import load_text
+from verifier.policy.loading import load_text
 from verifier.request import make_request
 
 SEED = int(os.environ.get("DEPUTY_DIFFERENTIAL_SEED", "20261128"))

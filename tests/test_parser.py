@@ -16,11 +16,11 @@ import time
 import pytest
 
 from tests.builders import ALLOW, FOREIGN, OWNER, SERVICE, allow_if, decide, deny_if, policy, statement
-from verifier import ast, parser, wellformed
+from verifier.policy import ast, parser, wellformed
 from verifier.cli import main
 from verifier.errors import InputError
-from verifier.loading import load_file, load_text
-from verifier.wellformed import Severity
+from verifier.policy.loading import load_file, load_text
+from verifier.policy.wellformed import Severity
 
 MIB = 1 << 20
 

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 
 from tests import strategies
 from tests.support import examples, model
-from verifier import parser, printer, wellformed
+from verifier.policy import parser, printer, wellformed
 from verifier.encoder import encode
 from verifier.evaluator import evaluate
-from verifier.loading import load_text
-from verifier.prover import check_policy
+from verifier.policy.loading import load_text
+from verifier.prove.prover import check_policy
 from verifier.results import Verdict
 
 

@@ -10,9 +10,9 @@ import pytest
 from tests.builders import ATTACKER, OWNER, policy, statement
 from tests.support import check, trust
 from tests.test_evaluator_rules import REKOGNITION_STORED_VIDEO, REKOGNITION_STREAMING
-from verifier import prover
+from verifier.prove import prover
 from verifier.evaluator import Decision, Evaluation
-from verifier.loading import load_text
+from verifier.policy.loading import load_text
 from verifier.results import Verdict
 
 SA, ARN = "aws:SourceAccount", "aws:SourceArn"

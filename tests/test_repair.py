@@ -13,10 +13,11 @@ import pytest
 from tests.builders import ATTACKER, OWNER, SERVICE, policy, statement
 from tests.support import check, model, trust
 from tests.test_tricky_cases import CASES, USELESS
-from verifier import attacks, loading, repair
+from verifier.debug import attacks, repair
+from verifier.policy import loading
 from verifier.cli import main
 from verifier.evaluator import Decision, evaluate
-from verifier.prover import extended_run
+from verifier.prove.prover import extended_run
 from verifier.results import Verdict
 
 SA, ARN = "aws:SourceAccount", "aws:SourceArn"

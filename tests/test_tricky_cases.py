@@ -132,8 +132,8 @@ def test_S9_36_lost_leading_zero_never_matches():
             '"rekognition.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": '
             '{"aws:SourceAccount": 12345678901}}}]}')
     from tests.support import model
-    from verifier.loading import load_text
-    from verifier.prover import check_policy
+    from verifier.policy.loading import load_text
+    from verifier.prove.prover import check_policy
 
     result = check_policy(load_text(text), model().__class__(owner="012345678901"), timeout=20)
     assert result.verdict is SAFE

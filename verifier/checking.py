@@ -13,11 +13,11 @@ import re
 
 from dataclasses import replace
 
-from verifier import keys, loading
+from verifier.policy import keys, loading
 from verifier.errors import DeputyError, InputError
 from verifier.results import Result, Verdict
 from verifier.sources import Found, JUnresolved, detect
-from verifier.threat import ThreatModel
+from verifier.prove.threat import ThreatModel
 
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _ORG = re.compile(r"o-[a-z0-9]{10,32}")
@@ -42,7 +42,7 @@ def merge_settings(args, config) -> None:
     """Fill in every option the command line left unset: from the
     configuration file, else the built-in default. Flags win."""
     from verifier.sources import FORMATS
-    from verifier.threat import DEFAULT_ACTION, DEFAULT_SERVICE
+    from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE
 
     for setting, dest in _SETTING_FLAGS.items():
         if getattr(args, dest, None) is None and setting in config.settings:
@@ -150,7 +150,7 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
     if context.get_start_method() == "fork":
         # Import the prover and build the grammar once, here: forked workers
         # inherit them instead of each paying for them.
-        from verifier import jsontree
+        from verifier.policy import jsontree
         jsontree.prepare()
         _warm(model)
     chunk = max(1, min(16, len(files) // (jobs * 8)))
@@ -174,7 +174,7 @@ def _warm(model: ThreatModel) -> None:
     """Check one small policy under ``model``, so that the automata and
     string classes of the threat model's own languages are built once,
     here, and inherited by every forked worker."""
-    from verifier.prover import check_policy
+    from verifier.prove.prover import check_policy
 
     text = _WARM_POLICY % (model.service.replace('"', ""), model.action.replace('"', ""))
     try:
@@ -246,7 +246,7 @@ def _check_variants(found: Found, model: ThreatModel, timeout: float) -> Result:
 
 
 def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict | None = None) -> Result:
-    from verifier import parser
+    from verifier.policy import parser
     from verifier.sources import owner as owners
     from verifier.sources.unresolved import settle
 
@@ -295,14 +295,14 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
 def _add_details(result: Result, loaded, model: ThreatModel, timeout: float, details: dict) -> None:
     """--explain and --all, on the policy just checked (as read from its
     source, with the owner the check used)."""
-    from verifier.explain import add_details
+    from verifier.debug.explain import add_details
 
     add_details(result, model, timeout, explain=details["explain"], enumerate_all=details["all"],
                 max_counterexamples=details["max_counterexamples"], loaded=loaded)
 
 
 def _prove(loaded, model: ThreatModel, timeout: float) -> Result:
-    from verifier import prover
+    from verifier.prove import prover
 
     return prover.check_policy(loaded, model, timeout)
 
@@ -311,7 +311,7 @@ def _confirm(found: Found, settled, result: Result) -> Result:
     """A counterexample found with unknown condition values read as widely
     as possible stands only if the policy allows it when those values
     match nothing: then it is allowed whatever they are."""
-    from verifier import parser
+    from verifier.policy import parser
     from verifier.evaluator import Decision, evaluate
 
     narrowed = loading.accept(parser.build_policy(settled.narrowed, found.file), found.kind)
@@ -331,7 +331,7 @@ def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) 
     without it allows more than the real one, the policy with it over
     every resource allows less. Safe without it, or vulnerable with it,
     holds for the real policy; anything else is unknown."""
-    from verifier import parser
+    from verifier.policy import parser
     from verifier.results import StatementRef
     from verifier.sources.unresolved import without_statements
 
@@ -394,7 +394,7 @@ def _source(found: Found, loaded, result: Result) -> dict:
 
 def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
     """The verdict for one policy file."""
-    from verifier.prover import check_policy
+    from verifier.prove.prover import check_policy
 
     try:
         loaded = loading.load_file(path)

@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
 
 
 def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import loading, report
+    from verifier.policy import loading
+    from verifier.outputs import text as report
     from verifier.evaluator import Decision, evaluate
     from verifier.request import read_request
 
@@ -272,7 +273,9 @@ def _add_fix(commands) -> None:
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import checking, repair, report
+    from verifier import checking
+    from verifier.debug import repair
+    from verifier.outputs import text as report
 
     model = checking.threat_model_from_args(args)
     outcome = repair.repair_file(args.policy, model, args.timeout)
@@ -293,7 +296,8 @@ _COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
 
 
 def _render(args, results, model, stdout) -> str:
-    from verifier import __version__, report
+    from verifier import __version__
+    from verifier.outputs import text as report
 
     if args.format == "json":
         return report.dumps(report.check_json(results, model))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from verifier import jsontree, keys
+from verifier.policy import jsontree, keys
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JNode, JObject, JScalar, describe
+from verifier.policy.jsontree import JArray, JNode, JObject, JScalar, describe
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,8 @@ class Result:
     unattributed: Request | None = None
     solver: str | None = None
     seconds: float = 0.0
-    explanation: dict | None = None  # --explain (verifier.explain)
-    counterexamples: list[dict] | None = None  # --all (verifier.attacks)
+    explanation: dict | None = None  # --explain (verifier.debug.explain)
+    counterexamples: list[dict] | None = None  # --all (verifier.debug.attacks)
     source: dict | None = None
     suppression: dict | None = None
 

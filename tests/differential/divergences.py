@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from verifier import keys
+from verifier.policy import keys
 
 NEGATED = re.compile(r"Not(Equals|Like|IpAddress)|NotEquals")
 MULTIVALUED = {"aws:sourceorgpaths", "aws:tagkeys", "aws:principalservicenameslist"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.ast import Effect, Policy, Statement
+from verifier.policy.ast import Effect, Policy, Statement
 from verifier.encoder import logic as F
 from verifier.encoder import symbolic
 from verifier.encoder.statements import StatementEncoder

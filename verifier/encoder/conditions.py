@@ -12,14 +12,14 @@ means, and a counterexample is believed only once the evaluator confirms it.
 
 from __future__ import annotations
 
-from verifier import keys
-from verifier.ast import ConditionEntry
+from verifier.policy import keys
+from verifier.policy.ast import ConditionEntry
 from verifier.encoder import constants
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.pieces import PieceEncoder, Value
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, SymbolicRequest, kind_of, scaled
-from verifier.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
+from verifier.policy.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
 
 TRUE = F.TRUE
 FALSE = F.FALSE

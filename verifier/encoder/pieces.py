@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.ast import Span
+from verifier.policy.ast import Span
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.strings import Const, Pick
 from verifier.encoder.symbolic import SAFE_FOR_SUBSTITUTION, Element, Kind, SymbolicRequest
 from verifier.encoder.variables import VALUELESS, Escaped, PolicyText, Substituted, Variable, parts
-from verifier.keys import Cardinality
-from verifier.operators import Comparison, Family, Operator
+from verifier.policy.keys import Cardinality
+from verifier.policy.operators import Comparison, Family, Operator
 
 TRUE = F.TRUE
 FALSE = F.FALSE

@@ -8,7 +8,7 @@ Principal in an Allow, a NotPrincipal exemption list in a Deny (P8).
 
 from __future__ import annotations
 
-from verifier.ast import Effect, PatternBlock, PrincipalBlock, Statement
+from verifier.policy.ast import Effect, PatternBlock, PrincipalBlock, Statement
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder

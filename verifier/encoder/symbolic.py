@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 
-from verifier import keys
-from verifier.ast import Policy, Span
+from verifier.policy import keys
+from verifier.policy.ast import Policy, Span
 from verifier.encoder import constants
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.strings import Const, Pick, StringSpace, Var
-from verifier.operators import Family, lookup, lookup_folded
+from verifier.policy.operators import Family, lookup, lookup_folded
 
 
 class Kind(Enum):

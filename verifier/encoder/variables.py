@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verifier import keys
+from verifier.policy import keys
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _BODY = re.compile(r"\s*([^\s,']+)\s*(?:,\s*'([^']*)'\s*)?")

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier import keys
-from verifier.ast import ConditionEntry
+from verifier.policy import keys
+from verifier.policy.ast import ConditionEntry
 from verifier.evaluator import values as read
 from verifier.evaluator.matching import arn_like, equal_ignoring_case, glob
 from verifier.evaluator.variables import AMBIGUOUS, VALUELESS, substitute
-from verifier.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
+from verifier.policy.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
 from verifier.request import Request
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from verifier.ast import Effect, PatternBlock, Policy, Statement
+from verifier.policy.ast import Effect, PatternBlock, Policy, Statement
 from verifier.evaluator.conditions import ConditionOutcome, evaluate_entry
 from verifier.evaluator.matching import ascii_lower, glob, pattern_tokens, resource_tokens
 from verifier.evaluator.principals import block_matches
@@ -61,7 +61,7 @@ class Evaluation:
 def evaluate(policy: Policy, request: Request) -> Evaluation:
     """Decide ``request`` against ``policy`` concretely, with a trace.
 
-    The policy must have no error diagnostics (``verifier.wellformed``);
+    The policy must have no error diagnostics (``verifier.policy.wellformed``);
     constructs deputy does not model make parts of the trace undecided
     rather than raising.
     """

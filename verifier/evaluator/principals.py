@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from verifier.ast import PrincipalBlock
+from verifier.policy.ast import PrincipalBlock
 from verifier.evaluator.matching import ascii_lower
 
 _ACCOUNT = re.compile(r"[0-9]{12}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from verifier import keys
+from verifier.policy import keys
 from verifier.evaluator.matching import ANY, STAR
 from verifier.request import Request
 

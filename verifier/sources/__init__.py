@@ -2,7 +2,7 @@
 say where each came from (ARCHITECTURE.md, "The pipeline").
 
 Every adapter turns its input into the JSON layer's positioned nodes
-(``verifier.jsontree``), so that the parser builds the same AST, with lines
+(``verifier.policy.jsontree``), so that the parser builds the same AST, with lines
 and columns of the ORIGINAL file, whatever the file format. A value an
 adapter cannot resolve (a template parameter, an attribute known only after
 deployment) becomes a ``JUnresolved`` node; ``verifier.sources.unresolved``
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from verifier.ast import Span
-from verifier.jsontree import JObject, JScalar
+from verifier.policy.ast import Span
+from verifier.policy.jsontree import JObject, JScalar
 from verifier.errors import InputError
-from verifier.wellformed import PolicyKind
+from verifier.policy.wellformed import PolicyKind
 
 FORMATS = ("policy", "cloudformation", "terraform", "account-export")
 

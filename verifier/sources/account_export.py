@@ -7,10 +7,10 @@ import re
 from urllib.parse import unquote
 
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JObject, JScalar
+from verifier.policy.jsontree import JArray, JObject, JScalar
 from verifier.sources import Found, member_value, scalar_text
 from verifier.sources.embedded import parse_embedded
-from verifier.wellformed import PolicyKind
+from verifier.policy.wellformed import PolicyKind
 
 _ROLE_ARN = re.compile(r"arn:[a-z0-9-]+:iam::([0-9]{12}):role/")
 

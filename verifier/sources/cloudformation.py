@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 
 from verifier.errors import InputError
-from verifier.jsontree import JMember, JObject, JScalar
+from verifier.policy.jsontree import JMember, JObject, JScalar
 from verifier.sources import Found, member_value, owner
 from verifier.sources import lambda_permission as permissions
 from verifier.sources.intrinsics import NOVALUE, Resolver
-from verifier.wellformed import PolicyKind
+from verifier.policy.wellformed import PolicyKind
 
 POLICY_PROPERTIES = {
     "AWS::IAM::Role": ("AssumeRolePolicyDocument", PolicyKind.TRUST, True),

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import re
 
-from verifier import jsontree
+from verifier.policy import jsontree
 from verifier.errors import InputError
-from verifier.jsontree import JObject
+from verifier.policy.jsontree import JObject
 from verifier.sources import Found
 
 LARGE_BYTES = 64 << 20

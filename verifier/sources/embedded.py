@@ -9,10 +9,10 @@ and column inside the string.
 
 from __future__ import annotations
 
-from verifier import jsontree
-from verifier.ast import Span
+from verifier.policy import jsontree
+from verifier.policy.ast import Span
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JMember, JObject, JScalar
+from verifier.policy.jsontree import JArray, JMember, JObject, JScalar
 
 
 def parse_embedded(text: str, at: Span, path: str, what: str):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from verifier.jsontree import JArray, JMember, JNode, JObject, JScalar
+from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
 from verifier.sources import JUnresolved, member_value
 
 NOVALUE = object()

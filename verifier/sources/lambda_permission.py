@@ -6,8 +6,8 @@ source account, source ARN and the rest."""
 
 from __future__ import annotations
 
-from verifier.ast import Span
-from verifier.jsontree import JArray, JMember, JObject, JScalar
+from verifier.policy.ast import Span
+from verifier.policy.jsontree import JArray, JMember, JObject, JScalar
 from verifier.sources import JUnresolved
 
 CONDITIONS = (

@@ -23,7 +23,7 @@ CANDIDATES = ("111122223333", "123456789012", "210987654321", "999988887777", "1
 
 def strings(node) -> list[str]:
     """Every scalar text in a tree of positioned nodes (names too)."""
-    from verifier.jsontree import JArray, JObject, JScalar
+    from verifier.policy.jsontree import JArray, JObject, JScalar
     from verifier.sources import JUnresolved
 
     out, stack = [], [node]
@@ -67,7 +67,7 @@ def fill(node, account: str):
     """``node`` with ``SENTINEL`` replaced by ``account`` everywhere."""
     from dataclasses import replace
 
-    from verifier.jsontree import JArray, JMember, JObject, JScalar
+    from verifier.policy.jsontree import JArray, JMember, JObject, JScalar
     from verifier.sources import JUnresolved
 
     if isinstance(node, JObject):

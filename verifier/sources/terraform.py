@@ -10,11 +10,11 @@ its verdict ``unknown``.
 from __future__ import annotations
 
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JObject, JScalar
+from verifier.policy.jsontree import JArray, JObject, JScalar
 from verifier.sources import Found, JUnresolved, member_value, scalar_text
 from verifier.sources import lambda_permission as permissions
 from verifier.sources.embedded import parse_embedded
-from verifier.wellformed import PolicyKind
+from verifier.policy.wellformed import PolicyKind
 
 POLICY_ATTRIBUTES = {
     "aws_iam_role": ("assume_role_policy", PolicyKind.TRUST),

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from verifier.jsontree import JArray, JMember, JNode, JObject, JScalar
+from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
 from verifier.sources import JUnresolved
 
 PLACEHOLDER_ARN = "arn:aws:iam::000000000000:role/deputy-unresolved-arn"

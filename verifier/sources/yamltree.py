@@ -10,9 +10,9 @@ text: an unquoted ``111122223333`` is the number whose literal text is
 
 from __future__ import annotations
 
-from verifier.ast import Span
+from verifier.policy.ast import Span
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JMember, JNode, JObject, JScalar
+from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
 
 SHORT_FORMS = {
     "!Ref": "Ref", "!Condition": "Condition",

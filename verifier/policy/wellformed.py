@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from verifier import keys
-from verifier.ast import NOWHERE, ConditionEntry, Effect, Policy, Span, Statement
-from verifier.operators import Family, Qualifier, lookup, lookup_folded
+from verifier.policy import keys
+from verifier.policy.ast import NOWHERE, ConditionEntry, Effect, Policy, Span, Statement
+from verifier.policy.operators import Family, Qualifier, lookup, lookup_folded
 
 
 class Severity(Enum):

@@ -104,7 +104,7 @@ class ConditionEntry:
 
     ``operator`` is the raw operator name as written (for example
     ``"ForAnyValue:StringNotLikeIfExists"``); its meaning is looked up in
-    ``verifier.operators``. ``key`` is the raw key name; key names compare
+    ``verifier.policy.operators``. ``key`` is the raw key name; key names compare
     case-insensitively (C2), so consumers fold it themselves.
     """
 
@@ -146,7 +146,7 @@ class Statement:
     """One statement, with every element it may carry (G3).
 
     The parser accepts a statement that carries both or neither of a pair
-    (Action/NotAction, ...) so that ``verifier.wellformed`` can report it with
+    (Action/NotAction, ...) so that ``verifier.policy.wellformed`` can report it with
     a location; the evaluator and encoder are only given policies without
     error diagnostics.
     """

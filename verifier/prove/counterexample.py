@@ -14,15 +14,15 @@ import ipaddress
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
-from verifier import keys
-from verifier.ast import Policy
+from verifier.policy import keys
+from verifier.policy.ast import Policy
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.strings import Var
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, arn_names_account
 from verifier.request import ContextValue, Request
-from verifier.solver import Outcome, Session
-from verifier.threat import Question
+from verifier.prove.solver import Outcome, Session
+from verifier.prove.threat import Question
 
 NICE_FOREIGN_ACCOUNT = "444455556666"
 NICE_REGION = "us-east-1"

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Union
 
-from verifier.ast import Span
+from verifier.policy.ast import Span
 from verifier.errors import InputError
 
 MAX_BYTES = 1 << 20
@@ -224,7 +224,7 @@ def _grammar_text() -> str:
     try:
         return resources.files("verifier.grammar").joinpath("policy.lark").read_text("utf-8")
     except ModuleNotFoundError:
-        return (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text("utf-8")
+        return (Path(__file__).resolve().parents[2] / "grammar" / "policy.lark").read_text("utf-8")
 
 
 def _token_span(tok) -> Span:

@@ -1,6 +1,6 @@
 """Policy documents: JSON nodes to the typed AST.
 
-The JSON layer (``verifier.jsontree``) guarantees valid JSON without duplicate
+The JSON layer (``verifier.policy.jsontree``) guarantees valid JSON without duplicate
 keys; this module maps decoded member names onto the policy elements of
 SEMANTICS.md section 1 and checks the JSON type of each element. It rejects,
 with the element's line and column, anything whose meaning would otherwise be
@@ -8,13 +8,13 @@ a guess: unknown element names (element names are case-sensitive, so
 ``"effect"`` is unknown rather than silently read as ``Effect``), nulls,
 nested lists, objects where a scalar belongs. What JSON can express but IAM
 forbids (both Action and NotAction, a bad Effect) is left to
-``verifier.wellformed`` so that it is reported as a diagnostic.
+``verifier.policy.wellformed`` so that it is reported as a diagnostic.
 """
 
 from __future__ import annotations
 
-from verifier import jsontree
-from verifier.ast import (
+from verifier.policy import jsontree
+from verifier.policy.ast import (
     ConditionBlock,
     ConditionEntry,
     Literal,
@@ -28,7 +28,7 @@ from verifier.ast import (
     Values,
 )
 from verifier.errors import InputError
-from verifier.jsontree import JArray, JNode, JObject, JScalar, describe
+from verifier.policy.jsontree import JArray, JNode, JObject, JScalar, describe
 
 TOP_ELEMENTS = ("Version", "Id", "Statement")
 STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",

@@ -34,18 +34,18 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verifier import loading
-from verifier.ast import (ConditionBlock, Effect, OperatorBlock, PatternBlock, Policy, PrincipalBlock,
+from verifier.policy import loading
+from verifier.policy.ast import (ConditionBlock, Effect, OperatorBlock, PatternBlock, Policy, PrincipalBlock,
                           Statement, Text, Values)
 from verifier.errors import DeputyError, InputError
 from verifier.evaluator import evaluate
-from verifier.loading import LoadedPolicy
-from verifier.operators import Family, lookup, lookup_folded
+from verifier.policy.loading import LoadedPolicy
+from verifier.policy.operators import Family, lookup, lookup_folded
 from verifier.request import Request
 from verifier.results import Result, Verdict
 
 if TYPE_CHECKING:  # no z3 at import time: report.py renders with this module
-    from verifier.threat import ThreatModel
+    from verifier.prove.threat import ThreatModel
 
 MAX_CHECKS = 120
 BUDGET_SECONDS = 60.0
@@ -223,7 +223,7 @@ def proof(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0,
     """What a safe verdict rests on (see the module docstring). ``decide``
     is the prover (``verdict_only``), a parameter so tests can count calls."""
     if decide is None:
-        from verifier.prover import verdict_only as decide
+        from verifier.prove.prover import verdict_only as decide
     started = time.perf_counter()
     policy = loaded.policy
     kept_status: dict[Item, str] = {}
@@ -335,7 +335,7 @@ def add_details(result: Result, model: ThreatModel, timeout: float, explain: boo
 
 def _add_details(result, loaded, model, timeout, explain, enumerate_all, max_counterexamples) -> Result:
     if enumerate_all and result.verdict is Verdict.VULNERABLE:
-        from verifier import attacks
+        from verifier.debug import attacks
 
         result.counterexamples = attacks.enumerate_counterexamples(
             loaded, model, result, max_counterexamples, timeout, explain=explain)

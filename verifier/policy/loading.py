@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier import parser, wellformed
-from verifier.ast import Policy
+from verifier.policy import parser, wellformed
+from verifier.policy.ast import Policy
 from verifier.errors import InputError
-from verifier.wellformed import Diagnostic, PolicyKind
+from verifier.policy.wellformed import Diagnostic, PolicyKind
 
 
 @dataclass(frozen=True)

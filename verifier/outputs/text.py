@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from verifier.evaluator import Check, Evaluation
-from verifier.loading import LoadedPolicy
+from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
 
 
@@ -137,7 +137,7 @@ def check_text(results, colour: bool = False) -> str:
 
 def _detail_text(r) -> list[str]:
     """The optional parts asked for with --explain and --all."""
-    from verifier import attacks, explain
+    from verifier.debug import attacks, explain
 
     lines = []
     if r.counterexamples is not None:

@@ -18,14 +18,14 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from verifier import keys
+from verifier.policy import keys
 from verifier.evaluator import evaluate
 from verifier.results import Result, Verdict
 
 if TYPE_CHECKING:  # no z3 at import time: report.py renders with this module
-    from verifier.loading import LoadedPolicy
+    from verifier.policy.loading import LoadedPolicy
     from verifier.request import Request
-    from verifier.threat import ThreatModel
+    from verifier.prove.threat import ThreatModel
 
 KINDS = {
     "foreign-source-account": "aws:SourceAccount names a foreign account",
@@ -93,7 +93,7 @@ def enumerate_counterexamples(loaded: LoadedPolicy, model: ThreatModel, first: R
                               timeout: float, explain: bool = False) -> list[dict]:
     """Up to ``limit`` replayed counterexamples, the first being ``first``'s,
     each showing at least one kind no earlier one showed."""
-    from verifier.prover import extended_run
+    from verifier.prove.prover import extended_run
 
     found: list[dict] = []
     covered: set[str] = set()
@@ -107,7 +107,7 @@ def enumerate_counterexamples(loaded: LoadedPolicy, model: ThreatModel, first: R
         entry = {"kinds": kinds, "asked_for": asked, "request": request.to_json(),
                  "statements": [_ref(loaded, i) for i in sorted(allowing)]}
         if explain:
-            from verifier import explain as ex
+            from verifier.debug import explain as ex
 
             entry["explanation"] = ex.counterexample(loaded.policy, request)
         found.append(entry)
@@ -163,7 +163,7 @@ def render_text(entries: list[dict], indent: str = "  ") -> list[str]:
         lines.append(f"{indent}  {number}. {kinds}:")
         lines.append(f"{indent}     {json.dumps(e['request'], ensure_ascii=False)}")
         if e.get("explanation"):
-            from verifier import explain
+            from verifier.debug import explain
 
             lines += explain.render_text(e["explanation"], indent + "     ")
     return lines

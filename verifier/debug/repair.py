@@ -32,15 +32,17 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from verifier import keys, loading, textedit, threat
-from verifier.ast import (NOWHERE, ConditionBlock, ConditionEntry, Effect, OperatorBlock, Policy, Statement, Text,
+from verifier.policy import keys, loading
+from verifier.debug import textedit
+from verifier.prove import threat
+from verifier.policy.ast import (NOWHERE, ConditionBlock, ConditionEntry, Effect, OperatorBlock, Policy, Statement, Text,
                           Values)
 from verifier.errors import DeputyError, InputError
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import LoadedPolicy
+from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
 from verifier.results import Verdict
-from verifier.threat import ThreatModel
+from verifier.prove.threat import ThreatModel
 
 MAX_ROUNDS = 8
 AUX_MS = 4000
@@ -104,7 +106,7 @@ def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
 
 
 def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
-    from verifier.prover import verdict_only
+    from verifier.prove.prover import verdict_only
 
     path = loaded.policy.source
     result = verdict_only(loaded, model, timeout)
@@ -218,7 +220,7 @@ def _require(s: Statement, operator: str, key: str, values: list[str]):
 
 def _tighten(s: Statement, model: ThreatModel):
     """Fix the weak spots of the source-key conditions already there."""
-    from verifier.operators import Family, lookup
+    from verifier.policy.operators import Family, lookup
 
     if s.condition is None:
         return None
@@ -291,11 +293,11 @@ def legitimate_request(loaded: LoadedPolicy, model: ThreatModel) -> Request | No
     """A request of the deputy from a trusted account that ``loaded``
     allows, from the prover and replayed by the evaluator; one with
     ``aws:SourceAccount`` set to the owner when the policy allows one."""
-    from verifier import counterexample
+    from verifier.prove import counterexample
     from verifier.encoder import lang as L
     from verifier.encoder import logic as F
     from verifier.encoder.symbolic import Kind
-    from verifier.prover import extended_run
+    from verifier.prove.prover import extended_run
 
     _PLAIN = L.plus(L.NOT_COLON)
 
@@ -333,7 +335,7 @@ def legitimate_request(loaded: LoadedPolicy, model: ThreatModel) -> Request | No
 
 def _useful(loaded: LoadedPolicy, model: ThreatModel) -> bool:
     """The prover's usefulness question: some trusted request is allowed."""
-    from verifier.prover import extended_run
+    from verifier.prove.prover import extended_run
 
     run = extended_run(loaded, model, None)
     session = run.session(AUX_MS)
@@ -364,8 +366,8 @@ def _finish(loaded, original, policy, changes, legitimate, model, timeout) -> Re
 def _dead_statement_warnings(final: LoadedPolicy, touched: set[int], model: ThreatModel) -> list[str]:
     """Changed statements that no request of the deputy can satisfy any more
     (a repair may contradict a condition already there, e.g. Null true)."""
-    from verifier import attacks
-    from verifier.prover import extended_run
+    from verifier.debug import attacks
+    from verifier.prove.prover import extended_run
 
     run = extended_run(final, model, attacks.kind_terms(model))
     out = []
@@ -384,7 +386,7 @@ def _dead_statement_warnings(final: LoadedPolicy, touched: set[int], model: Thre
 def verify(text: str, path: str, loaded: LoadedPolicy, model: ThreatModel, legitimate: Request,
            timeout: float) -> str | None:
     """Why ``text`` is not a proven repair, or None when it is."""
-    from verifier.prover import verdict_only
+    from verifier.prove.prover import verdict_only
 
     try:
         final = loading.load_text(text, path, loaded.kind)

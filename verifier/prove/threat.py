@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verifier import keys
-from verifier.ast import Policy
+from verifier.policy import keys
+from verifier.policy.ast import Policy
 from verifier.encoder import encode
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F

@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 import time
 
-from verifier import counterexample, solver, threat
-from verifier.ast import Effect, Statement
+from verifier.prove import counterexample, solver, threat
+from verifier.policy.ast import Effect, Statement
 from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder
 from verifier.errors import InternalError
 from verifier.evaluator import Decision, evaluate
-from verifier.loading import LoadedPolicy
+from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request, make_request
 from verifier.results import Result, StatementRef, Verdict
-from verifier.solver import Session
-from verifier.wellformed import Severity
-from verifier.threat import Question, ThreatModel
+from verifier.prove.solver import Session
+from verifier.policy.wellformed import Severity
+from verifier.prove.threat import Question, ThreatModel
 
 AUX_TIMEOUT_MS = 2000
 
@@ -50,7 +50,7 @@ class _Run:
         self.model = model
         q = self.question = Question(loaded.policy, model)
         self.encoding = q.encoding
-        # Extension point (verifier.attacks, verifier.repair): named extra
+        # Extension point (verifier.debug.attacks, verifier.debug.repair): named extra
         # terms, built with the questions because string tests must exist
         # before the classes are computed.
         self._extend = extend

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 
-from verifier import loading
-from verifier.ast import ConditionBlock, OperatorBlock, Policy, Statement, Values
+from verifier.policy import loading
+from verifier.policy.ast import ConditionBlock, OperatorBlock, Policy, Statement, Values
 from verifier.errors import InputError
 
 
 def render(original: str, before: Policy, after: Policy, touched: set[int]) -> tuple[str, str]:
     """The repaired text: edits inside the touched statements when they parse
     back to ``after``, else the whole policy re-serialised (indent 2)."""
-    from verifier import printer
+    from verifier.policy import printer
 
     try:
         text = _edit(original, before, after, touched)
