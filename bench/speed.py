@@ -41,7 +41,7 @@ FAMILIES = {
 
 
 def corpus_section(directory: str) -> dict:
-    from verifier.outputs import text as report
+    from verifier.outputs import json as report
     from verifier.checking import check_path, expand_paths
     from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
 

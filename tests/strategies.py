@@ -66,7 +66,7 @@ MULTI = {"aws:SourceOrgPaths", "aws:TagKeys"}
 # test_unsupported.py.)
 VARIABLES = {
     "aws:SourceAccount": (["StringEquals", "StringNotEquals"], ["${aws:PrincipalAccount}", "${aws:SourceAccount}"]),
-    "aws:SourceArn": (ARN_OPS, [f"arn:aws:rekognition:*:${{aws:SourceAccount}}:*"]),
+    "aws:SourceArn": (ARN_OPS, ["arn:aws:rekognition:*:${aws:SourceAccount}:*"]),
 }
 
 SERVICES = [DEPUTY, "s3.amazonaws.com", "REKOGNITION.amazonaws.com", "rekognition.us-east-1.amazonaws.com",

@@ -7,7 +7,7 @@ import json
 import os
 from decimal import Decimal
 
-from tests.builders import ASSUME, ATTACKER, OWNER, SERVICE, policy, statement
+from tests.builders import ASSUME, ATTACKER, OWNER, SERVICE, policy, statement  # noqa: F401 - re-exported
 from verifier.policy import keys
 from verifier.prove import threat
 from verifier.encoder import encode

@@ -180,13 +180,13 @@ def test_text_counterexample_block_feeds_eval_as_printed(tmp_path):
 
 
 def test_failure_while_explaining_keeps_the_verdict(tmp_path, monkeypatch):
-    from verifier.debug import explain
+    from verifier.debug import details
 
     path = _write(tmp_path, "p.json", trust())
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(explain, "counterexample", broken)
+    monkeypatch.setattr(details, "counterexample", broken)
     code, out, err = run("check", path, "--account", OWNER, "--explain")
     assert code == 1 and "VULNERABLE" in out and "internal error while explaining" in out and not err

@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support import examples
+from verifier.encoder import automata
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
-from verifier.encoder.strings import StringSpace, _settled, realizable
+from verifier.encoder.classes import realizable, settled_by_domain
+from verifier.encoder.strings import StringSpace
 
 ALPHABET = "ab:"
 # Patterns over the alphabet with the glob wildcards; "x" stands for a
@@ -21,7 +23,7 @@ PATTERNS = st.text(alphabet="ab:*?", min_size=0, max_size=4)
 
 
 def vector(languages, text):
-    return frozenset(i for i, lang in enumerate(languages) if L.matches(lang, text))
+    return frozenset(i for i, lang in enumerate(languages) if automata.matches(lang, text))
 
 
 @settings(max_examples=examples(150), deadline=None)
@@ -65,8 +67,8 @@ def short_strings(n=5):
 @given(PATTERNS, PATTERNS)
 def test_tests_settled_by_a_domain_hold_for_every_string_in_it(domain_pattern, pattern):
     domain, language = L.of_pattern(L.glob(domain_pattern)), L.of_pattern(L.glob(pattern))
-    settled = _settled(domain, language)
-    inside = {L.matches(language, t) for t in short_strings() if L.matches(domain, t)}
+    settled = settled_by_domain(domain, language)
+    inside = {automata.matches(language, t) for t in short_strings() if automata.matches(domain, t)}
     if settled is not None:
         assert inside <= {settled}, (domain_pattern, pattern, settled)
     else:
@@ -76,7 +78,7 @@ def test_tests_settled_by_a_domain_hold_for_every_string_in_it(domain_pattern, p
         witnesses = {1 in v: w for v, (w, _) in found.items()}
         assert set(witnesses) == {True, False}, (domain_pattern, pattern)
         for inside_language, text in witnesses.items():
-            assert L.matches(domain, text) and L.matches(language, text) == inside_language
+            assert automata.matches(domain, text) and automata.matches(language, text) == inside_language
 
 
 def test_a_restricted_variable_folds_tests_and_keeps_its_classes_inside():

@@ -1,4 +1,8 @@
-"""``deputy check`` as a library: from paths and options to results.
+"""``deputy check`` as a library: from paths and a ``ThreatModel`` to results.
+
+The library's front door: it takes plain values (paths, a threat model, a
+timeout), never command-line options; ``verifier.cli`` and
+``verifier.config`` turn flags and settings into those values.
 
 Every path ends as exactly one ``Result``; nothing here raises for a bad
 policy (that is an ``error`` verdict) or for a bug met while checking one
@@ -9,83 +13,13 @@ hides the verdicts of the others.
 from __future__ import annotations
 
 import json
-import re
-
 from dataclasses import replace
 
-from verifier.policy import keys, loading
+from verifier.policy import loading
 from verifier.errors import DeputyError, InputError
 from verifier.results import Result, Verdict
 from verifier.sources import Found, JUnresolved, detect
 from verifier.prove.threat import ThreatModel
-
-_ACCOUNT = re.compile(r"[0-9]{12}")
-_ORG = re.compile(r"o-[a-z0-9]{10,32}")
-
-
-class UsageError(InputError):
-    """A command-line value that cannot be right."""
-
-
-DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": None, "action": None,
-            "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
-            "input_format": None, "jobs": 1}
-
-# configuration setting -> command-line destination
-_SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
-                  "service": "service", "action": "action", "require_keys": "require_key",
-                  "source_service": "source_service", "strict_attribution": "strict_attribution",
-                  "timeout": "timeout", "input_format": "input_format", "jobs": "jobs"}
-
-
-def merge_settings(args, config) -> None:
-    """Fill in every option the command line left unset: from the
-    configuration file, else the built-in default. Flags win."""
-    from verifier.sources import FORMATS
-    from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE
-
-    for setting, dest in _SETTING_FLAGS.items():
-        if getattr(args, dest, None) is None and setting in config.settings:
-            setattr(args, dest, config.settings[setting])
-    for dest, default in DEFAULTS.items():
-        if getattr(args, dest, None) is None:
-            setattr(args, dest, list(default) if isinstance(default, list) else default)
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1", "deputy check")
-    args.service = DEFAULT_SERVICE if args.service is None else args.service
-    args.action = DEFAULT_ACTION if args.action is None else args.action
-    if args.input_format not in (None, *FORMATS):
-        raise UsageError(f"input_format {args.input_format!r} in {config.path} is not one of "
-                         + ", ".join(FORMATS), "deputy check")
-
-
-def threat_model_from_args(args) -> ThreatModel:
-    """The threat model the options describe. Without ``--account`` the
-    owner is empty: each input must then state it (a role ARN) or a
-    placeholder is chosen for it (``verifier.sources.owner``)."""
-    accounts = [("--account", args.account)] if args.account else []
-    for flag, value in accounts + [("--trusted-account", a) for a in args.trusted_account]:
-        if not _ACCOUNT.fullmatch(value):
-            raise UsageError(f"{flag} {value!r} is not a 12-digit AWS account ID", "deputy check")
-    for org in args.trusted_org:
-        if not _ORG.fullmatch(org):
-            raise UsageError(f"--trusted-org {org!r} is not an organization ID such as o-a1b2c3d4e5", "deputy check")
-    for key in args.require_key:
-        if not keys.can_be_present(keys.fold(key)):
-            raise UsageError(f"--require-key {key!r} is not a condition key such as aws:SourceAccount",
-                             "deputy check")
-    if not args.timeout > 0:
-        raise UsageError("--timeout must be a positive number of seconds", "deputy check")
-    if getattr(args, "jobs", 1) < 1:
-        raise UsageError("--jobs must be at least 1", "deputy check")
-    if not args.service or not args.action:
-        raise UsageError("--service and --action must not be empty", "deputy check")
-    return ThreatModel(
-        owner=args.account or "", trusted_accounts=frozenset(args.trusted_account),
-        trusted_orgs=frozenset(args.trusted_org), service=args.service, action=args.action,
-        required_keys=tuple(args.require_key), source_service=args.source_service,
-        strict_attribution=args.strict_attribution,
-    )
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -150,8 +84,8 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
     if context.get_start_method() == "fork":
         # Import the prover and build the grammar once, here: forked workers
         # inherit them instead of each paying for them.
-        from verifier.policy import jsontree
-        jsontree.prepare()
+        from verifier.policy import parser
+        parser.prepare()
         _warm(model)
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     results: list[Result] = []
@@ -295,7 +229,7 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
 def _add_details(result: Result, loaded, model: ThreatModel, timeout: float, details: dict) -> None:
     """--explain and --all, on the policy just checked (as read from its
     source, with the owner the check used)."""
-    from verifier.debug.explain import add_details
+    from verifier.debug.details import add_details
 
     add_details(result, model, timeout, explain=details["explain"], enumerate_all=details["all"],
                 max_counterexamples=details["max_counterexamples"], loaded=loaded)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from typing import TextIO
 
 from verifier import __version__
-from verifier.errors import DeputyError, InputError
+from verifier.errors import DeputyError, InputError, UsageError
 
 EVAL_EPILOG = """\
 exit codes:
@@ -160,8 +161,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
 
 
 def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier.outputs import json as json_output
+    from verifier.outputs import text
     from verifier.policy import loading
-    from verifier.outputs import text as report
     from verifier.evaluator import Decision, evaluate
     from verifier.request import read_request
 
@@ -169,9 +171,9 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
     request = read_request(args.request)
     evaluation = evaluate(loaded.policy, request)
     if args.format == "json":
-        stdout.write(report.dumps(report.eval_json(loaded, request, evaluation)))
+        stdout.write(json_output.dumps(json_output.eval_json(loaded, request, evaluation)))
     else:
-        stdout.write(report.eval_text(loaded, request, evaluation))
+        stdout.write(text.eval_text(loaded, request, evaluation))
     return 3 if evaluation.decision is Decision.UNKNOWN else 0
 
 
@@ -180,8 +182,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier import config as configuration
 
     settings = configuration.find(args.config)
-    checking.merge_settings(args, settings)
-    model = checking.threat_model_from_args(args)
+    configuration.merge_settings(args, settings)
+    model = _threat_model(args)
     if model.owner and (args.jobs or 1) > 1:
         # The owner is known, so nothing needs the whole list before
         # checking: workers read, detect and check whole files.
@@ -194,7 +196,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         if not model.owner:
             policies = [f.file for f in found if f.format == "policy" and f.error is None]
             if policies:
-                raise checking.UsageError(f"--account is required to check a policy file ({policies[0]}): a "
+                raise UsageError(f"--account is required to check a policy file ({policies[0]}): a "
                                           "policy does not say which account owns it", "deputy check")
         progress = _Progress(stderr, len(found))
         results = checking.check_all(found, model, args.timeout, args.jobs,
@@ -206,6 +208,42 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
     stdout.write(_render(args, results, model, stdout))
     return checking.exit_code(results)
+
+
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_ORG = re.compile(r"o-[a-z0-9]{10,32}")
+
+
+def _threat_model(args):
+    """The threat model the options describe. Without ``--account`` the
+    owner is empty: each input must then state it (a role ARN) or a
+    placeholder is chosen for it (``verifier.sources.owner``)."""
+    from verifier.policy import keys
+    from verifier.prove.threat import ThreatModel
+
+    accounts = [("--account", args.account)] if args.account else []
+    for flag, value in accounts + [("--trusted-account", a) for a in args.trusted_account]:
+        if not _ACCOUNT.fullmatch(value):
+            raise UsageError(f"{flag} {value!r} is not a 12-digit AWS account ID", "deputy check")
+    for org in args.trusted_org:
+        if not _ORG.fullmatch(org):
+            raise UsageError(f"--trusted-org {org!r} is not an organization ID such as o-a1b2c3d4e5", "deputy check")
+    for key in args.require_key:
+        if not keys.can_be_present(keys.fold(key)):
+            raise UsageError(f"--require-key {key!r} is not a condition key such as aws:SourceAccount",
+                             "deputy check")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds", "deputy check")
+    if getattr(args, "jobs", 1) < 1:
+        raise UsageError("--jobs must be at least 1", "deputy check")
+    if not args.service or not args.action:
+        raise UsageError("--service and --action must not be empty", "deputy check")
+    return ThreatModel(
+        owner=args.account or "", trusted_accounts=frozenset(args.trusted_account),
+        trusted_orgs=frozenset(args.trusted_org), service=args.service, action=args.action,
+        required_keys=tuple(args.require_key), source_service=args.source_service,
+        strict_attribution=args.strict_attribution,
+    )
 
 
 def _add_debugging(ck) -> None:
@@ -273,11 +311,11 @@ def _add_fix(commands) -> None:
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import checking
     from verifier.debug import repair
-    from verifier.outputs import text as report
+    from verifier.outputs import json as json_output
+    from verifier.outputs import text
 
-    model = checking.threat_model_from_args(args)
+    model = _threat_model(args)
     outcome = repair.repair_file(args.policy, model, args.timeout)
     if args.write and outcome.status == "repaired":
         try:
@@ -286,9 +324,9 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"deputy: error: cannot write {args.policy}: {exc.strerror or exc}\n")
             return 2
     if args.format == "json":
-        stdout.write(report.dumps(outcome.to_json()))
+        stdout.write(json_output.dumps(outcome.to_json()))
     else:
-        stdout.write(repair.render_text(outcome))
+        stdout.write(text.fix_text(outcome))
     return outcome.exit_code
 
 
@@ -297,10 +335,11 @@ _COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
 
 def _render(args, results, model, stdout) -> str:
     from verifier import __version__
-    from verifier.outputs import text as report
 
     if args.format == "json":
-        return report.dumps(report.check_json(results, model))
+        from verifier.outputs import json as json_output
+
+        return json_output.dumps(json_output.check_json(results, model))
     if args.format == "sarif":
         from verifier.outputs import sarif
 
@@ -309,7 +348,9 @@ def _render(args, results, model, stdout) -> str:
         from verifier.outputs import junit
 
         return junit.dumps(results)
-    return report.check_text(results, colour=_colour(args.color, stdout))
+    from verifier.outputs import text
+
+    return text.check_text(results, colour=_colour(args.color, stdout))
 
 
 def _colour(choice: str, stream) -> bool:

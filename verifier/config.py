@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from verifier.errors import InputError
+from verifier.errors import InputError, UsageError
 
 SETTINGS = {
     "account": str, "trusted_accounts": list, "trusted_orgs": list, "service": str, "action": str,
@@ -42,6 +42,37 @@ SETTINGS = {
     "input_format": str, "jobs": int, "suppress": list,
 }
 SUPPRESSION_KEYS = ("path", "resource", "reason", "expires")
+
+DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": None, "action": None,
+            "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
+            "input_format": None, "jobs": 1}
+
+# configuration setting -> command-line destination
+_SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
+                  "service": "service", "action": "action", "require_keys": "require_key",
+                  "source_service": "source_service", "strict_attribution": "strict_attribution",
+                  "timeout": "timeout", "input_format": "input_format", "jobs": "jobs"}
+
+
+def merge_settings(args, config: Config) -> None:
+    """Fill in every option the command line left unset: from the
+    configuration file, else the built-in default. Flags win."""
+    from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
+    from verifier.sources import FORMATS
+
+    for setting, dest in _SETTING_FLAGS.items():
+        if getattr(args, dest, None) is None and setting in config.settings:
+            setattr(args, dest, config.settings[setting])
+    for dest, default in DEFAULTS.items():
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, list(default) if isinstance(default, list) else default)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1", "deputy check")
+    args.service = DEFAULT_SERVICE if args.service is None else args.service
+    args.action = DEFAULT_ACTION if args.action is None else args.action
+    if args.input_format not in (None, *FORMATS):
+        raise UsageError(f"input_format {args.input_format!r} in {config.path} is not one of "
+                         + ", ".join(FORMATS), "deputy check")
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,7 @@ class InputError(DeputyError):
 class InternalError(DeputyError):
     """A state that means deputy itself is wrong (for example a
     counterexample the evaluator does not confirm). Ends as ``unknown``."""
+
+
+class UsageError(InputError):
+    """A command-line value or setting that cannot be right."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from verifier.policy import jsontree, keys
+from verifier.policy import keys, parser
 from verifier.errors import InputError
 from verifier.policy.jsontree import JArray, JNode, JObject, JScalar, describe
 
@@ -78,11 +78,11 @@ def make_request(principal: str, action: str, context: dict | None = None,
 
 def parse_request(text: str, source: str = "<request>") -> Request:
     """Parse the JSON form, or raise ``InputError`` with a location."""
-    return build_request(jsontree.parse_text(text, source), source)
+    return build_request(parser.parse_text(text, source), source)
 
 
 def read_request(path: str) -> Request:
-    return build_request(jsontree.read_file(path), path)
+    return build_request(parser.read_file(path), path)
 
 
 _FIELDS = ("principal", "action", "resource", "context")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -80,3 +81,30 @@ class Result:
         if self.counterexamples is not None:
             out["counterexamples"] = self.counterexamples
         return out
+
+
+STATEMENT_KIND = re.compile(r"statement:(\d+)")
+"""The kind of a counterexample let in by one Allow statement (its index)."""
+
+KINDS = {
+    "foreign-source-account": "aws:SourceAccount names a foreign account",
+    "foreign-source-arn-only": "aws:SourceArn names a foreign account and aws:SourceAccount is absent",
+    "no-source-account": "no source key names an account (foreign under --strict-attribution only)",
+    "regional-principal": "the deputy calls with a regional form of its name (P2)",
+    "global-principal": "the deputy calls with its global name",
+}
+
+
+def describe_kind(kind: str) -> str:
+    match = STATEMENT_KIND.fullmatch(kind)
+    if match:
+        return f"allowed by statement {match.group(1)}"
+    return KINDS.get(kind, kind)
+
+
+def counts(results) -> dict:
+    """How many results have each verdict, every verdict named."""
+    out = {"safe": 0, "vulnerable": 0, "unknown": 0, "error": 0}
+    for r in results:
+        out[r.verdict.value] += 1
+    return out

@@ -14,27 +14,18 @@ and the mismatch reported.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import TYPE_CHECKING
 
 from verifier.policy import keys
 from verifier.evaluator import evaluate
+from verifier.results import STATEMENT_KIND as _STATEMENT
 from verifier.results import Result, Verdict
 
-if TYPE_CHECKING:  # no z3 at import time: report.py renders with this module
+if TYPE_CHECKING:  # no z3 at import time: start-up pays only for what a command uses
     from verifier.policy.loading import LoadedPolicy
     from verifier.request import Request
     from verifier.prove.threat import ThreatModel
 
-KINDS = {
-    "foreign-source-account": "aws:SourceAccount names a foreign account",
-    "foreign-source-arn-only": "aws:SourceArn names a foreign account and aws:SourceAccount is absent",
-    "no-source-account": "no source key names an account (foreign under --strict-attribution only)",
-    "regional-principal": "the deputy calls with a regional form of its name (P2)",
-    "global-principal": "the deputy calls with its global name",
-}
-_STATEMENT = re.compile(r"statement:(\d+)")
 
 
 def kind_terms(model: ThreatModel):
@@ -141,29 +132,3 @@ def enumerate_counterexamples(loaded: LoadedPolicy, model: ThreatModel, first: R
 def _ref(loaded: LoadedPolicy, index: int) -> dict:
     s = next(s for s in loaded.policy.statements if s.index == index)
     return {"index": index, "sid": s.sid.value if s.sid else None, "line": s.span.line}
-
-
-def describe_kind(kind: str) -> str:
-    match = _STATEMENT.fullmatch(kind)
-    if match:
-        return f"allowed by statement {match.group(1)}"
-    return KINDS.get(kind, kind)
-
-
-def render_text(entries: list[dict], indent: str = "  ") -> list[str]:
-    requests = [e for e in entries if e.get("request") is not None]
-    if not entries:
-        return [f"{indent}counterexamples (--all): none, no foreign request is allowed"]
-    lines = [f"{indent}counterexamples of different kinds (--all): {len(requests)}, each replayed in the evaluator"]
-    for number, e in enumerate(entries, 1):
-        if e.get("request") is None:
-            lines.append(f"{indent}  {number}. asked for {describe_kind(e['asked_for'])}: {e['note']}")
-            continue
-        kinds = "; ".join(describe_kind(k) for k in e["kinds"])
-        lines.append(f"{indent}  {number}. {kinds}:")
-        lines.append(f"{indent}     {json.dumps(e['request'], ensure_ascii=False)}")
-        if e.get("explanation"):
-            from verifier.debug import explain
-
-            lines += explain.render_text(e["explanation"], indent + "     ")
-    return lines

@@ -37,14 +37,14 @@ from typing import TYPE_CHECKING
 from verifier.policy import loading
 from verifier.policy.ast import (ConditionBlock, Effect, OperatorBlock, PatternBlock, Policy, PrincipalBlock,
                           Statement, Text, Values)
-from verifier.errors import DeputyError, InputError
+from verifier.errors import InputError
 from verifier.evaluator import evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.policy.operators import Family, lookup, lookup_folded
 from verifier.request import Request
-from verifier.results import Result, Verdict
+from verifier.results import Verdict
 
-if TYPE_CHECKING:  # no z3 at import time: report.py renders with this module
+if TYPE_CHECKING:  # no z3 at import time: start-up pays only for what a command uses
     from verifier.prove.threat import ThreatModel
 
 MAX_CHECKS = 120
@@ -305,111 +305,3 @@ def _verdict(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, timeout: 
 
 
 # -- attaching to a result --------------------------------------------------------------------
-
-
-def add_details(result: Result, model: ThreatModel, timeout: float, explain: bool = False,
-                enumerate_all: bool = False, max_counterexamples: int = 5,
-                loaded: LoadedPolicy | None = None) -> Result:
-    """Fill ``result.explanation`` (``explain``) and ``result.counterexamples``
-    (``enumerate_all``) for a safe or vulnerable result; other verdicts get a
-    short note. The policy is re-read from ``result.path`` unless given."""
-    if result.verdict not in (Verdict.SAFE, Verdict.VULNERABLE):
-        if explain:
-            result.explanation = {"kind": "none", "note": f"no explanation for a verdict of {result.verdict.value}"}
-        return result
-    if loaded is None:
-        try:
-            loaded = loading.load_file(result.path)
-        except InputError as exc:
-            if explain:
-                result.explanation = {"kind": "none", "note": f"could not re-read the policy: {exc}"}
-            return result
-    try:
-        return _add_details(result, loaded, model, timeout, explain, enumerate_all, max_counterexamples)
-    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        # One policy's failure must not hide the other verdicts; the verdict itself stands.
-        result.warnings.append(f"internal error while explaining ({type(exc).__name__}: {exc}); please report "
-                               "this policy")
-        return result
-
-
-def _add_details(result, loaded, model, timeout, explain, enumerate_all, max_counterexamples) -> Result:
-    if enumerate_all and result.verdict is Verdict.VULNERABLE:
-        from verifier.debug import attacks
-
-        result.counterexamples = attacks.enumerate_counterexamples(
-            loaded, model, result, max_counterexamples, timeout, explain=explain)
-    elif enumerate_all:
-        result.counterexamples = []
-    if explain and result.verdict is Verdict.VULNERABLE:
-        result.explanation = counterexample(loaded.policy, result.counterexample)
-    elif explain:
-        result.explanation = proof(loaded, model, timeout)
-    return result
-
-
-# -- text ------------------------------------------------------------------------------------
-
-
-def render_text(explanation: dict, indent: str = "  ") -> list[str]:
-    """Lines for ``deputy check --explain`` in text form."""
-    if explanation.get("kind") == "counterexample":
-        return _counterexample_text(explanation, indent)
-    if explanation.get("kind") == "proof":
-        return _proof_text(explanation, indent)
-    return [f"{indent}explanation: {explanation.get('note', 'unavailable')}"]
-
-
-def _label(ref: dict) -> str:
-    sid = f" ({ref['sid']})" if ref.get("sid") else ""
-    return f"statement {ref['index']}{sid} at line {ref['line']}"
-
-
-def _value(value) -> str:
-    if value is None:
-        return "absent"
-    return repr(value[0]) if len(value) == 1 else repr(value)
-
-
-def _counterexample_text(e: dict, indent: str) -> list[str]:
-    lines = [f"{indent}explanation (the evaluator's trace of the counterexample; decision {e['decision']}):"]
-    for s in e["allowing"]:
-        lines.append(f"{indent}  allowed by {_label(s)}:")
-        for name in ("principal", "action", "resource"):
-            lines.append(f"{indent}    {name}: {s[name]['reason']}")
-        if not s["conditions"]:
-            lines.append(f"{indent}    no conditions")
-        for c in s["conditions"]:
-            lines.append(f"{indent}    line {c['line']}: {c['operator']} {c['key']} {c['policy_values']}; "
-                         f"in the request: {_value(c['request_value'])}; outcome: {_word(c['result'])} "
-                         f"(rule {c['rule'] or 'none cited'}): {c['reason']}")
-    if not e["denies"]:
-        lines.append(f"{indent}  no Deny statement")
-    for d in e["denies"]:
-        lines.append(f"{indent}  Deny {_label(d)} does not apply:")
-        lines += [f"{indent}    {why}" for why in d["why_not"]]
-    return lines
-
-
-def _word(result) -> str:
-    return {True: "true", False: "false", None: "undecided"}[result]
-
-
-def _proof_text(e: dict, indent: str) -> list[str]:
-    lines = [f"{indent}explanation (what the proof rests on; {e['checks']} re-proofs with items deleted):"]
-    if e["no_allow_statement"]:
-        lines.append(f"{indent}  the policy has no Allow statement: nothing is allowed (E3)")
-    for r in e["rests_on"]:
-        state = {"needed": "needed (with the unlisted items deleted, deleting it too makes the policy vulnerable)",
-                 "undecided": "deleting it gave no verdict in time; kept",
-                 "not examined": "not examined (re-check cap); kept"}[r["status"]]
-        alone = {"still safe": "; alone it is not the only guard: deleted from the whole policy, the policy "
-                               "stays safe",
-                 "vulnerable": "; deleted from the whole policy, the policy is vulnerable too"}.get(r.get("alone"), "")
-        lines.append(f"{indent}  line {r['line']}: {r['text']} in {_label(r['statement'])}: {state}{alone}")
-    for k in e["required_keys_needed"]:
-        lines.append(f"{indent}  --require-key {k['key']}: {k['status']}")
-    lines.append(f"{indent}  and the assumptions listed above")
-    if e["note"]:
-        lines.append(f"{indent}  note: {e['note']}")
-    return lines

@@ -4,7 +4,9 @@ Loop: take the counterexample, find the Allow statements that let it in
 (the evaluator's trace), and change them with the first candidate, smallest
 first, that blocks that request while still allowing a *legitimate* request
 (a request of the deputy from the owner's account that the original policy
-allows, found by the prover and replayed by the evaluator). Candidates:
+allows, found by the prover and replayed by the evaluator).
+``verifier.debug.edits`` chooses the candidate; this module proves it.
+Candidates:
 
 1. tighten a source-key condition already there: ``…IfExists`` dropped,
    a set qualifier dropped, ``StringLike`` on ``aws:SourceArn`` read as
@@ -25,7 +27,6 @@ fails this is printed as a repair or written.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import os
@@ -33,10 +34,9 @@ import tempfile
 from dataclasses import dataclass, field
 
 from verifier.policy import keys, loading
-from verifier.debug import textedit
+from verifier.debug import edits, textedit
 from verifier.prove import threat
-from verifier.policy.ast import (NOWHERE, ConditionBlock, ConditionEntry, Effect, OperatorBlock, Policy, Statement, Text,
-                          Values)
+from verifier.policy.ast import Effect, Policy
 from verifier.errors import DeputyError, InputError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
@@ -124,7 +124,7 @@ def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: flo
                       "account, so no repair can keep the legitimate request allowed", original)
     policy, changes = loaded.policy, []
     for _ in range(MAX_ROUNDS):
-        step = _one_round(policy, result.counterexample, legitimate, model)
+        step = edits.one_round(policy, result.counterexample, legitimate, model)
         if step is None:
             return Repair(path, "failed", "cannot repair: no candidate change blocks the counterexample "
                           f"{_compact(result.counterexample)} and keeps the legitimate request allowed",
@@ -143,143 +143,6 @@ def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: flo
                           original, changes=changes, legitimate=legitimate)
     return Repair(path, "failed", f"cannot repair within {MAX_ROUNDS} rounds", original, changes=changes,
                   legitimate=legitimate)
-
-
-def _one_round(policy: Policy, request: Request, legitimate: Request, model: ThreatModel):
-    """The first candidate that blocks ``request`` and keeps ``legitimate``."""
-    offending = [t.index for t in evaluate(policy, request).allowing]
-    if not offending:
-        return None
-    for kind in ("tighten", "source-account", "source-arn", "both"):
-        candidate, changes = policy, []
-        for index in offending:
-            pos = next(p for p, s in enumerate(candidate.statements) if s.index == index)
-            edited = _candidate(candidate.statements[pos], kind, model)
-            if edited is None:
-                break
-            statement, what = edited
-            candidate = _put(candidate, pos, statement)
-            changes += [{"statement": _ref(statement), "change": w} for w in what]
-        else:
-            if (evaluate(candidate, request).decision is not Decision.ALLOW
-                    and evaluate(candidate, legitimate).decision is Decision.ALLOW):
-                return candidate, changes
-    return None
-
-
-def _put(policy: Policy, pos: int, statement: Statement) -> Policy:
-    statements = list(policy.statements)
-    statements[pos] = statement
-    return dataclasses.replace(policy, statements=tuple(statements))
-
-
-def _ref(s: Statement) -> dict:
-    return {"index": s.index, "sid": s.sid.value if s.sid else None, "line": s.span.line}
-
-
-def _candidate(s: Statement, kind: str, model: ThreatModel):
-    """``(statement, descriptions)`` for one kind of change, or None when it
-    does not apply (or would change nothing)."""
-    if kind == "tighten":
-        return _tighten(s, model)
-    accounts = [model.owner] + sorted(model.trusted - {model.owner})
-    prefix = model.source_service or model.service.split(".")[0]
-    arns = [f"arn:aws:{prefix}:*:{a}:*" for a in accounts]
-    out, what = s, []
-    if kind in ("source-account", "both"):
-        step = _require(out, "StringEquals", "aws:SourceAccount", accounts)
-        if step is None:
-            return None
-        out, text = step
-        what.append(text)
-    if kind in ("source-arn", "both"):
-        step = _require(out, "ArnLike", "aws:SourceArn", arns)
-        if step is None:
-            return None
-        out, text = step
-        what.append(text)
-    return out, what
-
-
-def _require(s: Statement, operator: str, key: str, values: list[str]):
-    """Add ``operator key values`` to ``s``; where ``s`` already has that
-    operator and key, keep only its values among ``values`` (or ``values``)."""
-    entries = list(s.condition.entries) if s.condition else []
-    found = next((i for i, e in enumerate(entries) if e.operator.value == operator
-                  and keys.fold(e.key.value) == keys.fold(key)), None)
-    if found is None:
-        entry = ConditionEntry(Text(operator), Text(key), _values(values))
-        return _with_entries(s, entries + [entry]), f"added {operator} {key} {_show(values)}"
-    old = [v.value for v in entries[found].values.items]
-    kept = [v for v in old if v in values] or values
-    if kept == old:
-        return None
-    entries[found] = dataclasses.replace(entries[found], values=_values(kept))
-    return _with_entries(s, entries), f"narrowed {operator} {entries[found].key.value} from {_show(old)} to {_show(kept)}"
-
-
-def _tighten(s: Statement, model: ThreatModel):
-    """Fix the weak spots of the source-key conditions already there."""
-    from verifier.policy.operators import Family, lookup
-
-    if s.condition is None:
-        return None
-    entries, what = list(s.condition.entries), []
-    for i, e in enumerate(entries):
-        folded = keys.fold(e.key.value)
-        if folded not in (keys.SOURCE_ACCOUNT, keys.SOURCE_ARN):
-            continue
-        op = lookup(e.operator.value)
-        if op is None or op.negated or op.family is Family.NULL:
-            continue
-        new = op.base.name  # without IfExists (C6) or a set qualifier (SO2)
-        if folded == keys.SOURCE_ARN and new == "StringLike":
-            new = "ArnLike"  # C4: segment-wise, so "*" cannot reach into the account field
-        if new != e.operator.value:
-            entries[i] = dataclasses.replace(e, operator=Text(new))
-            what.append(f"changed {e.operator.value} {e.key.value} to {new}")
-    if not what:
-        return None
-    if _duplicates(entries):
-        return None
-    return _with_entries(s, entries), what
-
-
-def _duplicates(entries) -> bool:
-    seen = set()
-    for e in entries:
-        mark = (e.operator.value, keys.fold(e.key.value))
-        if mark in seen:
-            return True
-        seen.add(mark)
-    return False
-
-
-def _with_entries(s: Statement, entries: list[ConditionEntry]) -> Statement:
-    """``s`` with ``entries`` (its own entries, in order, possibly changed,
-    then new ones), grouped under their operators in first-seen order; an
-    operator block that was empty stays where it was (A9)."""
-    blocks: dict[str, list] = {}
-    position = 0
-    for block in s.condition.operators if s.condition else ():
-        if not block.entries:
-            blocks.setdefault(block.operator.value, [])
-        for _ in block.entries:
-            blocks.setdefault(entries[position].operator.value, []).append(entries[position])
-            position += 1
-    for entry in entries[position:]:
-        blocks.setdefault(entry.operator.value, []).append(entry)
-    condition = ConditionBlock(tuple(OperatorBlock(Text(op), tuple(es)) for op, es in blocks.items()),
-                               s.condition.span if s.condition else NOWHERE)
-    return dataclasses.replace(s, condition=condition)
-
-
-def _values(values: list[str]) -> Values:
-    return Values(tuple(Text(v) for v in values), len(values) != 1)
-
-
-def _show(values: list[str]) -> str:
-    return json.dumps(values[0] if len(values) == 1 else values)
 
 
 def _compact(request: Request) -> str:
@@ -445,24 +308,3 @@ def write(repair: Repair) -> None:
             os.unlink(temp)
         raise
     repair.written = True
-
-
-def render_text(repair: Repair) -> str:
-    lines = [f"{repair.path}: {repair.status.upper()}: {repair.message}"]
-    for c in repair.changes if repair.status == "repaired" else []:
-        ref = c["statement"]
-        sid = f" ({ref['sid']})" if ref["sid"] else ""
-        lines.append(f"  statement {ref['index']}{sid} at line {ref['line']}: {c['change']}")
-    if repair.legitimate is not None and repair.status == "repaired":
-        lines.append(f"  still allowed (evaluator and prover): {_compact(repair.legitimate)}")
-    lines += [f"  warning: {w}" for w in repair.warnings]
-    if repair.status == "repaired":
-        lines.append(f"  layout: {repair.layout}")
-        if repair.written:
-            lines.append(f"  written to {repair.path}")
-        diff = repair.diff()
-        if diff:
-            lines.append(diff.rstrip("\n"))
-        lines.append("repaired policy:")
-        lines.append(repair.text.rstrip("\n"))
-    return "\n".join(lines) + "\n"

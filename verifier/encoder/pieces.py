@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from verifier.policy.ast import Span
+from verifier.encoder import automata
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.strings import Const, Pick
@@ -113,7 +114,7 @@ class PieceEncoder:
         if any(isinstance(p, Variable) for p in pieces[0]):
             return self.request.free_atom("a variable in the 'arn' part of an ARN pattern", span)
         first = static_pattern(pieces[0], not exact, lenient)
-        checks = [F.BoolVal(L.matches(L.of_pattern(first), "arn"))]
+        checks = [F.BoolVal(automata.matches(L.of_pattern(first), "arn"))]
         for index, piece in enumerate(pieces[1:]):
             term = self._piece(piece, fields[index], like=not exact, last=index == 4, lenient=lenient)
             if term is None:
@@ -142,7 +143,7 @@ class PieceEncoder:
         if len(split) < 6:
             return FALSE
         if op.ignore_case:
-            if not L.matches(L.ignore_case(split[0], lenient), "arn"):
+            if not automata.matches(L.ignore_case(split[0], lenient), "arn"):
                 return FALSE
             return F.And(*[self.space.member(f, L.ignore_case(s, lenient)) for f, s in zip(fields, split[1:])])
         if split[0] != "arn":
@@ -156,7 +157,7 @@ class PieceEncoder:
         return F.Or(*options) if options else FALSE
 
     def _fields_in(self, fields, cut) -> F.Term:
-        if not L.matches(L.of_pattern(cut[0]), "arn"):
+        if not automata.matches(L.of_pattern(cut[0]), "arn"):
             return FALSE
         return F.And(*[self.space.member(f, L.of_pattern(p)) for f, p in zip(fields, cut[1:])])
 

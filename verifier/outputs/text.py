@@ -1,53 +1,20 @@
-"""Rendering results as text and JSON. No semantics, no z3 here."""
+"""Rendering results as text for a person: ``deputy check``, ``eval`` and
+``fix``, with the ``--explain`` and ``--all`` details. No semantics, no z3
+here: everything shown was computed and attached to the results before."""
 
 from __future__ import annotations
 
 import json
 
-from verifier.evaluator import Check, Evaluation
+from verifier.evaluator import Evaluation
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
+from verifier.results import counts as verdict_counts
+from verifier.results import describe_kind
 
 
 def _flag(result: bool | None) -> str:
     return {True: "yes", False: "no", None: "undecided"}[result]
-
-
-def eval_json(loaded: LoadedPolicy, request: Request, evaluation: Evaluation) -> dict:
-    """The JSON document ``deputy eval --format json`` prints."""
-    return {
-        "policy": loaded.policy.source,
-        "decision": evaluation.decision.value,
-        "request": request.to_json(),
-        "statements": [
-            {
-                "index": t.index,
-                "sid": t.sid,
-                "effect": t.effect,
-                "line": t.line,
-                "applies": t.applies,
-                "principal": _check_json(t.principal),
-                "action": _check_json(t.action),
-                "resource": _check_json(t.resource),
-                "conditions": [
-                    {"operator": c.operator, "key": c.key, "result": c.result, "reason": c.reason,
-                     "line": c.line}
-                    for c in t.conditions
-                ],
-            }
-            for t in evaluation.statements
-        ],
-        "diagnostics": [_diagnostic_json(d) for d in loaded.diagnostics],
-    }
-
-
-def _check_json(check: Check) -> dict:
-    return {"matched": check.result, "reason": check.reason}
-
-
-def _diagnostic_json(d) -> dict:
-    return {"severity": d.severity.value, "rule": d.rule, "message": d.message,
-            "line": d.span.line, "column": d.span.column}
 
 
 def eval_text(loaded: LoadedPolicy, request: Request, evaluation: Evaluation) -> str:
@@ -63,39 +30,6 @@ def eval_text(loaded: LoadedPolicy, request: Request, evaluation: Evaluation) ->
     for d in loaded.diagnostics:
         lines.append(d.render(loaded.policy.source))
     return "\n".join(lines) + "\n"
-
-
-def dumps(document: dict) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def check_json(results, model) -> dict:
-    """The JSON document ``deputy check --format json`` prints (stable:
-    fields may be added, never changed)."""
-    from verifier import __version__
-
-    return {
-        "deputy_version": __version__,
-        "threat_model": {
-            "owner": model.owner or None,
-            "trusted_accounts": sorted(a for a in model.trusted if a),
-            "trusted_orgs": sorted(model.trusted_orgs),
-            "service": model.service,
-            "action": model.action,
-            "required_keys": list(model.required_keys),
-            "source_service": model.source_service,
-            "strict_attribution": model.strict_attribution,
-        },
-        "results": [r.to_json() for r in results],
-        "summary": _counts(results),
-    }
-
-
-def _counts(results) -> dict:
-    counts = {"safe": 0, "vulnerable": 0, "unknown": 0, "error": 0}
-    for r in results:
-        counts[r.verdict.value] += 1
-    return counts
 
 
 COLOURS = {"safe": "32", "vulnerable": "1;31", "unknown": "33", "error": "35", "suppressed": "36"}
@@ -127,7 +61,7 @@ def check_text(results, colour: bool = False) -> str:
         if r.suppression and r.suppression.get("expired"):
             lines.append(f"  {_paint('expired suppression', COLOURS['vulnerable'], colour)}: {r.suppression['expired']}")
         lines += _detail_text(r)
-    counts = _counts(results)
+    counts = verdict_counts(results)
     suppressed = sum(1 for r in results if r.suppressed)
     lines.append(f"{len(results)} polic{'y' if len(results) == 1 else 'ies'}: "
                  + ", ".join(_paint(f"{n} {v}", COLOURS[v] if n else None, colour) for v, n in counts.items())
@@ -137,11 +71,118 @@ def check_text(results, colour: bool = False) -> str:
 
 def _detail_text(r) -> list[str]:
     """The optional parts asked for with --explain and --all."""
-    from verifier.debug import attacks, explain
-
     lines = []
     if r.counterexamples is not None:
-        lines += attacks.render_text(r.counterexamples)
+        lines += counterexamples_lines(r.counterexamples)
     if r.explanation is not None:
-        lines += explain.render_text(r.explanation)
+        lines += explanation_lines(r.explanation)
     return lines
+
+
+def explanation_lines(explanation: dict, indent: str = "  ") -> list[str]:
+    """Lines for ``deputy check --explain`` in text form."""
+    if explanation.get("kind") == "counterexample":
+        return _counterexample_text(explanation, indent)
+    if explanation.get("kind") == "proof":
+        return _proof_text(explanation, indent)
+    return [f"{indent}explanation: {explanation.get('note', 'unavailable')}"]
+
+
+def _label(ref: dict) -> str:
+    sid = f" ({ref['sid']})" if ref.get("sid") else ""
+    return f"statement {ref['index']}{sid} at line {ref['line']}"
+
+
+def _value(value) -> str:
+    if value is None:
+        return "absent"
+    return repr(value[0]) if len(value) == 1 else repr(value)
+
+
+def _counterexample_text(e: dict, indent: str) -> list[str]:
+    lines = [f"{indent}explanation (the evaluator's trace of the counterexample; decision {e['decision']}):"]
+    for s in e["allowing"]:
+        lines.append(f"{indent}  allowed by {_label(s)}:")
+        for name in ("principal", "action", "resource"):
+            lines.append(f"{indent}    {name}: {s[name]['reason']}")
+        if not s["conditions"]:
+            lines.append(f"{indent}    no conditions")
+        for c in s["conditions"]:
+            lines.append(f"{indent}    line {c['line']}: {c['operator']} {c['key']} {c['policy_values']}; "
+                         f"in the request: {_value(c['request_value'])}; outcome: {_word(c['result'])} "
+                         f"(rule {c['rule'] or 'none cited'}): {c['reason']}")
+    if not e["denies"]:
+        lines.append(f"{indent}  no Deny statement")
+    for d in e["denies"]:
+        lines.append(f"{indent}  Deny {_label(d)} does not apply:")
+        lines += [f"{indent}    {why}" for why in d["why_not"]]
+    return lines
+
+
+def _word(result) -> str:
+    return {True: "true", False: "false", None: "undecided"}[result]
+
+
+def _proof_text(e: dict, indent: str) -> list[str]:
+    lines = [f"{indent}explanation (what the proof rests on; {e['checks']} re-proofs with items deleted):"]
+    if e["no_allow_statement"]:
+        lines.append(f"{indent}  the policy has no Allow statement: nothing is allowed (E3)")
+    for r in e["rests_on"]:
+        state = {"needed": "needed (with the unlisted items deleted, deleting it too makes the policy vulnerable)",
+                 "undecided": "deleting it gave no verdict in time; kept",
+                 "not examined": "not examined (re-check cap); kept"}[r["status"]]
+        alone = {"still safe": "; alone it is not the only guard: deleted from the whole policy, the policy "
+                               "stays safe",
+                 "vulnerable": "; deleted from the whole policy, the policy is vulnerable too"}.get(r.get("alone"), "")
+        lines.append(f"{indent}  line {r['line']}: {r['text']} in {_label(r['statement'])}: {state}{alone}")
+    for k in e["required_keys_needed"]:
+        lines.append(f"{indent}  --require-key {k['key']}: {k['status']}")
+    lines.append(f"{indent}  and the assumptions listed above")
+    if e["note"]:
+        lines.append(f"{indent}  note: {e['note']}")
+    return lines
+
+
+def counterexamples_lines(entries: list[dict], indent: str = "  ") -> list[str]:
+    """Lines for ``deputy check --all`` in text form."""
+    requests = [e for e in entries if e.get("request") is not None]
+    if not entries:
+        return [f"{indent}counterexamples (--all): none, no foreign request is allowed"]
+    lines = [f"{indent}counterexamples of different kinds (--all): {len(requests)}, each replayed in the evaluator"]
+    for number, e in enumerate(entries, 1):
+        if e.get("request") is None:
+            lines.append(f"{indent}  {number}. asked for {describe_kind(e['asked_for'])}: {e['note']}")
+            continue
+        kinds = "; ".join(describe_kind(k) for k in e["kinds"])
+        lines.append(f"{indent}  {number}. {kinds}:")
+        lines.append(f"{indent}     {json.dumps(e['request'], ensure_ascii=False)}")
+        if e.get("explanation"):
+            lines += explanation_lines(e["explanation"], indent + "     ")
+    return lines
+
+
+def fix_text(repair) -> str:
+    """What ``deputy fix`` prints for a person (``repair``: a
+    ``verifier.debug.repair.Repair``)."""
+    lines = [f"{repair.path}: {repair.status.upper()}: {repair.message}"]
+    for c in repair.changes if repair.status == "repaired" else []:
+        ref = c["statement"]
+        sid = f" ({ref['sid']})" if ref["sid"] else ""
+        lines.append(f"  statement {ref['index']}{sid} at line {ref['line']}: {c['change']}")
+    if repair.legitimate is not None and repair.status == "repaired":
+        lines.append(f"  still allowed (evaluator and prover): {_compact(repair.legitimate)}")
+    lines += [f"  warning: {w}" for w in repair.warnings]
+    if repair.status == "repaired":
+        lines.append(f"  layout: {repair.layout}")
+        if repair.written:
+            lines.append(f"  written to {repair.path}")
+        diff = repair.diff()
+        if diff:
+            lines.append(diff.rstrip("\n"))
+        lines.append("repaired policy:")
+        lines.append(repair.text.rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def _compact(request) -> str:
+    return json.dumps(request.to_json(), separators=(", ", ": "))

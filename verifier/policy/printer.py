@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from verifier.policy.ast import Literal, PatternBlock, Policy, PrincipalBlock, Statement, Text, Values
+from verifier.policy.ast import Literal, Policy, PrincipalBlock, Statement, Text, Values
 
 
 def to_json(policy: Policy) -> dict:

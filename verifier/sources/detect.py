@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-from verifier.policy import jsontree
+from verifier.policy import jsontree, parser
 from verifier.errors import InputError
 from verifier.policy.jsontree import JObject
 from verifier.sources import Found
@@ -48,9 +48,9 @@ def parse(path: str, data: bytes, forced: str | None = None):
         large = forced in ("terraform", "account-export") or (
             forced is None and _LARGE_SNIFF.search(data[:65536]) is not None)
         if large:
-            root = jsontree.parse_bytes(data, path, LARGE_BYTES, LARGE_DEPTH)
+            root = parser.parse_bytes(data, path, LARGE_BYTES, LARGE_DEPTH)
         else:
-            root = jsontree.parse_bytes(data, path)
+            root = parser.parse_bytes(data, path)
         return forced or kind_of(root, json=True), root
     from verifier.sources.yamltree import parse_yaml
 
@@ -59,7 +59,7 @@ def parse(path: str, data: bytes, forced: str | None = None):
             raise ValueError
         text = data.decode("utf-8")
     except (UnicodeDecodeError, ValueError):
-        jsontree.parse_bytes(data, path)  # raises the size or UTF-8 error, with its position
+        parser.parse_bytes(data, path)  # raises the size or UTF-8 error, with its position
         raise InputError("input cannot be read", path) from None
     root = parse_yaml(text.removeprefix("\ufeff"), path)
     return forced or kind_of(root, json=False), root
@@ -87,7 +87,7 @@ def find(path: str, forced: str | None, account: str | None, avoid: set[str]) ->
         data = read(path)
         fmt, root = parse(path, data, forced)
         if fmt == "policy" and len(data) > jsontree.MAX_BYTES:
-            jsontree.parse_bytes(data, path)  # a policy keeps its own limit: raises the size error
+            parser.parse_bytes(data, path)  # a policy keeps its own limit: raises the size error
         if fmt == "policy":
             return [Found(path, "policy", node=root, span=root.span)]
         if fmt == "cloudformation":

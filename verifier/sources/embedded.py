@@ -9,7 +9,7 @@ and column inside the string.
 
 from __future__ import annotations
 
-from verifier.policy import jsontree
+from verifier.policy import parser
 from verifier.policy.ast import Span
 from verifier.errors import InputError
 from verifier.policy.jsontree import JArray, JMember, JObject, JScalar
@@ -17,7 +17,7 @@ from verifier.policy.jsontree import JArray, JMember, JObject, JScalar
 
 def parse_embedded(text: str, at: Span, path: str, what: str):
     try:
-        node = jsontree.parse_text(text, what)
+        node = parser.parse_text(text, what)
     except InputError as exc:
         inside = f" (line {exc.line}, column {exc.column} of the string)" if exc.line else ""
         raise InputError(f"{what}: the policy string is not a readable policy: {exc.message}{inside}", path,
