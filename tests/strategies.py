@@ -70,9 +70,17 @@ VARIABLES = {
 }
 
 SERVICES = [DEPUTY, "s3.amazonaws.com", "REKOGNITION.amazonaws.com", "rekognition.us-east-1.amazonaws.com",
-            "*.amazonaws.com"]
-ACTIONS = ["sts:AssumeRole", "sts:*", "sts:Assume?ole", "STS:assumerole", "sts:TagSession", "*"]
-PRINCIPAL_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
+            "*.amazonaws.com", "rekognition"]
+ACTIONS = ["sts:AssumeRole", "sts:*", "sts:Assume?ole", "STS:assumerole", "sts:TagSession", "*", "AssumeRole",
+           "execute-api:Invoke"]
+PRINCIPAL_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "execute-api:Invoke"]
+API = f"arn:aws:execute-api:us-east-1:{OWNER}:a1b2c3d4e5"
+RESOURCES = ["*", "arn:aws:s3:::bucket/*", f"arn:aws:execute-api:*:{OWNER}:*", "execute-api:/*",
+             "execute-api:/prod/GET/*", "execute-api:/*/POST/*", "execute-api:/prod/*/a?", "bucket", "arn:aws:s3"]
+"""Resource values of every form: ARN patterns, API Gateway's shorthand, and
+values that are not ARN patterns (read on the side that admits more)."""
+REQUEST_RESOURCES = [None, f"{API}/prod/GET/pets", f"{API}/test/POST/ab", f"{API}/prod/PUT/a:b",
+                     "arn:aws:s3:::bucket/key", f"arn:aws:sns:us-east-1:{OWNER}:topic"]
 REQUEST_PRINCIPALS = [DEPUTY, "rekognition.us-east-1.amazonaws.com", "s3.amazonaws.com"]
 
 
@@ -119,7 +127,7 @@ def principal(draw):
     services = draw(st.lists(st.sampled_from(SERVICES), min_size=1, max_size=2, unique=True))
     out: dict = {"Service": services[0] if len(services) == 1 else services}
     if form == "mixed":
-        out["AWS"] = f"arn:aws:iam::{OWNER}:root"
+        out["AWS"] = draw(st.sampled_from([f"arn:aws:iam::{OWNER}:root", DEPUTY]))
     return out
 
 
@@ -133,6 +141,10 @@ def statement(draw, effect: str | None = None, keys=None) -> dict:
         out["Principal"] = draw(principal())
     actions = draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True))
     out["NotAction" if draw(st.integers(0, 9)) == 0 else "Action"] = actions[0] if len(actions) == 1 else actions
+    if draw(st.integers(0, 2)) == 0:
+        patterns = draw(st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=2, unique=True))
+        out["NotResource" if draw(st.integers(0, 4)) == 0 else "Resource"] = \
+            patterns[0] if len(patterns) == 1 else patterns
     if draw(st.integers(0, 4)) > 0:
         out["Condition"] = draw(condition(keys))
     return out
@@ -169,7 +181,8 @@ def request(draw):
     if "aws:SourceOrgPaths" in context and "aws:SourceOrgID" not in context:
         del context["aws:SourceOrgPaths"]
     context["aws:PrincipalIsAWSService"] = "true"
-    return make_request(principal_name, draw(st.sampled_from(PRINCIPAL_ACTIONS)), context)
+    return make_request(principal_name, draw(st.sampled_from(PRINCIPAL_ACTIONS)), context,
+                        draw(st.sampled_from(REQUEST_RESOURCES)))
 
 
 SEARCH_KEYS = ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:PrincipalAccount", "aws:TagKeys"]

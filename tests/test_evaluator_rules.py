@@ -291,7 +291,8 @@ P5 = [
     case("P5-role-arn-not-service", only({"AWS": OWNER_ROLE}), {}, IMPLICIT),
     case("P5-role-arn-matches-role", only({"AWS": OWNER_ROLE}), {}, ALLOW, principal=OWNER_ROLE),
     case("P5-unique-id-not-service", only({"AWS": "AROAEXAMPLEID1234567"}), {}, IMPLICIT),
-    case("P5-aws-kind-with-service-text", only({"AWS": SERVICE}), {}, IMPLICIT),
+    # Not an AWS principal form at all: read to admit more (section 8), below.
+    case("P5-federated-provider-never-service", only({"Federated": "cognito-identity.amazonaws.com"}), {}, IMPLICIT),
     case("P5-federated-with-service-text", only({"Federated": SERVICE}), {}, IMPLICIT),
     case("P5-federated-provider-not-service", only({"Federated": f"arn:aws:iam::{OWNER}:saml-provider/idp"}),
          {}, IMPLICIT),
@@ -525,6 +526,86 @@ R1 = [
 @pytest.mark.parametrize(ROW, R1)
 def test_r1_resources(doc, context, expected, caller):
     check(doc, context, expected, caller)
+
+
+API_ARN = f"arn:aws:execute-api:us-east-1:{OWNER}:a1b2c3d4e5"
+INVOKE = "execute-api:Invoke"
+
+
+def api(case_id, effect, element: dict, resource, expected):
+    """An API Gateway resource policy row (execute-api:Invoke)."""
+    allow = statement(action=INVOKE, principal="*", Resource="execute-api:/*")
+    doc = policy(statement(action=INVOKE, principal="*", **element)) if effect == "Allow" else \
+        policy(allow, statement("Deny", action=INVOKE, principal="*", **element))
+    return case(case_id, doc, {}, expected, action=INVOKE, resource=resource)
+
+
+R1_FORMS = [
+    # API Gateway's shorthand: the ARNs of the API the policy is attached to,
+    # whose partition, Region, account and ID the request's resource names.
+    api("R1-api-shorthand-all", "Allow", {"Resource": "execute-api:/*"}, f"{API_ARN}/prod/GET/pets", ALLOW),
+    api("R1-api-shorthand-stage", "Allow", {"Resource": "execute-api:/prod/*"}, f"{API_ARN}/prod/GET/pets", ALLOW),
+    api("R1-api-shorthand-other-stage", "Allow", {"Resource": "execute-api:/prod/*"}, f"{API_ARN}/test/GET/pets",
+        IMPLICIT),
+    api("R1-api-shorthand-method", "Allow", {"Resource": "execute-api:/*/POST/*"}, f"{API_ARN}/prod/GET/pets",
+        IMPLICIT),
+    api("R1-api-shorthand-not-other-service", "Allow", {"Resource": "execute-api:/*"},
+        "arn:aws:s3:::execute-api/x", IMPLICIT),
+    api("R1-api-shorthand-needs-api-id", "Allow", {"Resource": "execute-api:/*"},
+        f"arn:aws:execute-api:us-east-1:{OWNER}:/prod", IMPLICIT),
+    api("R1-api-shorthand-deny", "Deny", {"Resource": "execute-api:/prod/*"}, f"{API_ARN}/prod/GET/pets", DENY),
+    api("R1-api-shorthand-deny-other", "Deny", {"Resource": "execute-api:/prod/*"}, f"{API_ARN}/test/GET/x",
+        ALLOW),
+    api("R1-api-shorthand-notresource-deny", "Deny", {"NotResource": "execute-api:/prod/*"},
+        f"{API_ARN}/test/GET/x", DENY),
+    api("R1-api-shorthand-notresource-deny-excluded", "Deny", {"NotResource": "execute-api:/prod/*"},
+        f"{API_ARN}/prod/GET/x", ALLOW),
+    api("R1-api-strict-inner-star-deny-no-colon", "Deny", {"Resource": "execute-api:/p*d/GET"},
+        f"{API_ARN}/p:d/GET", ALLOW),
+    api("R1-api-lenient-inner-star-allow", "Allow", {"Resource": "execute-api:/p*d/GET"}, f"{API_ARN}/p:d/GET",
+        ALLOW),
+    # A value that is not an ARN pattern: AWS may refuse it or read it in a way
+    # deputy does not know; read on the side that admits more (section 8).
+    res("S8-resource-unread-allow", "Allow", {"Resource": "bucket"}, "arn:aws:s3:::other/x", ALLOW),
+    res("S8-resource-unread-deny", "Deny", {"Resource": "bucket"}, "arn:aws:s3:::bucket", ALLOW),
+    res("S8-resource-short-arn-allow", "Allow", {"Resource": "arn:aws:s3"}, "arn:aws:s3:::b", ALLOW),
+    res("S8-resource-short-arn-deny", "Deny", {"Resource": "arn:aws:*"}, "arn:aws:s3:::b", ALLOW),
+    res("S8-notresource-unread-allow", "Allow", {"NotResource": "bucket"}, "arn:aws:s3:::bucket", ALLOW),
+    res("S8-notresource-unread-deny", "Deny", {"NotResource": "bucket"}, "arn:aws:s3:::bucket", ALLOW),
+    res("S8-unread-beside-arn-deny", "Deny", {"Resource": ["bucket", "arn:aws:s3:::b"]}, "arn:aws:s3:::b", DENY),
+]
+
+
+@pytest.mark.parametrize(ROW, R1_FORMS)
+def test_r1_resource_forms(doc, context, expected, caller):
+    check(doc, context, expected, caller)
+
+
+UNREAD = [
+    case("S8-action-unread-allow", policy(statement(action="AssumeRole")), {}, ALLOW),
+    case("S8-action-unread-deny", policy(statement(), statement("Deny", action="AssumeRole")), {}, ALLOW),
+    case("S8-action-unread-beside-real-deny", policy(statement(), statement("Deny", action=["x", ASSUME])), {},
+         DENY),
+    case("S8-notaction-unread-allow", policy(statement(action=None, NotAction="AssumeRole")), {}, ALLOW),
+    case("S8-notaction-unread-deny", policy(statement(), statement("Deny", action=None, NotAction="sts")), {},
+         ALLOW),
+    case("S8-action-empty-name", policy(statement(action="sts:")), {}, ALLOW),
+    case("S8-service-unread-allow", only({"Service": "rekognition"}), {}, ALLOW),
+    case("S8-service-unread-deny", policy(statement(), statement("Deny", principal={"Service": "rekognition"})),
+         {}, ALLOW),
+    case("S8-aws-service-text-allow", only({"AWS": SERVICE}), {}, ALLOW),
+    case("S8-aws-service-text-deny", policy(statement(), statement("Deny", principal={"AWS": SERVICE})), {},
+         ALLOW),
+    case("S8-aws-account-still-read", only({"AWS": OWNER}), {}, IMPLICIT),
+    case("S8-aws-cloudfront-identity-read", only({"AWS": "arn:aws:iam::cloudfront:user/CloudFront Origin Access "
+                                                         "Identity E2EXAMPLE"}), {}, IMPLICIT),
+]
+
+
+@pytest.mark.parametrize(ROW, UNREAD)
+def test_section_8_values_deputy_cannot_read(doc, context, expected, caller):
+    check(doc, context, expected, caller)
+
 
 
 # --- section 5: conditions -----------------------------------------------------------

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import random
 
-from tests.strategies import ACTIONS, ACCOUNTS, ARNS, DEPUTY, KEYS, MULTI, OWNER, VARIABLES
+from tests.strategies import ACTIONS as _ACTIONS
+from tests.strategies import ACCOUNTS, ARNS, DEPUTY, KEYS, MULTI, OWNER, VARIABLES
+
+# iam-simulate refuses values AWS would refuse (an action without a service
+# prefix); deputy's reading of those is tested against its own encoder.
+ACTIONS = [a for a in _ACTIONS if a == "*" or ":" in a]
 
 PRINCIPALS = [
     *[{"Service": DEPUTY}] * 8, "*", {"AWS": "*"},

@@ -8,6 +8,8 @@ Principal in an Allow, a NotPrincipal exemption list in a Deny (P8).
 
 from __future__ import annotations
 
+import re
+
 from verifier.policy.ast import Effect, PatternBlock, PrincipalBlock, Statement
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
@@ -26,6 +28,13 @@ _REGIONAL = L.seq(L.plus(L.all_but(".")), L.char("."), REGION, L.char("."),
                   L.alt(*[L.literal(s) for s in _SUFFIXES]))
 _HAS_DOT = L.seq(L.ANYTHING, L.char("."), L.ANYTHING)
 _ARN_PREFIX = L.seq(L.literal("arn:"), L.ANYTHING)
+_NON_EMPTY_PART = L.plus(L.NOT_COLON)
+API_SHORTHAND = "execute-api:/"
+# An execute-api ARN up to and including the "/" after its API ID: API
+# Gateway expands "execute-api:/PATH" with the parts of the API the policy is
+# attached to, which are the request's own (the request is to that API).
+_API_PREFIX = L.seq(L.literal("arn:"), _NON_EMPTY_PART, L.literal(":execute-api:"), _NON_EMPTY_PART, L.char(":"),
+                    _NON_EMPTY_PART, L.char(":"), L.plus(L.all_but("/")), L.char("/"))
 
 
 class StatementEncoder:
@@ -64,17 +73,25 @@ class StatementEncoder:
         p = self.request.principal
         if block.wildcard is not None:
             return TRUE if block.wildcard.value == "*" else F.BoolVal(lenient)  # P3, P6
-        options = [self._principal_value(e.kind.value, v.value, p, lenient)
+        options = [self._principal_value(e.kind.value, v.value, p, lenient, v.span)
                    for e in block.entries for v in e.values.items]
         return F.Or(*options) if options else FALSE
 
-    def _principal_value(self, kind: str, value: str, p, lenient: bool) -> F.Term:
+    def _principal_value(self, kind: str, value: str, p, lenient: bool, span) -> F.Term:
         service = self._is_service(p)
         if kind == "AWS" and value == "*":
             return TRUE if lenient else F.Not(service)  # P4, A1
         if "*" in value or "?" in value:
             return F.BoolVal(lenient)  # P6
         space = self.request.space
+        if not _readable_principal(kind, value):
+            if lenient:
+                self.request.read_widely(f"{kind} principal {value!r} is not a form deputy can read; read as "
+                                         "matching every service principal", span)
+            # Section 8, like P6, for a service principal; another principal
+            # is compared as written (an AWS value), or not at all (P5).
+            other = space.equals(p, value) if kind == "AWS" else FALSE
+            return F.If(self._is_service(p), F.BoolVal(lenient), other)
         if kind == "Service":
             same = space.equals(p, value)
             if lenient:
@@ -123,8 +140,15 @@ class StatementEncoder:
         patterns = [t.value for t in block.patterns.items]
         if not patterns:
             return F.BoolVal(allow_side) if block.negated else FALSE
+        lenient = allow_side != block.negated
+        unread = [p for p in patterns if not _action_form(p)]
+        if unread and lenient:
+            self.request.read_widely(f"Action {unread[0]!r} is not an action pattern deputy can read; read as "
+                                     "matching every action", block.span)
+            return F.BoolVal(not block.negated)  # section 8
         space = self.request.space
-        hit = F.Or(*[space.member(self.request.action, L.ascii_insensitive(L.glob(p))) for p in patterns])
+        hit = F.Or(*[space.member(self.request.action, L.ascii_insensitive(L.glob(p)))
+                     for p in patterns if _action_form(p)])
         return F.Not(hit) if block.negated else hit
 
     def resource(self, block: PatternBlock | None, allow_side: bool) -> F.Term:
@@ -149,8 +173,16 @@ class StatementEncoder:
     def _resource_pattern(self, pattern: str, lenient: bool, block: PatternBlock):
         if pattern == "*":
             return TRUE
-        fifth = _nth_colon(pattern, 5)
-        found = parts(pattern, self.variables, start=len(pattern) if fifth is None else fifth + 1)
+        api = pattern.startswith(API_SHORTHAND)
+        if api:
+            found = parts(pattern[len(API_SHORTHAND):], self.variables, start=0)
+        elif pattern.startswith("arn:") and _nth_colon(pattern, 5) is not None:
+            found = parts(pattern, self.variables, start=_nth_colon(pattern, 5) + 1)
+        else:
+            # R1 knows ARN patterns only: read the value to admit more (section 8).
+            self.request.read_widely(f"Resource {pattern!r} is not an ARN pattern; read as matching "
+                                     + ("every resource" if lenient else "no resource"), block.span)
+            return F.BoolVal(lenient)
         if found is VALUELESS:
             return VALUELESS
         if any(isinstance(p, Variable) for p in found):
@@ -158,7 +190,32 @@ class StatementEncoder:
         tokens = static_pattern(found, like=True, lenient=lenient)
         if not lenient:
             tokens = L.segment_bound(tokens)
-        return self.request.space.member(self.request.resource, L.of_pattern(tokens))
+        language = L.of_pattern(tokens)
+        if api:
+            language = L.seq(_API_PREFIX, language)
+        return self.request.space.member(self.request.resource, language)
+
+
+_SERVICE_VALUE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_AWS_VALUE = re.compile(r"[0-9]{12}|arn:[^:]+:(?:iam|sts)::[^:]+:.+|A[A-Z]{3}[A-Z0-9]{12,124}")
+
+
+def _readable_principal(kind: str, value: str) -> bool:
+    """The Principal forms AWS documents (P1, P5); Federated and
+    CanonicalUser values never name a service, whatever they hold."""
+    if kind == "Service":
+        return bool(_SERVICE_VALUE.fullmatch(value))
+    if kind == "AWS":
+        return bool(_AWS_VALUE.fullmatch(value))
+    return True
+
+
+def _action_form(pattern: str) -> bool:
+    """AC1's forms: ``*``, or a service prefix, a colon and an action name."""
+    if pattern == "*":
+        return True
+    prefix, colon, name = pattern.partition(":")
+    return bool(prefix) and bool(colon) and bool(name) and ":" not in name
 
 
 def _drop_region(name: str) -> str:

@@ -127,9 +127,16 @@ class SymbolicRequest:
     keys: dict[str, KeySymbol]
     domain: list[F.Term]
     unsupported: list[tuple[str, Span, F.Term]] = field(default_factory=list)
+    readings: list[tuple[str, Span]] = field(default_factory=list)
 
     def key(self, name: str) -> KeySymbol | None:
         return self.keys.get(keys.fold(name))
+
+    def read_widely(self, what: str, span: Span) -> None:
+        """Record that a value deputy cannot read as AWS does was read on
+        the side that admits more (section 8); the verdict states it."""
+        if (what, span) not in self.readings:
+            self.readings.append((what, span))
 
     def free_atom(self, what: str, span: Span) -> F.Term:
         """A construct deputy cannot encode: a fresh boolean the solver may

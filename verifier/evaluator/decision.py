@@ -156,7 +156,13 @@ def _action(block: PatternBlock | None, action: str, allow_side: bool) -> Check:
     # AC1: action names and patterns compare without regard to case. Action
     # names are ASCII, so only ASCII letters are folded.
     folded = ascii_lower(action)
-    hit = next((p for p in patterns if glob(pattern_tokens(ascii_lower(p)), folded)), None)
+    lenient = allow_side != block.negated
+    unread = next((p for p in patterns if not _action_form(p)), None)
+    if unread is not None and lenient:
+        # Section 8: a value that is not "*" or service:name, read to admit more.
+        reason = f"{unread!r} is not an action pattern deputy can read; read as matching every action"
+        return Check(not block.negated, reason)
+    hit = next((p for p in patterns if _action_form(p) and glob(pattern_tokens(ascii_lower(p)), folded)), None)
     if block.negated:
         if hit is None:
             return Check(True, f"{action} is not excluded by NotAction (AC2)")
@@ -190,26 +196,86 @@ def _resource(block: PatternBlock | None, resource: str | None, request: Request
         return Check(None, f"Resource {undecided!r} has a variable with several values: undecided")
     # V2: a valueless entry matches nothing.
     hit = next((p for p, o in outcomes if o is True), None)
+    how = _resource_reading(hit, lenient) if hit is not None else ""
     if block.negated:
-        return (Check(True, f"{resource} is not excluded by NotResource")
-                if hit is None else Check(False, f"{resource} is excluded by NotResource {hit!r}"))
-    return (Check(False, f"{resource} matches no Resource pattern")
-            if hit is None else Check(True, f"{resource} matches {hit!r} (R1)"))
+        return (Check(True, f"{resource} is not excluded by NotResource{_unread(patterns, lenient)}")
+                if hit is None else Check(False, f"{resource} is excluded by NotResource {hit!r}{how}"))
+    return (Check(False, f"{resource} matches no Resource pattern{_unread(patterns, lenient)}")
+            if hit is None else Check(True, f"{resource} matches {hit!r}{how or ' (R1)'}"))
 
 
 def _resource_pattern(pattern: str, resource: str, request: Request, lenient: bool, variables: bool):
-    if pattern == "*":
+    form = resource_form(pattern)
+    if form == "any":
         return True
-    # V1: variables are substituted only in the resource part, after the fifth colon.
-    fifth = _nth_colon(pattern, 5)
-    start = len(pattern) if fifth is None else fifth + 1
-    tokens = substitute(pattern, request, variables, wildcards=True, substituted_wildcards=lenient,
-                        start=start)
+    if form == "unread":
+        return lenient  # section 8: a form deputy cannot read as AWS does is read to admit more
+    if form == "execute-api":
+        rest = _api_path(resource)
+        if rest is None:
+            return False
+        tokens = substitute(pattern[len(API_SHORTHAND):], request, variables, wildcards=True,
+                            substituted_wildcards=lenient, start=0)
+        value = rest
+    else:
+        # V1: variables are substituted only in the resource part, after the fifth colon.
+        start = _nth_colon(pattern, 5) + 1
+        tokens = substitute(pattern, request, variables, wildcards=True, substituted_wildcards=lenient,
+                            start=start)
+        value = resource
     if tokens is AMBIGUOUS:
         return None
     if tokens is VALUELESS:
         return VALUELESS
-    return glob(resource_tokens(tokens, lenient), resource)
+    return glob(resource_tokens(tokens, lenient), value)
+
+
+API_SHORTHAND = "execute-api:/"
+
+
+def resource_form(pattern: str) -> str:
+    """How a Resource value is read (R1): ``any`` (``*``), ``arn`` (an
+    ARN pattern: ``arn:`` and five colons), ``execute-api`` (API Gateway's
+    shorthand for the ARNs of the API the policy is attached to), or
+    ``unread``: a form deputy does not know how AWS reads."""
+    if pattern == "*":
+        return "any"
+    if pattern.startswith("arn:") and _nth_colon(pattern, 5) is not None:
+        return "arn"
+    if pattern.startswith(API_SHORTHAND):
+        return "execute-api"
+    return "unread"
+
+
+def _api_path(resource: str) -> str | None:
+    """What follows ``API-ID/`` in an ``execute-api`` ARN, or None for any
+    other resource: API Gateway expands ``execute-api:/PATH`` to
+    ``arn:PARTITION:execute-api:REGION:ACCOUNT:API-ID/PATH`` with the parts
+    of the API the policy is attached to, which the request's own resource
+    names."""
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "execute-api" or not all(parts[1:5]):
+        return None
+    api, slash, rest = parts[5].partition("/")
+    return rest if api and slash else None
+
+
+def _resource_reading(hit: str, lenient: bool) -> str:
+    form = resource_form(hit)
+    if form == "execute-api":
+        return " (R1: API Gateway's execute-api shorthand, expanded with the request's API)"
+    if form == "unread":
+        return (f" (R1: {hit!r} is not an ARN pattern, and deputy does not know how AWS reads it; read as "
+                "matching every resource, the reading that admits more here, section 8)")
+    return ""
+
+
+def _unread(patterns: list[str], lenient: bool) -> str:
+    unread = [p for p in patterns if resource_form(p) == "unread"]
+    if not unread or lenient:
+        return ""
+    return (f" (R1: {unread[0]!r} is not an ARN pattern, and deputy does not know how AWS reads it; read as "
+            "matching no resource, the reading that admits more here, section 8)")
 
 
 def _nth_colon(text: str, n: int) -> int | None:
@@ -219,3 +285,11 @@ def _nth_colon(text: str, n: int) -> int | None:
         if position < 0:
             return None
     return position
+
+
+def _action_form(pattern: str) -> bool:
+    """AC1's forms: ``*``, or a service prefix and an action name."""
+    if pattern == "*":
+        return True
+    prefix, colon, name = pattern.partition(":")
+    return bool(prefix and colon and name and ":" not in name)

@@ -15,6 +15,10 @@ from verifier.evaluator.matching import ascii_lower
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _ACCOUNT_ROOT = re.compile(r"arn:[^:]+:iam::([0-9]{12}):root")
 _REGIONAL = re.compile(r"([^.]+)\.[a-z]{2}(?:-[a-z]+)+-[0-9]+\.(amazonaws\.com(?:\.cn)?)")
+# The forms AWS documents for Principal values (P1, P5); anything else is a
+# form deputy cannot read as AWS does.
+_SERVICE_NAME = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_AWS_PRINCIPAL = re.compile(r"[0-9]{12}|arn:[^:]+:(?:iam|sts)::[^:]+:.+|A[A-Z]{3}[A-Z0-9]{12,124}")
 
 
 def is_service(principal: str) -> bool:
@@ -65,6 +69,9 @@ def _entry(kind: str, value: str, principal: str, lenient: bool) -> tuple[bool, 
         return False, '{"AWS": "*"} is read as not covering service principals here (A1)'
     if "*" in value or "?" in value:
         return _wildcard(value, lenient, kind)
+    readable = {"Service": _SERVICE_NAME, "AWS": _AWS_PRINCIPAL}.get(kind)
+    if readable is not None and not readable.fullmatch(value) and is_service(principal):
+        return _unread(kind, value, lenient)
     if kind == "Service":
         return _service(value, principal, lenient)
     if is_service(principal):
@@ -74,6 +81,16 @@ def _entry(kind: str, value: str, principal: str, lenient: bool) -> tuple[bool, 
     if value == principal:
         return True, f"{kind} {value} matches"
     return False, f"{kind} {value} does not match"
+
+
+def _unread(kind: str, value: str, lenient: bool) -> tuple[bool, str]:
+    # Section 8: a value AWS would not accept may still be stored; deputy
+    # cannot know whether it names a service, so for a service principal it
+    # is read to admit more, like P6.
+    if lenient:
+        return True, (f"{kind}: {value!r} is not a principal form deputy can read; read as matching every "
+                      "service principal")
+    return False, f"{kind}: {value!r} is not a principal form deputy can read; read as matching no service principal"
 
 
 def _service(value: str, principal: str, lenient: bool) -> tuple[bool, str]:

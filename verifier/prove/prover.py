@@ -33,6 +33,7 @@ def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
     F.new_epoch()
     run = _Run(loaded, model)
     result = run.decide(int(timeout * 1000))
+    result.assumptions += run.readings()
     result.warnings = _diagnostic_warnings(loaded) + run.unencoded() + result.warnings
     if result.verdict is not Verdict.UNKNOWN:
         result.warnings += run.side_questions(result)
@@ -171,6 +172,12 @@ class _Run:
             message = f"internal error: a counterexample did not replay ({why}); please report this policy"
         return Result(self.policy.source, Verdict.UNKNOWN, message,
                       warnings=[f"unconfirmed request: {_compact(request)}"], solver="z3")
+
+    def readings(self) -> list[str]:
+        """Values deputy cannot read as AWS does, read on the side that
+        admits more (SEMANTICS.md section 8): every verdict rests on them."""
+        return [f"line {span.line}, column {span.column}: {what} (the reading that admits more, section 8)"
+                for what, span in self.encoding.request.readings]
 
     def unencoded(self) -> list[str]:
         """What the encoding could not represent exactly, in words."""
