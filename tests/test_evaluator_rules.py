@@ -560,6 +560,8 @@ R1_FORMS = [
         f"{API_ARN}/test/GET/x", DENY),
     api("R1-api-shorthand-notresource-deny-excluded", "Deny", {"NotResource": "execute-api:/prod/*"},
         f"{API_ARN}/prod/GET/x", ALLOW),
+    api("R1-api-shorthand-notresource-allow-undocumented", "Allow", {"NotResource": "execute-api:/admin/*"},
+        f"{API_ARN}/admin/GET/x", ALLOW),
     api("R1-api-strict-inner-star-deny-no-colon", "Deny", {"Resource": "execute-api:/p*d/GET"},
         f"{API_ARN}/p:d/GET", ALLOW),
     api("R1-api-lenient-inner-star-allow", "Allow", {"Resource": "execute-api:/p*d/GET"}, f"{API_ARN}/p:d/GET",

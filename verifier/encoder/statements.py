@@ -174,6 +174,12 @@ class StatementEncoder:
         if pattern == "*":
             return TRUE
         api = pattern.startswith(API_SHORTHAND)
+        if api and block.negated and not lenient:
+            # API Gateway documents its shorthand in Resource only; in an
+            # Allow's NotResource it is read as excluding nothing (section 8).
+            self.request.read_widely(f"NotResource {pattern!r} (API Gateway documents its shorthand in Resource "
+                                     "only) is read as matching no resource", block.span)
+            return FALSE
         if api:
             found = parts(pattern[len(API_SHORTHAND):], self.variables, start=0)
         elif pattern.startswith("arn:") and _nth_colon(pattern, 5) is not None:

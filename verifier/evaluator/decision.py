@@ -186,7 +186,7 @@ def _resource(block: PatternBlock | None, resource: str | None, request: Request
             return Check(True, "the request names no resource: read as covered in an Allow statement")
         return Check(False, "the request names no resource: read as not covered in a Deny statement")
     lenient = allow_side != block.negated
-    outcomes = [(p, _resource_pattern(p, resource, request, lenient, variables)) for p in patterns]
+    outcomes = [(p, _resource_pattern(p, resource, request, lenient, variables, block.negated)) for p in patterns]
     valueless = next((p for p, o in outcomes if o is VALUELESS), None)
     if valueless is not None and not allow_side:
         return Check(False, f"Resource {valueless!r} has a valueless variable; the Deny statement "
@@ -204,12 +204,16 @@ def _resource(block: PatternBlock | None, resource: str | None, request: Request
             if hit is None else Check(True, f"{resource} matches {hit!r}{how or ' (R1)'}"))
 
 
-def _resource_pattern(pattern: str, resource: str, request: Request, lenient: bool, variables: bool):
+def _resource_pattern(pattern: str, resource: str, request: Request, lenient: bool, variables: bool,
+                      negated: bool = False):
     form = resource_form(pattern)
     if form == "any":
         return True
-    if form == "unread":
-        return lenient  # section 8: a form deputy cannot read as AWS does is read to admit more
+    if form == "unread" or (form == "execute-api" and negated and not lenient):
+        # Section 8: a form deputy cannot read as AWS does is read to admit
+        # more. API Gateway documents its shorthand in Resource only: in a
+        # NotResource list read strictly (an Allow's), it excludes nothing.
+        return lenient
     if form == "execute-api":
         rest = _api_path(resource)
         if rest is None:
@@ -271,7 +275,8 @@ def _resource_reading(hit: str, lenient: bool) -> str:
 
 
 def _unread(patterns: list[str], lenient: bool) -> str:
-    unread = [p for p in patterns if resource_form(p) == "unread"]
+    unread = [p for p in patterns if resource_form(p) != "any" and resource_form(p) != "arn"
+              and (resource_form(p) == "unread" or not lenient)]
     if not unread or lenient:
         return ""
     return (f" (R1: {unread[0]!r} is not an ARN pattern, and deputy does not know how AWS reads it; read as "
