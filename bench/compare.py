@@ -167,7 +167,7 @@ def run_deputy(items, workdir: Path) -> dict:
     for n, item in enumerate(items):
         path = workdir / f"deputy-{n:05d}.json"
         path.write_text(json.dumps(item["policy"], indent=2))
-        model = ThreatModel(owner=item["owner"], service=item["service"], action=item["action"],
+        model = ThreatModel(owner=item["owner"], services=(item["service"],), actions=(item["action"],),
                             trusted_accounts=frozenset(item["trusted_accounts"]),
                             trusted_orgs=frozenset(item["trusted_orgs"]))
         start = time.perf_counter()

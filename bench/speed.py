@@ -43,11 +43,9 @@ FAMILIES = {
 def corpus_section(directory: str) -> dict:
     from verifier.outputs import json as report
     from verifier.checking import check_path, expand_paths
-    from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
+    from verifier.prove.threat import ThreatModel
 
-    model = ThreatModel(owner=OWNER, trusted_accounts=frozenset(), trusted_orgs=frozenset(),
-                        service=DEFAULT_SERVICE, action=DEFAULT_ACTION, required_keys=(),
-                        source_service=None, strict_attribution=False)
+    model = ThreatModel(owner=OWNER)  # the default question: every deputy, every action
     paths = expand_paths([directory])
     for path in paths:  # into the page cache
         Path(path).read_bytes()
@@ -71,11 +69,9 @@ def corpus_section(directory: str) -> dict:
 
 def scale_section(family: str, sizes: list[int]) -> dict:
     from verifier.checking import check_path
-    from verifier.prove.threat import DEFAULT_ACTION, DEFAULT_SERVICE, ThreatModel
+    from verifier.prove.threat import ThreatModel
 
-    model = ThreatModel(owner=OWNER, trusted_accounts=frozenset(), trusted_orgs=frozenset(),
-                        service=DEFAULT_SERVICE, action=DEFAULT_ACTION, required_keys=(),
-                        source_service=None, strict_attribution=False)
+    model = ThreatModel(owner=OWNER)  # the default question: every deputy, every action
     points = []
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm.json"

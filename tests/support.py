@@ -37,8 +37,12 @@ def examples(count: int) -> int:
     return int(count * float(os.environ.get("DEPUTY_EXAMPLES_SCALE", "1")))
 
 
-def model(**changes) -> ThreatModel:
-    return ThreatModel(owner=OWNER, **changes)
+def model(service: str | None = DEPUTY, action: str | None = ACTION, **changes) -> ThreatModel:
+    """The narrow question of one deputy and one action (rekognition calling
+    sts:AssumeRole unless told otherwise); ``service=None`` /
+    ``action=None`` ask about every deputy / every action."""
+    return ThreatModel(owner=OWNER, services=(service,) if service else (), actions=(action,) if action else (),
+                       **changes)
 
 
 def check(doc, **changes):

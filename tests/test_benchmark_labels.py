@@ -48,7 +48,7 @@ KNOWN = {
 
 def model_of(case) -> ThreatModel:
     o = case["options"]
-    return ThreatModel(owner=o["account"], service=o["service"], action=o["action"],
+    return ThreatModel(owner=o["account"], services=(o["service"],), actions=(o["action"],),
                        trusted_accounts=frozenset(o.get("trusted_accounts", ())),
                        trusted_orgs=frozenset(o.get("trusted_orgs", ())))
 

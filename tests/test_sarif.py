@@ -37,7 +37,7 @@ def test_sarif_validates_and_locates_findings(validator):
     assert code == 1
     (run_,) = log["runs"]
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
-    assert set(rules) == {"DEPUTY001", "DEPUTY002", "DEPUTY003"}
+    assert set(rules) == {"DEPUTY001", "DEPUTY002", "DEPUTY003", "DEPUTY004"}
     by_resource = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in run_["results"]}
     # safe policies are not findings
     assert set(by_resource) == {"OpenRole", "ParameterRole"}
@@ -75,10 +75,13 @@ def test_junit_one_case_per_policy():
     root = ET.fromstring(out)
     suite = root.find("testsuite")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert set(cases) == {"PinnedRole", "OpenRole", "ParameterRole", "ArnRole"}
-    assert cases["OpenRole"].find("failure") is not None
+    # One case per (policy, deputy); a policy deputy cannot read has one case.
+    deputy = ": rekognition.amazonaws.com"
+    assert set(cases) == {"PinnedRole" + deputy, "OpenRole" + deputy, "ParameterRole", "ArnRole" + deputy}
+    assert cases["OpenRole" + deputy].find("failure") is not None
     assert cases["ParameterRole"].find("error") is not None
-    assert cases["PinnedRole"].find("failure") is None and cases["PinnedRole"].find("error") is None
+    pinned = cases["PinnedRole" + deputy]
+    assert pinned.find("failure") is None and pinned.find("error") is None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "1", "1")
 
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from verifier.policy import loading
 from verifier.errors import DeputyError, InputError
-from verifier.results import Result, Verdict
+from verifier.results import DeputyResult, Result, Verdict
 from verifier.sources import Found, JUnresolved, detect
 from verifier.prove.threat import ThreatModel
 
@@ -99,7 +99,7 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
 
 
 _WARM_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-  "Principal": {"Service": "%s"}, "Action": "%s",
+  "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": "*",
   "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"},
                 "ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}}]}"""
 
@@ -110,9 +110,8 @@ def _warm(model: ThreatModel) -> None:
     here, and inherited by every forked worker."""
     from verifier.prove.prover import check_policy
 
-    text = _WARM_POLICY % (model.service.replace('"', ""), model.action.replace('"', ""))
     try:
-        check_policy(loading.load_text(text, "<warm-up>"), model, 5.0)
+        check_policy(loading.load_text(_WARM_POLICY, "<warm-up>"), model, 5.0)
     except (DeputyError, ValueError, TypeError, KeyError, RuntimeError):
         pass  # only a head start: the workers build what is missing
 
@@ -212,6 +211,29 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
                              found.span.column if found.span else 0)
         assumptions.append(owners.assumption(owner))
     model = replace(model, owner=owner)
+    result = _each_deputy(found, settled, loaded, model, timeout, details)
+    result.assumptions += assumptions
+    result.warnings = warnings + result.warnings
+    for answer in result.deputies or ():
+        answer.result.assumptions += assumptions
+    return result
+
+
+def _each_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details) -> Result:
+    """One answer per deputy of the policy (``verifier.prove.deputies``),
+    each decided as the policy's own question, then combined."""
+    from verifier.prove import deputies, prover
+
+    discovered, asked = deputies.questions(loaded.policy, model)
+    answers = [DeputyResult(d.service, prover.granted(loaded.policy, model.asking(d)),
+                            _one_deputy(found, settled, loaded, model.asking(d), timeout, details)) for d in asked]
+    shown = deputies.reported(discovered, answers, bool(model.services))
+    result = deputies.combine(answers, shown, found.file)
+    result.source = result.source or _source(found, loaded, result)
+    return result
+
+
+def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details) -> Result:
     if settled.deny_indexes:
         result = _bracketed(found, settled, loaded, model, timeout)
     else:
@@ -221,8 +243,6 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
             _add_details(result, loaded, model, timeout, details)
     if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
         result = _confirm(found, settled, result)
-    result.assumptions += assumptions
-    result.warnings = warnings + result.warnings
     return result
 
 
@@ -341,11 +361,12 @@ def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
                       f"internal error while checking ({type(exc).__name__}: {exc}); please report this policy")
 
 
-def exit_code(results: list[Result]) -> int:
-    """1 vulnerable > 2 error > 3 unknown > 0; a finding under a valid
-    (unexpired) suppression does not count."""
+def exit_code(results: list[Result], fail_on_useless: bool = False) -> int:
+    """1 vulnerable (or, with ``fail_on_useless``, a useless finding) > 2
+    error > 3 unknown > 0; a finding under a valid (unexpired) suppression
+    does not count."""
     verdicts = {r.verdict for r in results if not r.suppressed}
-    if Verdict.VULNERABLE in verdicts:
+    if Verdict.VULNERABLE in verdicts or (fail_on_useless and any(r.useless for r in results if not r.suppressed)):
         return 1
     if Verdict.ERROR in verdicts:
         return 2

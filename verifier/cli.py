@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 from typing import TextIO
 
@@ -79,8 +78,6 @@ def _add_threat_model(parser, configurable: bool) -> None:
     """The threat-model options of check and fix. ``configurable``: a
     config file may supply them, so an absent flag stays None (and
     merge_settings tells it from one given on the command line)."""
-    from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE
-
     def unset(value):
         return None if configurable else value
 
@@ -88,10 +85,13 @@ def _add_threat_model(parser, configurable: bool) -> None:
                         help="another account whose requests are legitimate (repeatable)")
     parser.add_argument("--trusted-org", metavar="ORGID", action="append", default=unset([]),
                         help="an organization (o-...) whose accounts are trusted (repeatable)")
-    parser.add_argument("--service", metavar="S", default=unset(DEFAULT_SERVICE),
-                        help=f"the deputy's service principal (default {DEFAULT_SERVICE})")
-    parser.add_argument("--action", metavar="A", default=unset(DEFAULT_ACTION),
-                        help=f"the action the deputy calls (default {DEFAULT_ACTION})")
+    parser.add_argument("--service", metavar="S", action="append", default=unset([]),
+                        help="ask only about this deputy, a service principal such as events.amazonaws.com "
+                             "(repeatable; default: every deputy the policy admits, each named service and any "
+                             "other service principal)")
+    parser.add_argument("--action", metavar="A", action="append", default=unset([]),
+                        help="ask only about this action, such as sns:Publish (repeatable; default: every action "
+                             "the policy grants the deputy)")
     parser.add_argument("--require-key", metavar="KEY", action="append", default=unset([]),
                         help="assume the service always sends this key, e.g. aws:SourceAccount (repeatable)")
     parser.add_argument("--source-service", metavar="NAME",
@@ -130,6 +130,11 @@ def _add_check(commands) -> None:
                     help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
+    ck.add_argument("-v", "--verbose", action="store_true",
+                    help="print every result's assumptions and warnings (by default a safe policy is one line)")
+    ck.add_argument("--fail-on-useless", action="store_true",
+                    help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
+                         "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                     help="check policies in N worker processes (default 1; results keep the order of the files)")
     _add_debugging(ck)
@@ -207,43 +212,21 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
     stdout.write(_render(args, results, model, stdout))
-    return checking.exit_code(results)
-
-
-_ACCOUNT = re.compile(r"[0-9]{12}")
-_ORG = re.compile(r"o-[a-z0-9]{10,32}")
+    return checking.exit_code(results, fail_on_useless=args.fail_on_useless)
 
 
 def _threat_model(args):
-    """The threat model the options describe. Without ``--account`` the
-    owner is empty: each input must then state it (a role ARN) or a
-    placeholder is chosen for it (``verifier.sources.owner``)."""
-    from verifier.policy import keys
-    from verifier.prove.threat import ThreatModel
+    """The threat model the options describe (flags over deputy.toml)."""
+    from verifier import config
 
-    accounts = [("--account", args.account)] if args.account else []
-    for flag, value in accounts + [("--trusted-account", a) for a in args.trusted_account]:
-        if not _ACCOUNT.fullmatch(value):
-            raise UsageError(f"{flag} {value!r} is not a 12-digit AWS account ID", "deputy check")
-    for org in args.trusted_org:
-        if not _ORG.fullmatch(org):
-            raise UsageError(f"--trusted-org {org!r} is not an organization ID such as o-a1b2c3d4e5", "deputy check")
-    for key in args.require_key:
-        if not keys.can_be_present(keys.fold(key)):
-            raise UsageError(f"--require-key {key!r} is not a condition key such as aws:SourceAccount",
-                             "deputy check")
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds", "deputy check")
     if getattr(args, "jobs", 1) < 1:
         raise UsageError("--jobs must be at least 1", "deputy check")
-    if not args.service or not args.action:
-        raise UsageError("--service and --action must not be empty", "deputy check")
-    return ThreatModel(
-        owner=args.account or "", trusted_accounts=frozenset(args.trusted_account),
-        trusted_orgs=frozenset(args.trusted_org), service=args.service, action=args.action,
-        required_keys=tuple(args.require_key), source_service=args.source_service,
-        strict_attribution=args.strict_attribution,
-    )
+    settings = {"trusted_accounts": args.trusted_account, "trusted_orgs": args.trusted_org,
+                "require_keys": args.require_key, "service": args.service or [], "action": args.action or [],
+                "source_service": args.source_service, "strict_attribution": args.strict_attribution}
+    return config.threat_model(args.account, settings, flags=True)
 
 
 def _add_debugging(ck) -> None:
@@ -347,10 +330,10 @@ def _render(args, results, model, stdout) -> str:
     if args.format == "junit":
         from verifier.outputs import junit
 
-        return junit.dumps(results)
+        return junit.dumps(results, fail_on_useless=args.fail_on_useless)
     from verifier.outputs import text
 
-    return text.check_text(results, colour=_colour(args.color, stdout))
+    return text.check_text(results, colour=_colour(args.color, stdout), verbose=args.verbose)
 
 
 def _colour(choice: str, stream) -> bool:

@@ -46,6 +46,9 @@ class Result:
     counterexamples: list[dict] | None = None  # --all (verifier.debug.attacks)
     source: dict | None = None
     suppression: dict | None = None
+    useless: list[dict] = field(default_factory=list)  # {"message", "line", "column"}: the deputy cannot work
+    deputies: list[DeputyResult] | None = None  # one answer per deputy (verifier.prove.deputies)
+    deputy: str | None = None  # which of them the top-level fields describe
 
     @property
     def suppressed(self) -> bool:
@@ -75,6 +78,10 @@ class Result:
             "source": self.source,
             "suppression": self.suppression,
         }
+        out["useless"] = list(self.useless)
+        if self.deputies is not None:
+            out["deputy"] = self.deputy
+            out["deputies"] = [d.to_json() for d in self.deputies]
         # Optional fields, present only when asked for (--explain, --all).
         if self.explanation is not None:
             out["explanation"] = self.explanation
@@ -82,6 +89,37 @@ class Result:
             out["counterexamples"] = self.counterexamples
         return out
 
+
+@dataclass
+class DeputyResult:
+    """The answer for one deputy of a policy: ``service`` is its global
+    name, or None for "any other service principal"; ``actions`` are the
+    Action patterns of the Allow statements that admit it."""
+
+    service: str | None
+    actions: list[str]
+    result: Result
+
+    @property
+    def label(self) -> str:
+        return self.service or OTHER_DEPUTY
+
+    def to_json(self) -> dict:
+        r = self.result
+        out = {"service": self.service, "deputy": self.label, "verdict": r.verdict.value,
+               "counterexample": r.counterexample.to_json() if r.counterexample else None,
+               "statements": [s.to_json() for s in r.statements], "actions": list(self.actions),
+               "message": r.message, "assumptions": list(r.assumptions), "warnings": list(r.warnings),
+               "useless": list(r.useless),
+               "unattributed_request": r.unattributed.to_json() if r.unattributed else None}
+        if r.explanation is not None:
+            out["explanation"] = r.explanation
+        if r.counterexamples is not None:
+            out["counterexamples"] = r.counterexamples
+        return out
+
+
+OTHER_DEPUTY = "any other service principal"
 
 STATEMENT_KIND = re.compile(r"statement:(\d+)")
 """The kind of a counterexample let in by one Allow statement (its index)."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from verifier.policy import keys
 from verifier.evaluator import evaluate
 from verifier.results import STATEMENT_KIND as _STATEMENT
+from verifier.prove.threat import is_regional
 from verifier.results import Result, Verdict
 
 if TYPE_CHECKING:  # no z3 at import time: start-up pays only for what a command uses
@@ -32,6 +33,7 @@ def kind_terms(model: ThreatModel):
     """The ``extend`` hook for ``prover.extended_run``: one term per kind."""
     from verifier.encoder import logic as F
     from verifier.encoder.symbolic import Kind, arn_names_account
+    from verifier.prove.question import REGIONAL
 
     def extend(question) -> dict:
         r, space = question.request, question.space
@@ -45,10 +47,11 @@ def kind_terms(model: ThreatModel):
         if arn.kind is Kind.ARN:
             terms["foreign-source-arn-only"] = F.And(F.Not(sa.present), arn.present, arn_names_account(r),
                                                      untrusted(arn.elements[0].parts[3]))
-        terms["regional-principal"] = F.Not(space.equals(r.principal, model.service))
-        name, dot, rest = model.service.partition(".")
-        terms["wish:regional"] = space.equals(r.principal, f"{name}.us-east-1.{rest}") if dot else F.FALSE
-        terms["global-principal"] = space.equals(r.principal, model.service)
+        regional = space.member(r.principal, REGIONAL)
+        terms["regional-principal"] = regional
+        name, dot, rest = (model.service or "").partition(".")
+        terms["wish:regional"] = space.equals(r.principal, f"{name}.us-east-1.{rest}") if dot else regional
+        terms["global-principal"] = F.Not(regional)
         for statement, term in question.encoding.allows:
             terms[f"statement:{statement.index}"] = term
         return terms
@@ -71,7 +74,7 @@ def kinds_of(request: Request, model: ThreatModel, allowing: set[int]) -> list[s
         out.append("foreign-source-arn-only")
     if account is None and arn_account is None:
         out.append("no-source-account")
-    out.append("global-principal" if request.principal == model.service else "regional-principal")
+    out.append("regional-principal" if is_regional(request.principal) else "global-principal")
     out += [f"statement:{i}" for i in sorted(allowing)]
     return out
 

@@ -20,7 +20,11 @@ def add_details(result: Result, model: ThreatModel, timeout: float, explain: boo
                 loaded: LoadedPolicy | None = None) -> Result:
     """Fill ``result.explanation`` (``explain``) and ``result.counterexamples``
     (``enumerate_all``) for a safe or vulnerable result; other verdicts get a
-    short note. The policy is re-read from ``result.path`` unless given."""
+    short note. The policy is re-read from ``result.path`` unless given.
+    A result of every deputy gets them per deputy, and at the top level
+    the worst deputy's."""
+    if model.deputy is None and result.deputies:
+        return _per_deputy(result, model, timeout, explain, enumerate_all, max_counterexamples, loaded)
     if result.verdict not in (Verdict.SAFE, Verdict.VULNERABLE):
         if explain:
             result.explanation = {"kind": "none", "note": f"no explanation for a verdict of {result.verdict.value}"}
@@ -39,6 +43,26 @@ def add_details(result: Result, model: ThreatModel, timeout: float, explain: boo
         result.warnings.append(f"internal error while explaining ({type(exc).__name__}: {exc}); please report "
                                "this policy")
         return result
+
+
+def _per_deputy(result, model, timeout, explain, enumerate_all, max_counterexamples, loaded) -> Result:
+    from verifier.prove import deputies
+
+    if loaded is None:
+        try:
+            loaded = loading.load_file(result.path)
+        except InputError:
+            loaded = None
+    named = deputies.of_policy(loaded.policy).named if loaded else ()
+    for answer in result.deputies:
+        add_details(answer.result, model.asking(deputies.deputy_of(answer, named)), timeout, explain,
+                    enumerate_all, max_counterexamples, loaded)
+    top = next((a.result for a in result.deputies if a.label == result.deputy), None)
+    if top is not None:
+        result.explanation, result.counterexamples = top.explanation, top.counterexamples
+    elif explain:
+        result.explanation = {"kind": "none", "note": f"no explanation for a verdict of {result.verdict.value}"}
+    return result
 
 
 def _add_details(result, loaded, model, timeout, explain, enumerate_all, max_counterexamples) -> Result:

@@ -20,8 +20,9 @@ from verifier.prove.threat import ThreatModel
 from verifier.request import Request
 
 
-def one_round(policy: Policy, request: Request, legitimate: Request, model: ThreatModel):
-    """The first candidate that blocks ``request`` and keeps ``legitimate``."""
+def one_round(policy: Policy, request: Request, legitimate: list[Request], model: ThreatModel):
+    """The first candidate that blocks ``request`` and keeps every request
+    of ``legitimate`` allowed."""
     offending = [t.index for t in evaluate(policy, request).allowing]
     if not offending:
         return None
@@ -37,7 +38,7 @@ def one_round(policy: Policy, request: Request, legitimate: Request, model: Thre
             changes += [{"statement": _ref(statement), "change": w} for w in what]
         else:
             if (evaluate(candidate, request).decision is not Decision.ALLOW
-                    and evaluate(candidate, legitimate).decision is Decision.ALLOW):
+                    and all(evaluate(candidate, r).decision is Decision.ALLOW for r in legitimate)):
                 return candidate, changes
     return None
 
@@ -58,6 +59,8 @@ def _candidate(s: Statement, kind: str, model: ThreatModel):
     if kind == "tighten":
         return _tighten(s, model)
     accounts = [model.owner] + sorted(model.trusted - {model.owner})
+    if kind in ("source-arn", "both") and not (model.source_service or model.service):
+        return None  # which service's ARN, for a deputy with no name?
     prefix = model.source_service or model.service.split(".")[0]
     arns = [f"arn:aws:{prefix}:*:{a}:*" for a in accounts]
     out, what = s, []

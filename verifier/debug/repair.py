@@ -60,6 +60,7 @@ class Repair:
     warnings: list[str] = field(default_factory=list)
     layout: str = ""  # "edited in place" | "re-serialised"
     written: bool = False
+    kept: list[dict] = field(default_factory=list)  # every deputy's legitimate request, still allowed
 
     @property
     def exit_code(self) -> int:
@@ -75,6 +76,7 @@ class Repair:
     def to_json(self) -> dict:
         return {"path": self.path, "status": self.status, "message": self.message, "changes": self.changes,
                 "legitimate_request": self.legitimate.to_json() if self.legitimate else None,
+                "legitimate_requests": [{"deputy": k["deputy"], "request": k["request"].to_json()} for k in self.kept],
                 "warnings": self.warnings, "layout": self.layout or None, "diff": self.diff() or None,
                 "policy": self.text, "written": self.written}
 
@@ -106,43 +108,79 @@ def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
 
 
 def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
+    """Repair every vulnerable deputy of the policy (or the one ``model``
+    asks about), one after the other on the same text, keeping every
+    deputy's legitimate request allowed."""
+    from verifier.prove import deputies
+
+    single = model.one_question()
+    if single.deputy is not None:
+        models = [single]
+    else:
+        models = [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
+    return _repair_all(loaded, original, models, timeout)
+
+
+def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], timeout: float) -> Repair:
     from verifier.prove.prover import verdict_only
 
     path = loaded.policy.source
-    result = verdict_only(loaded, model, timeout)
-    if result.verdict is Verdict.SAFE:
+    verdicts = [verdict_only(loaded, m, timeout) for m in models]
+    undecided = next((r for r in verdicts if r.verdict not in (Verdict.SAFE, Verdict.VULNERABLE)), None)
+    if undecided is not None:
+        return Repair(path, "failed", f"cannot repair: the verdict is {undecided.verdict.value} "
+                      f"({undecided.message})", original)
+    vulnerable = [m for m, r in zip(models, verdicts) if r.verdict is Verdict.VULNERABLE]
+    if not vulnerable:
         out = Repair(path, "already-safe", "the policy is already safe: no change needed", original)
-        if not _useful(loaded, model):
-            out.warnings.append(f"but no request of {model.service} from a trusted account is allowed")
+        out.warnings += [f"but no request of {m.deputy.label} from a trusted account is allowed"
+                         for m in models if _admits(loaded, m) and not _useful(loaded, m)]
         return out
-    if result.verdict is not Verdict.VULNERABLE:
-        return Repair(path, "failed", f"cannot repair: the verdict is {result.verdict.value} ({result.message})",
-                      original)
-    legitimate = legitimate_request(loaded, model)
-    if legitimate is None:
-        return Repair(path, "failed", "cannot repair: the policy allows no request of the deputy from a trusted "
-                      "account, so no repair can keep the legitimate request allowed", original)
+    legitimate = {m.deputy.label: r for m in models if (r := legitimate_request(loaded, m)) is not None}
+    missing = next((m for m in vulnerable if m.deputy.label not in legitimate), None)
+    if missing is not None:
+        return Repair(path, "failed", f"cannot repair: the policy allows no request of {missing.deputy.label} from "
+                      "a trusted account, so no repair can keep the legitimate request allowed", original)
     policy, changes = loaded.policy, []
+    for m in vulnerable:
+        step = _repair_deputy(loaded, policy, m, list(legitimate.values()), timeout)
+        if isinstance(step, str):
+            return Repair(path, "failed", f"cannot repair {m.deputy.label}: {step}", original, changes=changes,
+                          legitimate=legitimate[m.deputy.label])
+        policy, made = step
+        changes += made
+    return _finish(loaded, original, policy, changes, legitimate, models, timeout)
+
+
+def _repair_deputy(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, keep: list[Request], timeout: float):
+    """``(policy, changes)`` once this deputy is proved safe, or why not."""
+    from verifier.prove.prover import verdict_only
+
+    changes: list[dict] = []
+    result = verdict_only(loading.accept(policy, loaded.kind), model, timeout)
     for _ in range(MAX_ROUNDS):
-        step = edits.one_round(policy, result.counterexample, legitimate, model)
+        if result.verdict is Verdict.SAFE:
+            return policy, changes
+        if result.verdict is not Verdict.VULNERABLE:
+            return f"a candidate's verdict is {result.verdict.value}"
+        step = edits.one_round(policy, result.counterexample, keep, model)
         if step is None:
-            return Repair(path, "failed", "cannot repair: no candidate change blocks the counterexample "
-                          f"{_compact(result.counterexample)} and keeps the legitimate request allowed",
-                          original, changes=changes, legitimate=legitimate)
+            return (f"no candidate change blocks the counterexample {_compact(result.counterexample)} and keeps the "
+                    "legitimate requests allowed")
         policy, made = step
         changes += made
         try:
             current = loading.accept(policy, loaded.kind)
         except InputError as exc:
-            return Repair(path, "failed", f"cannot repair: a candidate is not a valid policy ({exc})", original)
+            return f"a candidate is not a valid policy ({exc})"
         result = verdict_only(current, model, timeout)
-        if result.verdict is Verdict.SAFE:
-            return _finish(loaded, original, policy, changes, legitimate, model, timeout)
-        if result.verdict is not Verdict.VULNERABLE:
-            return Repair(path, "failed", f"cannot repair: a candidate's verdict is {result.verdict.value}",
-                          original, changes=changes, legitimate=legitimate)
-    return Repair(path, "failed", f"cannot repair within {MAX_ROUNDS} rounds", original, changes=changes,
-                  legitimate=legitimate)
+    return (policy, changes) if result.verdict is Verdict.SAFE else f"not safe within {MAX_ROUNDS} rounds"
+
+
+def _admits(loaded: LoadedPolicy, model: ThreatModel) -> bool:
+    from verifier.prove.prover import granted
+
+    return bool(granted(loaded.policy, model))
 
 
 def _compact(request: Request) -> str:
@@ -207,22 +245,28 @@ def _useful(loaded: LoadedPolicy, model: ThreatModel) -> bool:
         return session.check().status == "sat"
 
 
-def _finish(loaded, original, policy, changes, legitimate, model, timeout) -> Repair:
+def _finish(loaded, original, policy, changes, legitimate: dict, models: list[ThreatModel], timeout) -> Repair:
     path = loaded.policy.source
     touched = {c["statement"]["index"] for c in changes}
     text, layout = textedit.render(original, loaded.policy, policy, touched)
-    problem = verify(text, path, loaded, model, legitimate, timeout)
+    first = next(iter(legitimate.values()))
+    problem = verify(text, path, loaded, models, legitimate, timeout)
     if problem:
         return Repair(path, "failed", f"cannot repair: the repaired text did not verify ({problem})", original,
-                      changes=changes, legitimate=legitimate)
-    out = Repair(path, "repaired", _summary(changes), original, text, changes, legitimate, layout=layout)
-    out.warnings += _shared_statement_warnings(loaded.policy, touched, model)
+                      changes=changes, legitimate=first)
+    out = Repair(path, "repaired", _summary(changes), original, text, changes, first, layout=layout,
+                 kept=[{"deputy": label, "request": r} for label, r in legitimate.items()])
+    model = models[0]
+    out.warnings += _shared_statement_warnings(loaded.policy, touched, models)
     if model.trusted_orgs and any("aws:SourceAccount" in c["change"] or "aws:SourceArn" in c["change"]
                                   for c in changes):
         out.warnings.append("the repair names accounts, not organizations: requests from other accounts of "
                             + ", ".join(sorted(model.trusted_orgs)) + " that the changed statements allowed "
                             "are no longer allowed by them")
-    out.warnings += _dead_statement_warnings(loading.load_text(text, path, loaded.kind), touched, model)
+    final = loading.load_text(text, path, loaded.kind)
+    for m in models:
+        if m.deputy.label in legitimate:
+            out.warnings += _dead_statement_warnings(final, touched, m)
     return out
 
 
@@ -240,28 +284,34 @@ def _dead_statement_warnings(final: LoadedPolicy, touched: set[int], model: Thre
             with session.scope():
                 session.add(run.extra[f"statement:{s.index}"])
                 applies = session.check().status != "unsat"
-            if not applies:
-                out.append(f"{s.label} now applies to no request of {model.service}: its conditions contradict "
-                           "each other; deleting it would say the same more plainly")
+            if not applies and _admits_statement(final, s, model):
+                out.append(f"{s.label} now applies to no request of {model.deputy.label}: its conditions "
+                           "contradict each other; deleting it would say the same more plainly")
     return out
 
 
-def verify(text: str, path: str, loaded: LoadedPolicy, model: ThreatModel, legitimate: Request,
+def verify(text: str, path: str, loaded: LoadedPolicy, models: list[ThreatModel], legitimate: dict,
            timeout: float) -> str | None:
-    """Why ``text`` is not a proven repair, or None when it is."""
+    """Why ``text`` is not a proven repair, or None when it is: every
+    deputy proved safe, and every deputy that had a legitimate request
+    still has it allowed, by the evaluator and the prover."""
     from verifier.prove.prover import verdict_only
 
     try:
         final = loading.load_text(text, path, loaded.kind)
     except InputError as exc:
         return f"it does not parse: {exc}"
-    verdict = verdict_only(final, model, timeout)
-    if verdict.verdict is not Verdict.SAFE:
-        return f"the prover's verdict is {verdict.verdict.value}"
-    if evaluate(final.policy, legitimate).decision is not Decision.ALLOW:
-        return "the evaluator does not allow the legitimate request"
-    if not _useful(final, model):
-        return "the prover finds no trusted request of the deputy allowed"
+    for m in models:
+        verdict = verdict_only(final, m, timeout)
+        if verdict.verdict is not Verdict.SAFE:
+            return f"the prover's verdict for {m.deputy.label} is {verdict.verdict.value}"
+        request = legitimate.get(m.deputy.label)
+        if request is None:
+            continue
+        if evaluate(final.policy, request).decision is not Decision.ALLOW:
+            return f"the evaluator does not allow the legitimate request of {m.deputy.label}"
+        if not _useful(final, m):
+            return f"the prover finds no trusted request of {m.deputy.label} allowed"
     return None
 
 
@@ -271,7 +321,8 @@ def _summary(changes: list[dict]) -> str:
             "repaired policy is proved safe and still allows the legitimate request")
 
 
-def _shared_statement_warnings(policy: Policy, touched: set[int], model: ThreatModel) -> list[str]:
+def _shared_statement_warnings(policy: Policy, touched: set[int], models: list[ThreatModel]) -> list[str]:
+    names = " or ".join(m.deputy.label for m in models if m.deputy.service) or "the deputy"
     out = []
     for s in policy.statements:
         if s.index not in touched or s.effect_kind is Effect.DENY:
@@ -282,7 +333,7 @@ def _shared_statement_warnings(policy: Policy, touched: set[int], model: ThreatM
         only_deputy = block is not None and not block.negated and block.wildcard is None and \
             all(e.kind.value == "Service" for e in block.entries) and len(services) == 1
         if not only_deputy:
-            out.append(f"{s.label} also applies to principals other than {model.service}; the added conditions "
+            out.append(f"{s.label} also applies to principals other than {names}; the added conditions "
                        "apply to them too (split the statement if they must not)")
     return out
 
@@ -308,3 +359,9 @@ def write(repair: Repair) -> None:
             os.unlink(temp)
         raise
     repair.written = True
+
+
+def _admits_statement(final: LoadedPolicy, statement, model: ThreatModel) -> bool:
+    from verifier.prove.prover import granted_by
+
+    return statement.index in granted_by(final.policy, model)

@@ -24,13 +24,17 @@ replay)."""
 
 
 @lru_cache(maxsize=4096)
-def settled_by_domain(domain: L.Lang, language: L.Lang) -> bool | None:
-    """True if every string of ``domain`` is in ``language``, False if none
-    is, None if some are (or the exploration is too large to tell)."""
-    found = realizable([domain, language], required=frozenset({0}))
-    if found is None or not found:
+def settled_by_domain(domain: L.Lang, language: L.Lang, excluded: tuple = ()) -> bool | None:
+    """True if every string of ``domain`` outside the ``excluded`` languages
+    is in ``language``, False if none is, None if some are (or the
+    exploration is too large to tell)."""
+    found = realizable([domain, language, *excluded], required=frozenset({0}))
+    if found is None:
         return None
-    inside = {1 in vector for vector in found}
+    outside = [v for v in found if not any(i in v for i in range(2, 2 + len(excluded)))]
+    if not outside:
+        return None
+    inside = {1 in vector for vector in outside}
     return inside.pop() if len(inside) == 1 else None
 
 

@@ -88,23 +88,30 @@ class StringSpace:
         self._joints: dict[Var, _Joint] = {}
         self.overflowed: list[str] = []
         self.unchecked: list[str] = []
-        self._domains: dict[Var, L.Lang] = {}
+        self._domains: dict[Var, tuple[L.Lang, tuple]] = {}
         self._members: dict[tuple, F.Term] = {}  # the same test recurs, once per value of a long list
         self._domain_atoms: list[F.Term] = []
+        self._excluded_atoms: list[F.Term] = []
 
     def var(self, name: str) -> Var:
         v = Var(name)
         self._slots.setdefault(v, _Slot(v))
         return v
 
-    def restrict(self, var: Var, language: L.Lang) -> None:
+    def restrict(self, var: Var, language: L.Lang, excluded: tuple = ()) -> None:
         """Declare that every request asked about has ``var`` in ``language``
-        (the caller asserts ``member(var, language)`` in every question).
-        Tests that every such string passes, or none does, then fold to
-        constants as they are made, and ``finalize`` keeps only the classes
-        inside ``language``."""
+        and in none of the ``excluded`` languages (the caller asserts those
+        memberships in every question: ``domain_constraints``). Tests that
+        every such string passes, or none does, then fold to constants as
+        they are made, and ``finalize`` keeps only the classes inside the
+        domain."""
         self._domain_atoms.append(self.member(var, language))
-        self._domains[var] = language
+        self._excluded_atoms += [self.member(var, e) for e in excluded]
+        self._domains[var] = (language, tuple(excluded))
+
+    def domain_constraints(self) -> list[F.Term]:
+        """What ``restrict`` declared, as formulas every question asserts."""
+        return self._domain_atoms + [F.Not(a) for a in self._excluded_atoms]
 
     def member(self, term, language: L.Lang) -> F.Term:
         """The atom "``term`` is in ``language``"."""
@@ -122,7 +129,8 @@ class StringSpace:
         slot = self._slots[term]
         atom = slot.atoms.get(language)
         if atom is None and term in self._domains:
-            settled = settled_by_domain(self._domains[term], language)
+            domain, excluded = self._domains[term]
+            settled = settled_by_domain(domain, language, excluded)
             if settled is not None:
                 return F.BoolVal(settled)
         if atom is None:
@@ -175,12 +183,13 @@ class StringSpace:
         """
         self._finalized = True
         required_ids = {id(a) for a in [*required, *self._domain_atoms]}
+        excluded_ids = {id(a) for a in self._excluded_atoms}
         joints = self._plan_equalities()
         mapping: dict[F.Term, F.Term] = {}
         counted = {v for j in joints for v in (j.a, j.b)}
         for slot in self._slots.values():
             if slot.var not in self._copies:
-                self._classes(slot, slot.var in counted, required_ids)
+                self._classes(slot, slot.var in counted, required_ids, excluded_ids)
                 mapping.update(self._atom_meanings(slot))
         constraints = []
         for joint in joints:
@@ -206,16 +215,17 @@ class StringSpace:
                 self.unchecked.append(f"{a.name} = {b.name}")  # atom stays free
         return joints
 
-    def _classes(self, slot: _Slot, counted: bool, required: set[int]) -> None:
+    def _classes(self, slot: _Slot, counted: bool, required: set[int], excluded: set[int] = frozenset()) -> None:
         if not slot.languages:
             slot.vectors, slot.witnesses, slot.counts, slot.choice = [frozenset()], [""], [2], F.IntVal(0)
             return
         needed = frozenset(i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in required)
+        banned = frozenset(i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in excluded)
         found = realizable(slot.languages, counted=counted, required=needed)
         if found is None:
             self.overflowed.append(slot.var.name)
             return  # atoms stay free: a proof then holds whatever they are
-        kept = [(v, w) for v, w in found.items() if needed <= v]
+        kept = [(v, w) for v, w in found.items() if needed <= v and not banned & v]
         slot.vectors = [v for v, _ in kept]
         slot.witnesses = [w[0] for _, w in kept]
         slot.counts = [w[1] for _, w in kept]

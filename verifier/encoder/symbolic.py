@@ -115,6 +115,7 @@ class Bindings:
     resource: object = None
     elements: dict[str, list] = field(default_factory=dict)
     domains: dict[str, object] = field(default_factory=dict)  # variable name -> language it stays in
+    excluded: dict[str, tuple] = field(default_factory=dict)  # variable name -> languages it stays out of
 
 
 @dataclass
@@ -192,7 +193,7 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
         if isinstance(term, Var):
             space.var(term.name)
     for name, language in bindings.domains.items():
-        space.restrict(space.var(name), language)
+        space.restrict(space.var(name), language, bindings.excluded.get(name, ()))
     request = SymbolicRequest(
         space=space,
         principal=bindings.principal or space.var("principal"),

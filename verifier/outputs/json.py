@@ -64,8 +64,12 @@ def check_json(results, model) -> dict:
             "owner": model.owner or None,
             "trusted_accounts": sorted(a for a in model.trusted if a),
             "trusted_orgs": sorted(model.trusted_orgs),
-            "service": model.service,
-            "action": model.action,
+            # "service" and "action" name the one asked about, else null:
+            # every deputy of each policy, every action it grants.
+            "service": model.services[0] if len(model.services) == 1 else None,
+            "action": model.actions[0] if len(model.actions) == 1 else None,
+            "services": list(model.services),
+            "actions": list(model.actions),
             "required_keys": list(model.required_keys),
             "source_service": model.source_service,
             "strict_attribution": model.strict_attribution,

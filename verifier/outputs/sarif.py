@@ -1,9 +1,13 @@
-"""SARIF 2.1.0 (OASIS): one result per policy that is vulnerable, undecided
-or unreadable, located at the statement the verdict rests on.
+"""SARIF 2.1.0 (OASIS): one result per (policy, deputy) that is vulnerable
+or undecided, one per unreadable policy, located at the statement the
+verdict rests on, and a warning per useless finding at its value.
 
 Safe policies produce no result (SARIF results are findings). A suppressed
 finding stays in the log with a ``suppressions`` entry, as SARIF viewers
-expect, so that the suppression itself is visible and reviewable.
+expect, so that the suppression itself is visible and reviewable. Each
+result carries ``partialFingerprints`` made of what identifies the finding
+(file, resource, deputy, rule), never of line numbers, so code scanning
+keeps one alert per finding when unrelated lines move.
 """
 
 from __future__ import annotations
@@ -53,9 +57,21 @@ RULES = (
                 "grammar, or AWS would refuse it; the message names the place.",
         "help": "Fix the input at the line and column named.",
     },
+    {
+        "id": "DEPUTY004",
+        "name": "UselessGrant",
+        "verdict": None,
+        "level": "warning",
+        "short": "The policy blocks the service it names, or holds a value that cannot be what it claims",
+        "full": "No legitimate request of the deputy (from a trusted account) is allowed, or a condition or "
+                "principal value cannot be what its key holds (an account ID that is not 12 digits, an ARN "
+                "that is not an ARN, a placeholder left in a pasted example). Such a policy is trivially safe "
+                "and does not do its job.",
+        "help": "Put the real account ID, ARN or principal in place of the value named.",
+    },
 )
 
-_BY_VERDICT = {rule["verdict"]: (index, rule) for index, rule in enumerate(RULES)}
+_BY_VERDICT = {rule["verdict"]: (index, rule) for index, rule in enumerate(RULES) if rule["verdict"]}
 
 
 def document(results: list[Result], version: str, base: str | None = None) -> dict:
@@ -71,7 +87,7 @@ def document(results: list[Result], version: str, base: str | None = None) -> di
                 "rules": [_rule(rule) for rule in RULES],
             }},
             "columnKind": "unicodeCodePoints",
-            "results": [_result(r, base) for r in results if r.verdict in _BY_VERDICT],
+            "results": [out for r in results for out in _results(r, base)],
         }],
     }
 
@@ -90,13 +106,48 @@ def _rule(rule: dict) -> dict:
     }
 
 
-def _result(r: Result, base: str) -> dict:
+def _results(r: Result, base: str) -> list[dict]:
+    """The findings of one policy: per deputy where it has deputies."""
+    if r.verdict is Verdict.ERROR or not r.deputies:
+        found = [_result(r, base, r, None)] if r.verdict in (Verdict.VULNERABLE, Verdict.UNKNOWN, Verdict.ERROR) \
+            else []
+    else:
+        found = [_result(a.result, base, r, a.label) for a in r.deputies
+                 if a.result.verdict in (Verdict.VULNERABLE, Verdict.UNKNOWN)]
+    return found + [_useless(r, finding, base) for finding in r.useless]
+
+
+def _useless(r: Result, finding: dict, base: str) -> dict:
+    index, rule = len(RULES) - 1, RULES[-1]
+    region = {"startLine": finding["line"], "startColumn": max(1, finding.get("column") or 1)}
+    location = {"physicalLocation": {"artifactLocation": {"uri": _uri(r.path, base)}, "region": region}}
+    resource = (r.source or {}).get("resource")
+    if resource:
+        location["logicalLocations"] = [{"name": resource, "kind": "resource"}]
+    out = {"ruleId": rule["id"], "ruleIndex": index, "level": rule["level"],
+           "message": {"text": finding["message"]}, "locations": [location],
+           "partialFingerprints": _fingerprint(r, base, None, rule["id"], finding["message"])}
+    if r.suppressed:
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": r.suppression.get("reason", "")}]
+    return out
+
+
+def _fingerprint(policy: Result, base: str, deputy: str | None, rule: str, extra: str = "") -> dict:
+    import hashlib
+
+    resource = (policy.source or {}).get("resource") or ""
+    key = "\x00".join([_uri(policy.path, base), resource, deputy or "", rule, extra])
+    return {"deputyFinding/v1": hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()}
+
+
+def _result(r: Result, base: str, policy: Result, deputy: str | None) -> dict:
     index, rule = _BY_VERDICT[r.verdict]
-    source = r.source or {}
+    source = r.source or policy.source or {}
     region = {}
     if source.get("line"):
         region = {"startLine": source["line"], "startColumn": max(1, source.get("column") or 1)}
-    physical = {"artifactLocation": {"uri": _uri(r.path, base)}}
+    physical = {"artifactLocation": {"uri": _uri(policy.path, base)}}
     if region:
         physical["region"] = region
     location = {"physicalLocation": physical}
@@ -104,26 +155,28 @@ def _result(r: Result, base: str) -> dict:
         location["logicalLocations"] = [{"name": source["resource"], "kind": "resource"}]
     out = {
         "ruleId": rule["id"], "ruleIndex": index, "level": rule["level"],
-        "message": {"text": _message(r)},
+        "message": {"text": _message(r, source, deputy, policy.suppression)},
         "locations": [location],
-        "properties": {"verdict": r.verdict.value,
+        "partialFingerprints": _fingerprint(policy, base, deputy, rule["id"]),
+        "properties": {"verdict": r.verdict.value, "deputy": deputy,
                        "counterexample": r.counterexample.to_json() if r.counterexample else None,
                        "assumptions": list(r.assumptions), "warnings": list(r.warnings)},
     }
-    if r.suppressed:
+    if policy.suppressed:
         out["suppressions"] = [{"kind": "external", "status": "accepted",
-                                "justification": r.suppression.get("reason", "")}]
+                                "justification": policy.suppression.get("reason", "")}]
     return out
 
 
-def _message(r: Result) -> str:
-    where = f" [{r.source['resource']}]" if r.source and r.source.get("resource") else ""
-    text = f"{r.verdict.value.upper()}{where}: {r.message}"
+def _message(r: Result, source: dict, deputy: str | None, suppression: dict | None) -> str:
+    where = f" [{source['resource']}]" if source.get("resource") else ""
+    who = f" for {deputy}" if deputy else ""
+    text = f"{r.verdict.value.upper()}{where}{who}: {r.message}"
     if r.counterexample is not None:
         text += "\nCounterexample (replay it with `deputy eval --request`): " + json.dumps(
             r.counterexample.to_json(), ensure_ascii=False, separators=(", ", ": "))
-    if r.suppression and r.suppression.get("expired"):
-        text += "\n" + r.suppression["expired"]
+    if suppression and suppression.get("expired"):
+        text += "\n" + suppression["expired"]
     if r.statements:
         text += "\n" + "; ".join(("allowed by " if r.counterexample else "rests on ") + ref.describe()
                                  for ref in r.statements)

@@ -10,7 +10,7 @@ from verifier.evaluator import Evaluation
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
 from verifier.results import counts as verdict_counts
-from verifier.results import describe_kind
+from verifier.results import Verdict, describe_kind
 
 
 def _flag(result: bool | None) -> str:
@@ -39,43 +39,85 @@ def _paint(text: str, colour: str | None, on: bool) -> str:
     return f"\033[{colour}m{text}\033[0m" if on and colour else text
 
 
-def check_text(results, colour: bool = False) -> str:
-    """What ``deputy check`` prints for a person; ``colour`` adds ANSI
-    colours to the verdicts (the CLI decides: a terminal, no NO_COLOR)."""
+def check_text(results, colour: bool = False, verbose: bool = False) -> str:
+    """What ``deputy check`` prints for a person: one line per safe policy
+    naming the deputies proved, the detail of every other verdict, then a
+    summary. ``verbose`` adds every result's assumptions and warnings;
+    ``colour`` adds ANSI colours to the verdicts (the CLI decides: a
+    terminal, no NO_COLOR)."""
     lines = []
     for r in results:
-        verdict = _paint(r.verdict.value.upper(), COLOURS[r.verdict.value], colour)
-        if r.suppressed:
-            verdict += " " + _paint(f"(suppressed: {r.suppression.get('reason', '')})", COLOURS["suppressed"], colour)
-        lines.append(f"{r.where()}: {verdict}: {r.message}")
-        if r.counterexample is not None:
-            lines.append("  counterexample (feed it to `deputy eval --request`):")
-            lines += ["    " + line for line in json.dumps(r.counterexample.to_json(), indent=2,
-                                                             ensure_ascii=False).splitlines()]
-        for ref in r.statements:
-            role = "allowed by" if r.counterexample is not None else "rests on"
-            lines.append(f"  {role} {ref.describe()}")
-        lines += [f"  assumes: {a}" for a in r.assumptions]
-        for w in r.warnings:
-            lines.append(f"  warning: {w}")
-        if r.suppression and r.suppression.get("expired"):
-            lines.append(f"  {_paint('expired suppression', COLOURS['vulnerable'], colour)}: {r.suppression['expired']}")
-        lines += _detail_text(r)
+        lines += _result_lines(r, colour, verbose)
     counts = verdict_counts(results)
     suppressed = sum(1 for r in results if r.suppressed)
+    useless = sum(1 for r in results if r.useless)
     lines.append(f"{len(results)} polic{'y' if len(results) == 1 else 'ies'}: "
                  + ", ".join(_paint(f"{n} {v}", COLOURS[v] if n else None, colour) for v, n in counts.items())
-                 + (f" ({suppressed} suppressed)" if suppressed else ""))
+                 + (f" ({suppressed} suppressed)" if suppressed else "")
+                 + (f"; {useless} with useless findings" if useless else ""))
     return "\n".join(lines) + "\n"
 
 
-def _detail_text(r) -> list[str]:
+def _result_lines(r, colour: bool, verbose: bool) -> list[str]:
+    verdict = _paint(r.verdict.value.upper(), COLOURS[r.verdict.value], colour)
+    if r.suppressed:
+        verdict += " " + _paint(f"(suppressed: {r.suppression.get('reason', '')})", COLOURS["suppressed"], colour)
+    answers = r.deputies or []
+    shown = [a for a in answers if a.result.verdict is not Verdict.SAFE]
+    if r.verdict is Verdict.SAFE or not answers:
+        head = f"{r.where()}: {verdict}"
+        head += f" for {_deputy_list(answers)}" if answers else f": {r.message}"
+        lines = [head]
+        lines += _detail(r, "  ", verbose or r.verdict is not Verdict.SAFE, verbose)
+    elif len(answers) == 1:
+        lines = [f"{r.where()}: {verdict} for {_deputy_list(answers)}: {r.message}"]
+        lines += _detail(r, "  ", True, verbose)
+    else:
+        lines = [f"{r.where()}: {verdict} for {_deputy_list(shown)}"]
+        for a in answers:
+            state = _paint(a.result.verdict.value.upper(), COLOURS[a.result.verdict.value], colour)
+            if a.result.verdict is Verdict.SAFE:
+                lines.append(f"  {_deputy_list([a])}: {state}")
+                lines += _detail(a.result, "    ", verbose, verbose)
+            else:
+                lines.append(f"  {_deputy_list([a])}: {state}: {a.result.message}")
+                lines += _detail(a.result, "    ", True, verbose)
+    lines += [f"  useless: line {u['line']}: {u['message']}" for u in r.useless]
+    if r.suppression and r.suppression.get("expired"):
+        lines.append(f"  {_paint('expired suppression', COLOURS['vulnerable'], colour)}: {r.suppression['expired']}")
+    return lines
+
+
+def _deputy_list(answers) -> str:
+    return ", ".join(f"{a.label} ({', '.join(a.actions) or 'no action'})" for a in answers)
+
+
+def _detail(r, indent: str, full: bool, verbose: bool) -> list[str]:
+    """The counterexample, the statements, warnings (``full``) and the
+    assumptions (``verbose``) of one result or deputy answer."""
+    lines = []
+    if r.counterexample is not None:
+        lines.append(f"{indent}counterexample (feed it to `deputy eval --request`):")
+        lines += [indent + "  " + line for line in json.dumps(r.counterexample.to_json(), indent=2,
+                                                               ensure_ascii=False).splitlines()]
+    if full or verbose:
+        for ref in r.statements:
+            role = "allowed by" if r.counterexample is not None else "rests on"
+            lines.append(f"{indent}{role} {ref.describe()}")
+    if verbose:
+        lines += [f"{indent}assumes: {a}" for a in r.assumptions]
+    if full or verbose:
+        lines += [f"{indent}warning: {w}" for w in r.warnings]
+    return lines + _detail_text(r, indent)  # asked for with --explain / --all
+
+
+def _detail_text(r, indent: str = "  ") -> list[str]:
     """The optional parts asked for with --explain and --all."""
     lines = []
     if r.counterexamples is not None:
-        lines += counterexamples_lines(r.counterexamples)
+        lines += counterexamples_lines(r.counterexamples, indent)
     if r.explanation is not None:
-        lines += explanation_lines(r.explanation)
+        lines += explanation_lines(r.explanation, indent)
     return lines
 
 
@@ -169,8 +211,10 @@ def fix_text(repair) -> str:
         ref = c["statement"]
         sid = f" ({ref['sid']})" if ref["sid"] else ""
         lines.append(f"  statement {ref['index']}{sid} at line {ref['line']}: {c['change']}")
-    if repair.legitimate is not None and repair.status == "repaired":
-        lines.append(f"  still allowed (evaluator and prover): {_compact(repair.legitimate)}")
+    if repair.status == "repaired":
+        for kept in repair.kept or ([{"deputy": None, "request": repair.legitimate}] if repair.legitimate else []):
+            who = f" for {kept['deputy']}" if kept["deputy"] and len(repair.kept) > 1 else ""
+            lines.append(f"  still allowed{who} (evaluator and prover): {_compact(kept['request'])}")
     lines += [f"  warning: {w}" for w in repair.warnings]
     if repair.status == "repaired":
         lines.append(f"  layout: {repair.layout}")

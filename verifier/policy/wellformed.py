@@ -163,10 +163,21 @@ def _principal_value(s: Statement, kind: str, value) -> list[Diagnostic]:
     if ("*" in text or "?" in text) and not (kind == "AWS" and text == "*"):
         return [_warn("P6", f"{s.label}: {kind} {text!r} is a partial wildcard, which AWS does not support; "
                             "read as everyone in an Allow, no one in a Deny", value.span)]
+    if kind == "Service" and not _SERVICE_NAME.fullmatch(text):
+        return [_warn("P1", f"{s.label}: Service {text!r} is not a service principal name (such as "
+                            "events.amazonaws.com); read as every service principal in an Allow, none in a Deny",
+                      value.span)]
+    if kind == "AWS" and text != "*" and not _AWS_PRINCIPAL.fullmatch(text):
+        return [_warn("P5", f"{s.label}: AWS {text!r} is not an account ID, an IAM or STS ARN or a unique ID; "
+                            "read as every service principal in an Allow, none in a Deny", value.span)]
     if kind == "Service" and text != text.lower():
         return [_warn("P8", f"{s.label}: service principal {text!r} is not lower case; "
                             "read case-insensitively in an Allow, exactly in a Deny (A6)", value.span)]
     return []
+
+
+_SERVICE_NAME = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_AWS_PRINCIPAL = re.compile(r"[0-9]{12}|arn:[^:]+:(?:iam|sts)::[^:]+:.+|A[A-Z]{3}[A-Z0-9]{12,124}")
 
 
 def _empty_lists(s: Statement) -> list[Diagnostic]:
@@ -261,8 +272,34 @@ def _values(s: Statement, entry: ConditionEntry, op, key: str, variables: bool) 
                     found.append(_warn("V2", f"{s.label}: ${{{variable}}} names no condition key and is "
                                              "always valueless (an unrendered template placeholder?)",
                                        value.span))
-        if key == keys.SOURCE_ACCOUNT and op.family is Family.STRING and op.comparison.value == "equals" \
-                and not re.fullmatch(r"[0-9]{12}", text) and "${" not in text:
+        if "${" in text or op.family not in (Family.STRING, Family.ARN):
+            continue
+        like = op.comparison.value == "like" or op.family is Family.ARN
+        if key in _ACCOUNT_KEYS and not _can_be(text, like, _TWELVE_DIGITS):
             found.append(_warn("F2", f"{s.label}: {text!r} is not a 12-digit account ID, so "
-                                     "aws:SourceAccount never equals it", value.span))
+                                     f"{entry.key.value} never {'matches' if like else 'equals'} it", value.span))
+        elif key == keys.SOURCE_ARN and not _can_be(text, like, _ARN):
+            found.append(_warn("F1", f"{s.label}: {text!r} is not an ARN (arn:partition:service:region:account:"
+                                     f"resource), so {entry.key.value} never {'matches' if like else 'equals'} it",
+                               value.span))
     return found
+
+
+_ACCOUNT_KEYS = {keys.SOURCE_ACCOUNT, keys.fold("aws:SourceOwner"), keys.fold("aws:PrincipalAccount"),
+                 keys.fold("aws:ResourceAccount")}
+_TWELVE_DIGITS = re.compile(r"[0-9]{12}")
+_ARN = re.compile(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:.*", re.DOTALL)
+
+
+def _can_be(text: str, like: bool, shape: re.Pattern) -> bool:
+    """Whether some string of ``shape`` equals ``text``, or (``like``)
+    matches it as a wildcard pattern: a value that cannot be what its key
+    holds is a placeholder or a typo (F1, F2)."""
+    if not like or ("*" not in text and "?" not in text):
+        return bool(shape.fullmatch(text))
+    if shape is _TWELVE_DIGITS:
+        fixed = text.replace("*", "")
+        return set(fixed) <= set("0123456789?") and (len(fixed) <= 12 if "*" in text else len(fixed) == 12)
+    head = re.split(r"[*?]", text, 1)[0]
+    return "arn:".startswith(head[:4]) and (len(head) < 4 or bool(re.fullmatch(r"arn:(?:[^:]*:){0,4}[^:]*|"
+                                                                                r"arn:(?:[^:]*:){5}.*", head)))

@@ -22,7 +22,10 @@ from verifier.encoder.strings import Var
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, arn_names_account
 from verifier.request import ContextValue, Request
 from verifier.prove.solver import Outcome, Session
-from verifier.prove.threat import Question
+from verifier.policy import actions
+from verifier.policy.ast import Effect
+from verifier.prove.question import REGIONAL, Question
+from verifier.prove.threat import global_name
 
 NICE_FOREIGN_ACCOUNT = "444455556666"
 NICE_REGION = "us-east-1"
@@ -35,18 +38,66 @@ _CANONICAL_NAMES = {
     keys.PRINCIPAL_SERVICE_NAMES_LIST: "aws:PrincipalServiceNamesList",
 }
 
+# Well-known service principals, only to name a readable one for "any other
+# service principal" (the question itself ranges over every name).
+NICE_SERVICES = ("events.amazonaws.com", "sns.amazonaws.com", "s3.amazonaws.com", "lambda.amazonaws.com",
+                 "cloudtrail.amazonaws.com", "logs.amazonaws.com", "config.amazonaws.com", "sqs.amazonaws.com",
+                 "ec2.amazonaws.com", "delivery.logs.amazonaws.com", "example.amazonaws.com")
+
+
+def nice_services(question: Question) -> list[str]:
+    deputy = question.deputy
+    if deputy.service is not None:
+        return [deputy.service]
+    return [s for s in NICE_SERVICES if s not in deputy.others] or ["other.example.amazonaws.com"]
+
+
+def nice_actions(question: Question) -> list[str]:
+    """Real actions the policy's Allow statements name, in the catalogue's
+    spelling: literal ones first, then those a wildcard pattern admits."""
+    found = getattr(question, "_nice_actions", None)
+    if found is None:
+        found = question._nice_actions = _nice_actions(question, question.policy)
+    return found
+
+
+def _nice_actions(question: Question, policy: Policy) -> list[str]:
+    if question.model.actions:
+        return list(question.model.actions)
+    literal, wild = [], []
+    for s in policy.statements:
+        if s.effect_kind is Effect.DENY or s.actions is None or s.actions.negated:
+            continue
+        for item in s.actions.patterns.items:
+            text = item.value
+            if "*" in text or "?" in text:
+                wild.append(text)
+            elif ":" in text:
+                literal.append(actions.spelled(text) or text)
+    out = list(dict.fromkeys(literal))
+    for pattern in wild:
+        out += [a for a in actions.matching(pattern, limit=50) if a not in out]
+    if not out:
+        out = ["sts:AssumeRole"] if not question.has_resource else []
+    return out
+
+
 def preferences(question: Question, policy: Policy) -> list[F.Term]:
     """Soft wishes for a readable counterexample, most important first.
     Call before the question is finalized: wishes are string tests too."""
     r, model, space = question.request, question.model, question.space
-    wishes = [space.equals(r.principal, model.service)]
+    services, named = nice_services(question), nice_actions(question)
+    wishes = [space.member(r.principal, L.alt(*[L.literal(s) for s in services])), F.Not(space.member(
+        r.principal, REGIONAL))]
+    if named:
+        wishes.append(space.member(r.action, L.alt(*[L.literal(a) for a in named[:50]])))
     sa = r.keys[keys.SOURCE_ACCOUNT]
     if NICE_FOREIGN_ACCOUNT not in model.trusted:
         wishes.append(F.And(sa.present, space.equals(sa.elements[0].text, NICE_FOREIGN_ACCOUNT)))
     arn = r.keys[keys.SOURCE_ARN]
     if arn.kind is Kind.ARN:
         fields = arn.elements[0].parts
-        service = model.source_service or model.service.split(".")[0]
+        service = model.source_service or services[0].split(".")[0]
         wishes += [F.Not(arn.present), arn_names_account(r)]
         for field, nice in zip(fields, ("aws", service, NICE_REGION, NICE_FOREIGN_ACCOUNT, "example")):
             wishes += _readable(space, field, nice)
@@ -62,7 +113,7 @@ def preferences(question: Question, policy: Policy) -> list[F.Term]:
     if question.has_resource:
         # Failing those (a Resource of "*"), an ARN of the action's service
         # in the owner's account rather than the shortest ARN, "arn:::::".
-        prefix = model.action.split(":")[0].lower() or "s3"
+        prefix = (named[0].split(":")[0].lower() if named else "") or "s3"
         wishes.append(space.equals(r.resource, f"arn:aws:{prefix}:{NICE_REGION}:{model.owner}:example"))
     return wishes
 
@@ -107,24 +158,39 @@ def decode(read, question: Question) -> Request:
     """The concrete request a model describes (``read`` evaluates a formula
     in it)."""
     r, space = question.request, question.space
+    principal = space.witness(r.principal, read, prefer=nice_services(question))
+    # The principal's own keys hold the same string (the same variable).
+    chosen = {r.principal: principal}
     context = []
     for symbol in r.keys.values():
         if read(symbol.present):
-            context.append(_context_value(read, space, symbol))
+            context.append(_context_value(read, space, symbol, chosen))
+    context = [_names_of(c, principal) for c in context]
     return Request(
-        principal=space.value(r.principal, read),
-        action=space.value(r.action, read),
+        principal=principal,
+        action=space.witness(r.action, read, prefer=nice_actions(question)),
         resource=space.value(r.resource, read) if question.has_resource else None,
         context=tuple(sorted(context, key=lambda c: c.name.lower())),
     )
 
 
-def _context_value(read, space, symbol: KeySymbol) -> ContextValue:
+def _names_of(value: ContextValue, principal: str) -> ContextValue:
+    """aws:PrincipalServiceNamesList as AWS sends it: the principal and its
+    global name (the question lets its set hold other names of the deputy,
+    and leaves a free deputy's global name untied; the evaluator's replay
+    decides whether the request stands)."""
+    if keys.fold(value.name) != keys.PRINCIPAL_SERVICE_NAMES_LIST:
+        return value
+    return ContextValue(value.name, tuple(dict.fromkeys([principal, global_name(principal)])), True)
+
+
+def _context_value(read, space, symbol: KeySymbol, chosen: dict) -> ContextValue:
     # An element nothing tests can be dropped from a set without changing
     # any outcome; dropping it keeps the request free of filler values.
     tested = [e for e in symbol.elements
               if not (e.kind is Kind.TEXT and isinstance(e.text, Var) and space.is_free(e.text))]
-    values = list(dict.fromkeys(_element_text(read, space, e, symbol.scale)
+    values = list(dict.fromkeys(chosen[e.text] if isinstance(e.text, Var) and e.text in chosen
+                                else _element_text(read, space, e, symbol.scale)
                                 for e in (tested or symbol.elements[:1])))
     name = _CANONICAL_NAMES.get(symbol.name, symbol.display)
     as_list = symbol.cardinality is keys.Cardinality.MULTI or len(values) > 1

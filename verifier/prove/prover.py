@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import counterexample, solver, threat
+from verifier.prove import counterexample, deputies, solver, threat
 from verifier.policy.ast import Effect, Statement
 from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder
@@ -19,16 +19,29 @@ from verifier.errors import InternalError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request, make_request
-from verifier.results import Result, StatementRef, Verdict
+from verifier.results import DeputyResult, Result, StatementRef, Verdict
 from verifier.prove.solver import Session
 from verifier.policy.wellformed import Severity
-from verifier.prove.threat import Question, ThreatModel
+from verifier.prove.question import Question
+from verifier.prove.threat import ThreatModel
 
 AUX_TIMEOUT_MS = 2000
 
 
 def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
-    """The verdict for one parsed, well-formed policy."""
+    """The verdict for one parsed, well-formed policy: for the question's
+    deputy if ``model`` names one, else for every deputy the policy has
+    (or ``--service`` names), combined."""
+    if model.deputy is not None:
+        return check_deputy(loaded, model, timeout)
+    found, asked = deputies.questions(loaded.policy, model)
+    answers = [DeputyResult(d.service, granted(loaded.policy, model.asking(d)),
+                            check_deputy(loaded, model.asking(d), timeout)) for d in asked]
+    return deputies.combine(answers, deputies.reported(found, answers, bool(model.services)), loaded.policy.source)
+
+
+def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
+    """The verdict of one deputy's question (``model.deputy``)."""
     started = time.perf_counter()
     F.new_epoch()
     run = _Run(loaded, model)
@@ -37,6 +50,7 @@ def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
     result.warnings = _diagnostic_warnings(loaded) + run.unencoded() + result.warnings
     if result.verdict is not Verdict.UNKNOWN:
         result.warnings += run.side_questions(result)
+    result.useless = _placeholders(loaded, run.admitting()) + run.blocked
     result.seconds = time.perf_counter() - started
     return result
 
@@ -46,6 +60,7 @@ class _Run:
     classes are computed once."""
 
     def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None):
+        model = model.one_question()
         self.loaded = loaded
         self.policy = loaded.policy
         self.model = model
@@ -60,6 +75,7 @@ class _Run:
         self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
         self._session: Session | None = None
         self._finalized: tuple | None = None
+        self.blocked: list[dict] = []  # useless findings: why no legitimate request gets through
 
     def admitting(self) -> list[Statement]:
         if self._admitting is None:
@@ -196,9 +212,9 @@ class _Run:
             warnings += self._unattributed(result)
         if self.admitting():
             warnings += self._usefulness()
-        else:
-            warnings.append(f"no Allow statement names {self.model.service} and {self.model.action}: the policy "
-                            "grants this deputy nothing (is --service or --action right?)")
+        elif self.model.services or self.model.actions:
+            warnings.append(f"no Allow statement admits {self.model.deputy.label} calling {self.model.calls()}: the "
+                            "policy grants this deputy nothing (is --service or --action right?)")
         return warnings
 
     def _unattributed(self, result: Result) -> list[str]:
@@ -233,10 +249,13 @@ class _Run:
             return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
         if outcome.status == "sat":
             return []
-        reasons = _impossible_conditions(self.loaded, self.model)
-        text = (f"no request of {self.model.service} from a trusted account is allowed: the policy "
+        reasons = _impossible_conditions(self.loaded, self.model, self.admitting())
+        text = (f"no request of {self.model.deputy.label} from a trusted account is allowed: the policy "
                 "blocks the service itself")
-        return [text + (": " + "; ".join(reasons) if reasons else "")]
+        span = self.admitting()[0].span
+        self.blocked = [{"message": why, "line": entry.span.line, "column": entry.span.column}
+                        for why, entry in reasons] or [{"message": text, "line": span.line, "column": span.column}]
+        return [text + (": " + "; ".join(why for why, _ in reasons) if reasons else "")]
 
 
 def _replay(loaded: LoadedPolicy, request: Request, model: ThreatModel, expected: str) -> list[Statement]:
@@ -255,21 +274,58 @@ def _replay(loaded: LoadedPolicy, request: Request, model: ThreatModel, expected
 
 
 def _admitting_allows(policy, model: ThreatModel) -> list[Statement]:
-    """Allow statements whose principal and action admit the deputy: the
-    ones whose conditions (or a Deny) the proof shows to block it."""
-    probe = make_request(model.service, model.action)
-    traces = {t.index: t for t in evaluate(policy, probe).statements}
-    return [s for s in policy.statements if s.effect_kind is not Effect.DENY
-            and traces[s.index].principal.result is not False and traces[s.index].action.result is not False]
+    """Allow statements whose principal admits the deputy and whose action
+    may be one it calls: the ones whose conditions (or a Deny) the proof
+    shows to block it."""
+    admitted = set()
+    by_index = {s.index: s for s in policy.statements}
+    for action in model.actions or ["deputy-probe:AnyAction"]:
+        probe = make_request(_probe_principal(policy, model), action)
+        for t in evaluate(policy, probe).statements:
+            action_may = t.action.result is not False if model.actions else _grants_some_action(by_index[t.index])
+            if t.effect == "Allow" and t.principal.result is not False and action_may:
+                admitted.add(t.index)
+    return [s for s in policy.statements if s.index in admitted]
 
 
-def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel) -> list[str]:
-    """Conditions of Allow statements that no trusted request satisfies
-    (asked only once a policy is known to be useless, so a fresh encoding
-    per condition is affordable)."""
+def _probe_principal(policy, model: ThreatModel) -> str:
+    """A name of the deputy, to see which statements admit it: its own, or
+    for "any other service principal" one the policy does not name."""
+    if model.service is not None:
+        return model.service
+    number = 0
+    while f"other{number}.amazonaws.com" in model.deputy.others:
+        number += 1
+    return f"other{number}.amazonaws.com"
+
+
+def _grants_some_action(statement: Statement) -> bool:
+    block = statement.actions
+    return block is not None and (block.negated or bool(block.patterns.items))
+
+
+def granted_by(policy, model: ThreatModel) -> set[int]:
+    """The indexes of the Allow statements that admit the question's deputy."""
+    return {s.index for s in _admitting_allows(policy, model.one_question())}
+
+
+def granted(policy, model: ThreatModel) -> list[str]:
+    """The actions the deputy's admitting Allow statements name, as written."""
+    out: dict[str, None] = {}
+    for s in _admitting_allows(policy, model):
+        block = s.actions
+        for item in block.patterns.items if block else ():
+            out.setdefault(("everything but " if block.negated else "") + item.value)
+    return list(out)
+
+
+def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: list[Statement]) -> list:
+    """Conditions of the deputy's Allow statements that no trusted request
+    satisfies, with their entries (asked only once a policy is known to be
+    useless, so a fresh encoding per condition is affordable)."""
     found = []
-    for statement in loaded.policy.statements:
-        if statement.effect_kind is Effect.DENY or statement.condition is None:
+    for statement in admitting:
+        if statement.condition is None:
             continue
         for entry in statement.condition.entries:
             question = Question(loaded.policy, model)
@@ -280,11 +336,24 @@ def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel) -> list[str
             session.add(*constraints, *question.base(), legitimate, term)
             if session.check().status == "unsat":
                 values = [v.value for v in entry.values.items]
-                found.append(f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
-                             f"{entry.key.value} {values} never holds for a trusted request")
+                found.append((f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
+                              f"{entry.key.value} {values} never holds for a trusted request", entry))
             if len(found) == 5:
                 return found
     return found
+
+
+_PLACEHOLDER_RULES = ("F1", "F2", "P1", "P5")
+
+
+def _placeholders(loaded: LoadedPolicy, admitting: list[Statement]) -> list[dict]:
+    """Values that cannot be what they claim (a 12-digit account that is
+    not one, an ARN that is not one, a principal in no documented form),
+    in the deputy's Allow statements or in a Deny: useless findings."""
+    spans = [s.span for s in loaded.policy.statements if s in admitting or s.effect_kind is Effect.DENY]
+    return [{"message": f"{d.message} [{d.rule}]", "line": d.span.line, "column": d.span.column}
+            for d in loaded.diagnostics if d.rule in _PLACEHOLDER_RULES
+            and any(s.line <= d.span.line <= s.end_line for s in spans)]
 
 
 def _refs(statements: list[Statement]) -> list[StatementRef]:
@@ -308,8 +377,13 @@ def _compact(request: Request) -> str:
 
 def verdict_only(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
     """The verdict alone, without the side questions (for callers that
-    re-check many variants of one policy: explanations, repairs)."""
-    return _Run(loaded, model).decide(int(timeout * 1000))
+    re-check many variants of one policy: explanations, repairs): the
+    question's deputy's, or the worst of every deputy's."""
+    if model.deputy is not None:
+        return _Run(loaded, model).decide(int(timeout * 1000))
+    _, asked = deputies.questions(loaded.policy, model)
+    answers = [DeputyResult(d.service, [], _Run(loaded, model.asking(d)).decide(int(timeout * 1000))) for d in asked]
+    return deputies.combine(answers, answers, loaded.policy.source)
 
 
 def extended_run(loaded: LoadedPolicy, model: ThreatModel, extend) -> _Run:

@@ -1,18 +1,16 @@
-"""The confused-deputy question of THREAT_MODEL.md, symbolically and concretely.
+"""The threat model of THREAT_MODEL.md: who is trusted, which deputy a
+question is about, and, for one concrete request, whether it is foreign.
 
-``Question`` turns the threat model into constraints over a policy's
-symbolic request; ``classify`` decides the same properties for one concrete
+``ThreatModel`` is what the user states (the owner, trusted accounts and
+organizations, the assumptions to make, and optionally ``--service`` /
+``--action`` to narrow the question). A *question* is about one deputy:
+``ThreatModel.deputy`` names it, a service principal by its global name or
+"any other service principal" (``Deputy(None, others)``: every service
+principal that is not one of ``others``). ``verifier.prove.deputies`` finds
+the deputies a policy has; ``verifier.prove.question`` states a question
+symbolically; ``classify`` decides the same properties for one concrete
 request, with its own code, so that every counterexample is checked against
 the threat model by something other than the formula that produced it.
-
-Query contracts (over the ``Question``'s encoding, with its string classes):
-
-* ``base() ∧ foreign() ∧ allowed`` is unsatisfiable iff no foreign request
-  of the deputy is allowed by the policy (the ``safe`` verdict);
-* ``base() ∧ unattributed() ∧ allowed`` is unsatisfiable iff no deputy
-  request that names no source account is allowed;
-* ``base() ∧ legitimate() ∧ allowed`` is unsatisfiable iff no deputy request
-  from a trusted source is allowed (the policy would be useless).
 """
 
 from __future__ import annotations
@@ -21,16 +19,60 @@ import re
 from dataclasses import dataclass
 
 from verifier.policy import keys
-from verifier.policy.ast import Policy
-from verifier.encoder import encode
-from verifier.encoder import lang as L
-from verifier.encoder import logic as F
-from verifier.encoder.statements import REGION
-from verifier.encoder.strings import Const, Var
-from verifier.encoder.symbolic import Bindings, Kind, arn_names_account
 from verifier.request import Request
+from verifier.results import OTHER_DEPUTY
 
-from verifier.defaults import DEFAULT_ACTION, DEFAULT_SERVICE  # noqa: E402 - re-exported
+SUFFIXES = ("amazonaws.com.cn", "amazonaws.com")
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]+"
+_REGIONAL = re.compile(rf"([^.]+)\.{_REGION}\.({'|'.join(re.escape(s) for s in SUFFIXES)})")
+SERVICE_NAME = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+"""A service principal's name as a request carries it (P1: DNS-like, lower case)."""
+ACTION_NAME = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9]+")
+"""An action as a request carries it: a service prefix and a name (AC1)."""
+
+
+def global_name(service: str) -> str:
+    """The deputy a service principal name stands for: ASCII letters lower
+    case, and ``name.REGION.amazonaws.com`` read as ``name.amazonaws.com``
+    (P2, P8, A6, A16: one deputy, however the policy spells it)."""
+    lower = "".join(chr(ord(c) | 0x20) if "A" <= c <= "Z" else c for c in service)
+    match = _REGIONAL.fullmatch(lower)
+    return f"{match.group(1)}.{match.group(2)}" if match else lower
+
+
+def is_regional(service: str) -> bool:
+    return _REGIONAL.fullmatch(service) is not None
+
+
+@dataclass(frozen=True)
+class Deputy:
+    """The deputy one question is about: ``service`` (a global name), or,
+    when it is None, any service principal that is none of ``others`` (nor
+    a regional form of one)."""
+
+    service: str | None
+    others: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.service or OTHER_DEPUTY
+
+    def admits(self, principal: str) -> bool:
+        """Whether a concrete principal name is this deputy calling."""
+        if not SERVICE_NAME.fullmatch(principal):
+            return False
+        name = global_name(principal)
+        if self.service is not None:
+            return principal in (self.service, *regional_forms(self.service, principal))
+        return name not in self.others and principal not in self.others
+
+
+def regional_forms(service: str, principal: str) -> tuple[str, ...]:
+    """``principal`` if it is ``service`` with a Region inserted (P2)."""
+    match = _REGIONAL.fullmatch(principal)
+    if match and "." not in match.group(1) and f"{match.group(1)}.{match.group(2)}" == service:
+        return (principal,)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -38,21 +80,54 @@ class ThreatModel:
     owner: str
     trusted_accounts: frozenset[str] = frozenset()
     trusted_orgs: frozenset[str] = frozenset()
-    service: str = DEFAULT_SERVICE
-    action: str = DEFAULT_ACTION
+    services: tuple[str, ...] = ()
+    """``--service``: ask about these deputies only (empty: every deputy the policy has)."""
+    actions: tuple[str, ...] = ()
+    """``--action``: ask about these actions only (empty: every action the policy grants)."""
     required_keys: tuple[str, ...] = ()
     source_service: str | None = None
     strict_attribution: bool = False
+    deputy: Deputy | None = None
+    """The deputy of one question (set per question, never by the user)."""
 
     @property
     def trusted(self) -> frozenset[str]:
         return frozenset({self.owner, *self.trusted_accounts})
 
+    @property
+    def service(self) -> str | None:
+        """The deputy's name, where the question has one."""
+        if self.deputy is not None:
+            return self.deputy.service
+        return self.services[0] if len(self.services) == 1 else None
+
+    def one_question(self) -> ThreatModel:
+        """This model with its deputy set where there is only one to ask
+        about (``--service`` naming one)."""
+        if self.deputy is None and len(self.services) == 1:
+            return self.asking(Deputy(self.services[0]))
+        return self
+
+    def asking(self, deputy: Deputy) -> ThreatModel:
+        from dataclasses import replace
+
+        return replace(self, deputy=deputy)
+
+    def calls(self) -> str:
+        """The action part of the question, in words."""
+        if not self.actions:
+            return "any action the policy grants it"
+        return " or ".join(self.actions)
+
     def assumptions(self, has_resource: bool = False) -> list[str]:
         """What a verdict under this model rests on, in words."""
+        deputy = self.deputy.label if self.deputy else "the deputy"
+        who = (f"the service principal {deputy} (or a regional form of its name)" if self.service else
+               "a service principal the policy does not name" + (f" ({', '.join(self.deputy.others)} are asked "
+                                                                 "about on their own)" if self.deputy and
+                                                                 self.deputy.others else ""))
         out = [
-            f"the request comes from the service principal {self.service} (or a regional form of its "
-            f"name) calling {self.action}",
+            f"the request comes from {who} calling {self.calls()}",
             "trusted accounts: " + ", ".join(sorted(self.trusted))
             + (("; trusted organizations: " + ", ".join(sorted(self.trusted_orgs))) if self.trusted_orgs else ""),
             "an account ID is 12 digits and aws:SourceArn is a well-formed ARN",
@@ -74,138 +149,7 @@ class ThreatModel:
         return out
 
 
-def extra_keys() -> dict[str, tuple[Kind, int]]:
-    """Keys the question constrains, with the witnesses it needs."""
-    return {
-        keys.SOURCE_ACCOUNT: (Kind.TEXT, 0),
-        keys.SOURCE_ARN: (Kind.TEXT, 0),
-        keys.SOURCE_ORG_ID: (Kind.TEXT, 0),
-        keys.SOURCE_ORG_PATHS: (Kind.TEXT, 0),
-        keys.PRINCIPAL_SERVICE_NAME: (Kind.TEXT, 0),
-        keys.PRINCIPAL_IS_AWS_SERVICE: (Kind.TEXT, 0),
-        keys.PRINCIPAL_SERVICE_NAMES_LIST: (Kind.TEXT, 2),
-    }
-
-
-def service_forms(service: str) -> L.Lang:
-    """The names the deputy may call with: its own, or with a Region inserted
-    before ``amazonaws.com`` (P2, A16)."""
-    exact = L.literal(service)
-    for suffix in ("amazonaws.com.cn", "amazonaws.com"):
-        if service.endswith("." + suffix):
-            name = service[: -len(suffix) - 1]
-            if name and "." not in name:
-                return L.alt(exact, L.seq(L.literal(name + "."), REGION, L.literal("." + suffix)))
-    return exact
-
-
-_PRINCIPAL = Var("principal")
-
-
-class Question:
-    """The threat model over one policy's encoding. Build every question
-    (``base``, ``foreign``, ...) before ``finalize``: string tests register
-    atoms, and the classes are computed once for all of them."""
-
-    def __init__(self, policy: Policy, model: ThreatModel):
-        self.model = model
-        self.has_resource = any(s.resources is not None for s in policy.statements)
-        bindings = Bindings(
-            principal=_PRINCIPAL, action=Const(model.action),
-            elements={
-                keys.PRINCIPAL_SERVICE_NAME: [_PRINCIPAL],
-                keys.PRINCIPAL_IS_AWS_SERVICE: [Const("true")],
-                keys.PRINCIPAL_SERVICE_NAMES_LIST: [_PRINCIPAL, Const(model.service)],
-            },
-            # base() asserts this in every question; knowing it while encoding
-            # folds the principal tests of statements for other services.
-            domains={_PRINCIPAL.name: service_forms(model.service)},
-        )
-        # A required key the policy never reads still needs a symbol, or
-        # base() could not say it is present (--require-key aws:SourceIp).
-        wanted = extra_keys()
-        for key in model.required_keys:
-            wanted.setdefault(keys.fold(key), (None, 0))
-        self.encoding = encode(policy, wanted, bindings)
-        self.request = self.encoding.request
-        self.space = self.request.space
-
-    def finalize(self) -> tuple[dict, list[F.Term]]:
-        """Compute the string classes; the base's string tests hold in every
-        question, so classes that fail one are dropped first."""
-        mapping, constraints = self.space.finalize(required=[t for t in self.base() if t.op == "bvar"])
-        return mapping, constraints + self.space.domains()
-
-    def base(self) -> list[F.Term]:
-        """A request of the deputy, consistent as THREAT_MODEL.md point 4 says
-        (the source-account link is built into the encoding)."""
-        r, m, space = self.request, self.model, self.space
-        out = list(r.domain)
-        out += [
-            space.member(r.principal, service_forms(m.service)),
-            r.has_resource if self.has_resource else F.Not(r.has_resource),
-            space.member(r.resource, _ARN_SHAPE),
-            r.keys[keys.PRINCIPAL_SERVICE_NAME].present,
-            r.keys[keys.PRINCIPAL_IS_AWS_SERVICE].present,
-            r.keys[keys.PRINCIPAL_SERVICE_NAMES_LIST].present,
-            F.Implies(r.keys[keys.SOURCE_ORG_PATHS].present, r.keys[keys.SOURCE_ORG_ID].present),
-            F.Implies(self._untrusted_source(), self._no_trusted_org_paths()),
-        ]
-        out += [r.keys[keys.fold(key)].present for key in m.required_keys]
-        arn = r.keys[keys.SOURCE_ARN]
-        if m.source_service and arn.kind is Kind.ARN:
-            out.append(F.Implies(arn.present, space.equals(arn.elements[0].parts[1], m.source_service)))
-        return out
-
-    def foreign(self) -> F.Term:
-        untrusted = self._untrusted_source()
-        if self.model.strict_attribution:
-            return F.Or(untrusted, F.And(self.unattributed(), F.Not(self._org_trusted())))
-        return untrusted
-
-    def unattributed(self) -> F.Term:
-        r = self.request
-        return F.And(F.Not(r.keys[keys.SOURCE_ACCOUNT].present),
-                      F.Or(F.Not(r.keys[keys.SOURCE_ARN].present), F.Not(arn_names_account(r))))
-
-    def legitimate(self) -> F.Term:
-        return F.And(F.Not(self.unattributed()), F.Not(self._untrusted_source()))
-
-    # -- parts -------------------------------------------------------------------
-
-    def _untrusted_account(self, term) -> F.Term:
-        """``term`` (twelve digits, by the domain) is outside the trusted accounts."""
-        return F.And(*[F.Not(self.space.equals(term, a)) for a in sorted(self.model.trusted)])
-
-    def _org_trusted(self) -> F.Term:
-        org = self.request.keys[keys.SOURCE_ORG_ID]
-        if not self.model.trusted_orgs:
-            return F.BoolVal(False)
-        return F.And(org.present, F.Or(*[self.space.equals(org.elements[0].text, o)
-                                           for o in sorted(self.model.trusted_orgs)]))
-
-    def _untrusted_source(self) -> F.Term:
-        r = self.request
-        sa, arn = r.keys[keys.SOURCE_ACCOUNT], r.keys[keys.SOURCE_ARN]
-        by_account = F.And(sa.present, self._untrusted_account(sa.elements[0].text))
-        by_arn = F.BoolVal(False)
-        if arn.kind is Kind.ARN:
-            by_arn = F.And(arn.present, arn_names_account(r), self._untrusted_account(arn.elements[0].parts[3]))
-        return F.And(F.Or(by_account, by_arn), F.Not(self._org_trusted()))
-
-    def _no_trusted_org_paths(self) -> F.Term:
-        paths = self.request.keys[keys.SOURCE_ORG_PATHS]
-        if not self.model.trusted_orgs:
-            return F.BoolVal(True)
-        starts = [self.space.member(e.text, L.seq(L.literal(o + "/"), L.ANYTHING))
-                  for e in paths.elements for o in sorted(self.model.trusted_orgs)]
-        return F.Or(F.Not(paths.present), F.Not(F.Or(*starts)))
-
-
-_ARN_SHAPE = L.seq(L.literal("arn:"), *([L.star(L.NOT_COLON), L.char(":")] * 4), L.ANYTHING)
-
-
-# -- the same question for one concrete request -------------------------------------
+# -- the question for one concrete request ------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -218,9 +162,9 @@ _ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 def classify(request: Request, model: ThreatModel) -> Classification:
-    """Whether a concrete request is a deputy request that is foreign,
-    unattributed or legitimate; ``problems`` lists every way it breaks the
-    threat model (then it proves nothing)."""
+    """Whether a concrete request is a request of the question's deputy that
+    is foreign, unattributed or legitimate; ``problems`` lists every way it
+    breaks the threat model (then it proves nothing)."""
     problems = list(_shape_problems(request, model))
     account = _one(request, keys.SOURCE_ACCOUNT)
     arn = _one(request, keys.SOURCE_ARN)
@@ -260,23 +204,26 @@ def classify(request: Request, model: ThreatModel) -> Classification:
 
 
 def _shape_problems(request: Request, model: ThreatModel):
-    forms = re.escape(model.service)
-    for suffix in ("amazonaws.com.cn", "amazonaws.com"):
-        if model.service.endswith("." + suffix) and "." not in model.service[: -len(suffix) - 1]:
-            name = re.escape(model.service[: -len(suffix) - 1])
-            forms += rf"|{name}\.[a-z]{{2}}(?:-[a-z]+)+-[0-9]+\.{re.escape(suffix)}"
-            break
-    if not re.fullmatch(forms, request.principal):
-        yield f"principal {request.principal!r} is not {model.service}"
-    if request.action != model.action:
-        yield f"action {request.action!r} is not {model.action}"
+    # Without a question's deputy: any service principal is one, or one of
+    # --service's.
+    deputy = model.deputy or Deputy(global_name(request.principal) if not model.services
+                                    or global_name(request.principal) in model.services else model.services[0])
+    if not deputy.admits(request.principal):
+        yield f"principal {request.principal!r} is not {deputy.label}"
+    if not ACTION_NAME.fullmatch(request.action):
+        yield f"action {request.action!r} is not an action name (service:Name)"
+    elif model.actions and request.action not in model.actions:
+        yield f"action {request.action!r} is not {model.calls()}"
     if _one(request, keys.PRINCIPAL_SERVICE_NAME) != request.principal:
         yield "aws:PrincipalServiceName is not the principal"
     if _one(request, keys.PRINCIPAL_IS_AWS_SERVICE) != "true":
         yield "aws:PrincipalIsAWSService is not true"
     names = request.get(keys.PRINCIPAL_SERVICE_NAMES_LIST) or ()
-    if request.principal not in names or model.service not in names:
-        yield "aws:PrincipalServiceNamesList does not list the service"
+    if request.principal not in names or global_name(request.principal) not in names:
+        yield "aws:PrincipalServiceNamesList does not list the principal and its global name"
+    for name in names:
+        if name != request.principal and name != global_name(request.principal):
+            yield f"aws:PrincipalServiceNamesList lists {name!r}, another service"
 
 
 def _one(request: Request, key: str) -> str | None:
