@@ -86,7 +86,7 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
         # inherit them instead of each paying for them.
         from verifier.policy import parser
         parser.prepare()
-        _warm(model)
+        _warm(_base(model))
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     results: list[Result] = []
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context) as pool:
@@ -118,16 +118,25 @@ def _warm(model: ThreatModel) -> None:
 
 def _check_file_job(job: tuple) -> list[Result]:
     path, model, input_format, timeout, details = job
-    return [check_found(item, model, timeout, details) for item in _find(path, model, input_format)]
+    return [check_found(item, model, timeout, details) for item in _find(path, _base(model), input_format)]
+
+
+def _base(model) -> ThreatModel:
+    """The threat model before per-resource settings (``config.ModelFor``)."""
+    return model if isinstance(model, ThreatModel) else model.base
 
 
 def _check_found_job(job: tuple) -> Result:
     return check_found(*job)
 
 
-def check_found(found: Found, model: ThreatModel, timeout: float, details: dict | None = None) -> Result:
+def check_found(found: Found, model, timeout: float, details: dict | None = None) -> Result:
     """The verdict for one policy found in an input; never raises for bad
-    input (``error``) or for a bug met while checking (``unknown``)."""
+    input (``error``) or for a bug met while checking (``unknown``).
+    ``model`` is a ``ThreatModel``, or a function of the policy's file and
+    resource that gives one (``config.ModelFor``: per-resource settings)."""
+    if not isinstance(model, ThreatModel):
+        model = model(found.file, found.resource)
     try:
         if found.variants:
             return _check_variants(found, model, timeout)

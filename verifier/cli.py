@@ -189,12 +189,13 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     settings = configuration.find(args.config)
     configuration.merge_settings(args, settings)
     model = _threat_model(args)
+    chooser = configuration.ModelFor(model, settings.scopes) if settings.scopes else model
     if model.owner and (args.jobs or 1) > 1:
         # The owner is known, so nothing needs the whole list before
         # checking: workers read, detect and check whole files.
         files = checking.expand_paths(args.paths)
         progress = _Progress(stderr, len(files))
-        results = checking.check_files(files, model, args.input_format, args.timeout, args.jobs,
+        results = checking.check_files(files, chooser, args.input_format, args.timeout, args.jobs,
                                        lambda index, path: progress.show(path), _details(args))
     else:
         found = checking.collect(args.paths, model, args.input_format)
@@ -204,7 +205,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
                 raise UsageError(f"--account is required to check a policy file ({policies[0]}): a "
                                           "policy does not say which account owns it", "deputy check")
         progress = _Progress(stderr, len(found))
-        results = checking.check_all(found, model, args.timeout, args.jobs,
+        results = checking.check_all(found, chooser, args.timeout, args.jobs,
                                      lambda index, item: progress.show(item.where()), _details(args))
     progress.done()
     for note in configuration.apply(results, settings.suppressions):

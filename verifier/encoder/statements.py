@@ -46,10 +46,12 @@ class StatementEncoder:
     def statement(self, s: Statement) -> F.Term:
         """True exactly when the statement applies to the symbolic request (E1)."""
         allow_side = s.effect_kind is not Effect.DENY
-        terms = [self.principal(s, allow_side), self.action(s.actions, allow_side),
-                 self.resource(s.resources, allow_side)]
-        if any(t is FALSE for t in terms):
-            return FALSE  # cannot apply: its conditions need no encoding
+        terms = []
+        for part in (lambda: self.principal(s, allow_side), lambda: self.action(s.actions, allow_side),
+                     lambda: self.resource(s.resources, allow_side)):
+            terms.append(part())
+            if terms[-1] is FALSE:
+                return FALSE  # cannot apply: the rest needs no encoding
         if s.condition is not None:
             terms += [self.conditions.entry(e, allow_side) for e in s.condition.entries]
             empty = not s.condition.operators or any(not b.entries for b in s.condition.operators)
@@ -92,6 +94,10 @@ class StatementEncoder:
             # is compared as written (an AWS value), or not at all (P5).
             other = space.equals(p, value) if kind == "AWS" else FALSE
             return F.If(self._is_service(p), F.BoolVal(lenient), other)
+        if kind == "Service" and _canonical(value) in self.request.excluded_services:
+            # Every name this value matches is a form of that service (P2,
+            # P8), and the question's principal is none of them.
+            return FALSE
         if kind == "Service":
             same = space.equals(p, value)
             if lenient:
@@ -222,6 +228,13 @@ def _action_form(pattern: str) -> bool:
         return True
     prefix, colon, name = pattern.partition(":")
     return bool(prefix) and bool(colon) and bool(name) and ":" not in name
+
+
+def _canonical(value: str) -> str:
+    """The global name every lower-case name a Service value matches is a
+    form of (the lenient reading's, ``_service_names``)."""
+    canonical = _ascii_lower(_drop_region(value))
+    return _drop_region(canonical) if _drop_region(canonical) == canonical else canonical
 
 
 def _drop_region(name: str) -> str:

@@ -116,6 +116,9 @@ class Bindings:
     elements: dict[str, list] = field(default_factory=dict)
     domains: dict[str, object] = field(default_factory=dict)  # variable name -> language it stays in
     excluded: dict[str, tuple] = field(default_factory=dict)  # variable name -> languages it stays out of
+    excluded_services: frozenset = frozenset()
+    """Global names of services the principal is none of, in any form (P2):
+    the principal tests of a statement for one of them fold to false."""
 
 
 @dataclass
@@ -127,6 +130,7 @@ class SymbolicRequest:
     has_resource: F.Term
     keys: dict[str, KeySymbol]
     domain: list[F.Term]
+    excluded_services: frozenset = frozenset()
     unsupported: list[tuple[str, Span, F.Term]] = field(default_factory=list)
     readings: list[tuple[str, Span]] = field(default_factory=list)
 
@@ -199,7 +203,7 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
         principal=bindings.principal or space.var("principal"),
         action=bindings.action or space.var("action"),
         resource=bindings.resource or space.var("resource"),
-        has_resource=F.Bool("has_resource"), keys={}, domain=[],
+        has_resource=F.Bool("has_resource"), keys={}, domain=[], excluded_services=bindings.excluded_services,
     )
     for name, plan in plans.items():
         symbol = _declare(space, name, plan, (value_places or {}).get(name, 0), bindings.elements.get(name, []))

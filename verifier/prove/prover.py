@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import counterexample, deputies, solver, threat
+from verifier.prove import counterexample, deputies, readable, solver, threat, witness
 from verifier.policy.ast import Effect, Statement
 from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder
@@ -45,9 +45,13 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
     started = time.perf_counter()
     F.new_epoch()
     run = _Run(loaded, model)
-    result = run.decide(int(timeout * 1000))
-    result.assumptions += run.readings()
-    result.warnings = _diagnostic_warnings(loaded) + run.unencoded() + result.warnings
+    found = witness.foreign(loaded, run.model)
+    if found is not None:
+        result = run.witnessed(found)
+    else:
+        result = run.decide(int(timeout * 1000))
+        result.assumptions += run.readings()
+    result.warnings = _diagnostic_warnings(loaded) + (run.unencoded() if run.built else []) + result.warnings
     if result.verdict is not Verdict.UNKNOWN:
         result.warnings += run.side_questions(result)
     result.useless = _placeholders(loaded, run.admitting()) + run.blocked
@@ -64,18 +68,36 @@ class _Run:
         self.loaded = loaded
         self.policy = loaded.policy
         self.model = model
-        q = self.question = Question(loaded.policy, model)
-        self.encoding = q.encoding
+        self._question: Question | None = None
         # Extension point (verifier.debug.attacks, verifier.debug.repair): named extra
         # terms, built with the questions because string tests must exist
         # before the classes are computed.
         self._extend = extend
         self._questions: dict | None = None
         self._admitting: list[Statement] | None = None
-        self.guards = [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
         self._session: Session | None = None
         self._finalized: tuple | None = None
         self.blocked: list[dict] = []  # useless findings: why no legitimate request gets through
+
+    @property
+    def built(self) -> bool:
+        return self._question is not None
+
+    @property
+    def question(self) -> Question:
+        """The encoding, built when a question first needs the solver (a
+        concrete witness may settle everything first)."""
+        if self._question is None:
+            self._question = Question(self.policy, self.model)
+        return self._question
+
+    @property
+    def encoding(self):
+        return self.question.encoding
+
+    @property
+    def guards(self) -> list:
+        return [F.Bool(f"deny!{statement.index}") for statement, _ in self.encoding.denies]
 
     def admitting(self) -> list[Statement]:
         if self._admitting is None:
@@ -163,6 +185,21 @@ class _Run:
             session.add(*self.guards)
             return self._counterexample(session, outcome, timeout_ms)
 
+    def witnessed(self, request: Request) -> Result:
+        """The verdict when a canonical request (``witness``) is allowed and
+        foreign: vulnerable, with that request, as the evaluator decided."""
+        evaluation = evaluate(self.policy, request)
+        indexes = {t.index for t in evaluation.allowing}
+        readings = [f"{t.index}: {check.reason}" for t in evaluation.statements if t.index in indexes
+                    for check in (t.principal, t.action, t.resource, *t.conditions) if "read as" in check.reason]
+        assumptions = self.model.assumptions(readable.has_resource(self.policy))
+        assumptions += [f"the request is allowed on this reading, statement {r} (section 8)" for r in readings]
+        return Result(self.policy.source, Verdict.VULNERABLE,
+                      "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
+                      counterexample=request, assumptions=assumptions,
+                      statements=_refs([s for s in self.policy.statements if s.index in indexes]),
+                      solver="evaluator: a canonical request")
+
     def _safe(self, denies: list[Statement]) -> Result:
         return Result(self.policy.source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
                       statements=_refs(self.admitting() + denies),
@@ -218,6 +255,9 @@ class _Run:
         return warnings
 
     def _unattributed(self, result: Result) -> list[str]:
+        request = witness.unattributed(self.loaded, self.model)
+        if request is not None:
+            return self._unattributed_warning(result, request)
         if self.refuted_alone([self.encoding.allowed]) or self.refuted_alone([self.unattributed]):
             return []
         session = self.session(AUX_TIMEOUT_MS)
@@ -235,12 +275,17 @@ class _Run:
             _replay(self.loaded, request, self.model, expected="unattributed")
         except InternalError as exc:
             return [f"a request naming no source account may be allowed, but it did not replay ({exc})"]
+        return self._unattributed_warning(result, request)
+
+    def _unattributed_warning(self, result: Result, request: Request) -> list[str]:
         result.unattributed = request
         return ["a request of the deputy that names no source account (no aws:SourceAccount, no account in "
                 "aws:SourceArn) is allowed; not every service sends these keys (A2), so this may let other "
                 f"accounts in; --strict-attribution counts it as foreign: {_compact(request)}"]
 
     def _usefulness(self) -> list[str]:
+        if witness.legitimate(self.loaded, self.model) is not None:
+            return []
         session = self.session(AUX_TIMEOUT_MS)
         with session.scope():
             session.add(self.legitimate, self.encoding.allowed)
@@ -322,24 +367,27 @@ def granted(policy, model: ThreatModel) -> list[str]:
 def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: list[Statement]) -> list:
     """Conditions of the deputy's Allow statements that no trusted request
     satisfies, with their entries (asked only once a policy is known to be
-    useless, so a fresh encoding per condition is affordable)."""
+    useless): one encoding, each condition asked alone in its own scope."""
+    entries = [(s, e) for s in admitting if s.condition is not None for e in s.condition.entries]
+    if not entries:
+        return []
+    question = Question(loaded.policy, model)
+    encoder = ConditionEncoder(question.request, loaded.policy.variables_enabled)
+    terms = [encoder.entry(entry, allow_side=True) for _, entry in entries]
+    legitimate = question.legitimate()
+    mapping, constraints = question.finalize()
+    session = Session(AUX_TIMEOUT_MS, mapping)
+    session.add(*constraints, *question.base(), legitimate)
     found = []
-    for statement in admitting:
-        if statement.condition is None:
-            continue
-        for entry in statement.condition.entries:
-            question = Question(loaded.policy, model)
-            term = ConditionEncoder(question.request, loaded.policy.variables_enabled).entry(entry, allow_side=True)
-            legitimate = question.legitimate()
-            mapping, constraints = question.finalize()
-            session = Session(AUX_TIMEOUT_MS // 4, mapping)
-            session.add(*constraints, *question.base(), legitimate, term)
-            if session.check().status == "unsat":
+    for (statement, entry), term in zip(entries, terms):
+        with session.scope():
+            session.add(term)
+            if session.check(timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat":
                 values = [v.value for v in entry.values.items]
                 found.append((f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
                               f"{entry.key.value} {values} never holds for a trusted request", entry))
-            if len(found) == 5:
-                return found
+        if len(found) == 5:
+            break
     return found
 
 

@@ -101,6 +101,7 @@ class Question:
             # base() asserts these in every question; knowing them while
             # encoding folds the tests of statements for other services.
             domains={_PRINCIPAL.name: domain, _ACTION.name: actions}, excluded={_PRINCIPAL.name: excluded},
+            excluded_services=frozenset(self.deputy.others),
         )
 
     def _wanted(self) -> dict:
