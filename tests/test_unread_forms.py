@@ -61,11 +61,11 @@ def test_api_gateway_shorthand_deny_on_the_stage_closes_it():
 
 
 @pytest.mark.parametrize("doc, what", [
-    (policy(statement(action="s3:GetObject", Resource="my-bucket")), "Resource 'my-bucket'"),
-    (policy(statement(action="s3:GetObject", Resource="arn:aws:s3")), "Resource 'arn:aws:s3'"),
-    (policy(statement(action="AssumeRole")), "Action 'AssumeRole'"),
-    (policy(statement(principal={"Service": "rekognition"})), "Service principal 'rekognition'"),
-    (policy(statement(principal={"AWS": "rekognition.amazonaws.com"})), "AWS principal 'rekognition.amazonaws.com'"),
+    (policy(statement(action="s3:GetObject", Resource="my-bucket")), "'my-bucket'"),
+    (policy(statement(action="s3:GetObject", Resource="arn:aws:s3")), "'arn:aws:s3'"),
+    (policy(statement(action="AssumeRole")), "'AssumeRole'"),
+    (policy(statement(principal={"Service": "rekognition"})), "'rekognition'"),
+    (policy(statement(principal={"AWS": "rekognition.amazonaws.com"})), "'rekognition.amazonaws.com'"),
 ], ids=["resource-not-arn", "resource-short-arn", "action-without-prefix", "service-without-domain",
         "service-under-aws"])
 def test_an_unread_allow_value_admits_more_and_says_so(doc, what):

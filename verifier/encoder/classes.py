@@ -31,7 +31,7 @@ def settled_by_domain(domain: L.Lang, language: L.Lang, excluded: tuple = ()) ->
     if text is not None:  # one string: run it, no product needed
         if not automata.matches(domain, text) or any(automata.matches(e, text) for e in excluded):
             return False
-        return None
+        return True if L.literal_text(domain) == text else None
     alone = _settled(domain, language, None)
     if alone is not None or not excluded:
         return alone  # all of the domain or none of it: its part outside ``excluded`` too
