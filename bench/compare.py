@@ -77,8 +77,13 @@ def load_cases(folder: Path, subset: int | None) -> list[dict]:
     items = []
     for c in cases:
         o = c["options"]
+        # A case of the default question (every deputy, every action) names
+        # no service or action; the heuristic tools get its first ones.
+        every = o["service"] is None
+        service = o["service"] or (_services_in(c["policy"]) or ["events.amazonaws.com"])[0]
+        action = o["action"] or _action_for(c["policy"], service) or "sts:AssumeRole"
         items.append({"id": c["id"], "policy": c["policy"], "label": c["label"], "owner": o["account"],
-                      "service": o["service"], "action": o["action"], "kind": kind_of(o["action"]),
+                      "service": service, "action": action, "kind": kind_of(action), "every_deputy": every,
                       "trusted_accounts": o.get("trusted_accounts", []), "trusted_orgs": o.get("trusted_orgs", []),
                       "tags": c["tags"], "reason": c["reason"]})
     return items
@@ -167,7 +172,9 @@ def run_deputy(items, workdir: Path) -> dict:
     for n, item in enumerate(items):
         path = workdir / f"deputy-{n:05d}.json"
         path.write_text(json.dumps(item["policy"], indent=2))
-        model = ThreatModel(owner=item["owner"], services=(item["service"],), actions=(item["action"],),
+        narrow = not item.get("every_deputy")
+        model = ThreatModel(owner=item["owner"], services=(item["service"],) if narrow else (),
+                            actions=(item["action"],) if narrow else (),
                             trusted_accounts=frozenset(item["trusted_accounts"]),
                             trusted_orgs=frozenset(item["trusted_orgs"]))
         start = time.perf_counter()
@@ -364,8 +371,9 @@ def deputy_json(policy: dict, item: dict, workdir: Path) -> dict | None:
     """`deputy check --format json` for one policy, as the CLI prints it."""
     path = workdir / f"example-{re.sub(r'[^A-Za-z0-9_.-]', '_', item['id'])}.json"
     path.write_text(json.dumps(policy, indent=2) + "\n")
-    argv = [sys.executable, "-m", "verifier", "check", str(path), "--account", item["owner"], "--service",
-            item["service"], "--action", item["action"], "--format", "json"]
+    argv = [sys.executable, "-m", "verifier", "check", str(path), "--account", item["owner"], "--format", "json"]
+    if not item.get("every_deputy"):
+        argv += ["--service", item["service"], "--action", item["action"]]
     argv += [a for t in item["trusted_accounts"] for a in ("--trusted-account", t)]
     argv += [a for t in item["trusted_orgs"] for a in ("--trusted-org", t)]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)

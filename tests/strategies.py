@@ -38,6 +38,7 @@ KEYS = {
     "aws:SourceArn": (ARN_OPS + ["StringLike", "StringEquals", "StringNotLike"],
                       [f"arn:aws:rekognition:*:{OWNER}:*", "arn:aws:rekognition:*", "arn:aws:s3:::bucket",
                        f"arn:aws:*:*:{ATTACKER}:*", "*", ARNS[0]], ARNS),
+    "aws:SourceOwner": (STRING_OPS, ACCOUNTS + ["1111222233*"], ACCOUNTS),
     "aws:SourceOrgID": (["StringEquals", "StringNotEquals", "StringLike"], ["o-aaaaaaaaaa", "o-*"],
                         ["o-aaaaaaaaaa", "o-bbbbbbbbbb"]),
     "aws:SourceOrgPaths": (["StringLike", "StringEquals"], ["o-aaaaaaaaaa/*", "o-aaaaaaaaaa/r-ab12/"],
@@ -104,6 +105,8 @@ def condition(draw, keys=None) -> dict:
         _, values, _ = KEYS[key]
         if op == "Null":
             chosen = [draw(st.sampled_from(["true", "false"]))]
+        elif draw(st.integers(0, 14)) == 0:
+            chosen = []  # SO4, A9: an empty value list
         else:
             chosen = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
             variable_ops, variables = VARIABLES.get(key, ((), ()))
@@ -114,6 +117,8 @@ def condition(draw, keys=None) -> dict:
         if any(k.lower() == key.lower() for k in block):
             continue
         block[spelled] = chosen[0] if len(chosen) == 1 and draw(st.booleans()) else chosen
+    if draw(st.integers(0, 12)) == 0:
+        out.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = "o-aaaaaaaaaa"  # K10: never in the request
     return out
 
 
@@ -171,8 +176,13 @@ def request(draw):
     arn = draw(st.sampled_from([None, *ARNS]))
     if arn and (account is None or arn.split(":")[4] in ("", account)):
         context["aws:SourceArn"] = arn
+    # aws:SourceOwner names the same account as the other source keys (K9).
+    named = account or (context.get("aws:SourceArn", "").split(":")[4:5] or [""])[0]
+    owner = draw(st.sampled_from([None, *([named] if named else ACCOUNTS)]))
+    if owner:
+        context["aws:SourceOwner"] = owner
     for key, (_, _, values) in KEYS.items():
-        if key in ("aws:SourceAccount", "aws:SourceArn") or draw(st.booleans()):
+        if key in ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner") or draw(st.booleans()):
             continue
         if key in MULTI:
             context[key] = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
@@ -185,7 +195,8 @@ def request(draw):
                         draw(st.sampled_from(REQUEST_RESOURCES)))
 
 
-SEARCH_KEYS = ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:PrincipalAccount", "aws:TagKeys"]
+SEARCH_KEYS = ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:SourceOrgID", "aws:PrincipalAccount",
+               "aws:TagKeys"]
 
 
 def every_deputy_request(service: str = DEPUTY, action: str = "sts:AssumeRole"):
@@ -199,13 +210,16 @@ def every_deputy_request(service: str = DEPUTY, action: str = "sts:AssumeRole"):
                 [None, *ACCOUNTS], [None, *ARNS], [None, "o-aaaaaaaaaa"], [None, *ACCOUNTS], tag_sets):
             if arn and account and arn.split(":")[4] not in ("", account):
                 continue
-            context = {"aws:PrincipalServiceName": principal_name, "aws:PrincipalIsAWSService": "true",
-                       "aws:PrincipalServiceNamesList": sorted({principal_name, service})}
-            for key, value in (("aws:SourceAccount", account), ("aws:SourceArn", arn), ("aws:SourceOrgID", org),
-                               ("aws:PrincipalAccount", principal_account), ("aws:TagKeys", tags)):
-                if value is not None:
-                    context[key] = value
-            yield make_request(principal_name, action, context)
+            named = account or (arn.split(":")[4] if arn else "")
+            for owner in [None, named] if named else [None, OWNER, ATTACKER]:  # K9: one source account
+                context = {"aws:PrincipalServiceName": principal_name, "aws:PrincipalIsAWSService": "true",
+                           "aws:PrincipalServiceNamesList": sorted({principal_name, service})}
+                for key, value in (("aws:SourceAccount", account), ("aws:SourceArn", arn), ("aws:SourceOwner", owner),
+                                   ("aws:SourceOrgID", org), ("aws:PrincipalAccount", principal_account),
+                                   ("aws:TagKeys", tags)):
+                    if value is not None:
+                        context[key] = value
+                yield make_request(principal_name, action, context)
 
 
 # -- documents of every shape, for the parser and robustness properties -------------------

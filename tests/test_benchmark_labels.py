@@ -48,7 +48,8 @@ KNOWN = {
 
 def model_of(case) -> ThreatModel:
     o = case["options"]
-    return ThreatModel(owner=o["account"], services=(o["service"],), actions=(o["action"],),
+    return ThreatModel(owner=o["account"], services=(o["service"],) if o["service"] else (),
+                       actions=(o["action"],) if o["action"] else (),
                        trusted_accounts=frozenset(o.get("trusted_accounts", ())),
                        trusted_orgs=frozenset(o.get("trusted_orgs", ())))
 
@@ -108,6 +109,8 @@ def test_label_equals_deputy_verdict(case):
     expected, why = KNOWN.get(case["id"], (case["label"], case["reason"]))
     assert expected in (case["label"], "unknown")
     assert result.verdict.value == expected, (why, result.message, counterexample)
+    if "deputies" in case:
+        assert {d.label: d.result.verdict.value for d in result.deputies} == case["deputies"], why
 
 
 def _as_text(node):

@@ -981,16 +981,23 @@ def test_so3_foranyvalue(doc, context, expected, caller):
 
 ORG = "aws:SourceOrgPaths"
 SO4 = [
-    when("SO4-A9-forany-empty-allow-present", "Allow", cond("ForAnyValue:StringEquals", ORG, []),
+    # With a set qualifier or IfExists, SO4 is exact: ForAnyValue [] never
+    # holds, ForAllValues [] and IfExists [] hold only when the key is absent.
+    when("SO4-forany-empty-allow-present", "Allow", cond("ForAnyValue:StringEquals", ORG, []),
+         {ORG: ["o-a1b2c3d4e5/r-ab12/"]}, IMPLICIT),
+    when("SO4-forany-empty-allow-absent", "Allow", cond("ForAnyValue:StringEquals", ORG, []), {}, IMPLICIT),
+    when("SO4-forany-empty-deny", "Deny", cond("ForAnyValue:StringEquals", ORG, []),
          {ORG: ["o-a1b2c3d4e5/r-ab12/"]}, ALLOW),
-    when("SO4-A9-forany-empty-allow-absent", "Allow", cond("ForAnyValue:StringEquals", ORG, []), {}, ALLOW),
-    when("SO4-A9-forany-empty-deny", "Deny", cond("ForAnyValue:StringEquals", ORG, []),
-         {ORG: ["o-a1b2c3d4e5/r-ab12/"]}, ALLOW),
-    when("SO4-A9-forall-empty-allow", "Allow", cond("ForAllValues:StringEquals", TAGS, []), tags("a"), ALLOW),
-    when("SO4-A9-forall-empty-deny-absent", "Deny", cond("ForAllValues:StringEquals", TAGS, []), {}, ALLOW),
-    when("SO4-A9-ifexists-empty-allow-present", "Allow", cond("StringEqualsIfExists", SA, []), account(ATTACKER),
-         ALLOW),
-    when("SO4-A9-ifexists-empty-deny-absent", "Deny", cond("StringNotEqualsIfExists", SA, []), {}, ALLOW),
+    when("SO4-forall-empty-allow-present", "Allow", cond("ForAllValues:StringEquals", TAGS, []), tags("a"),
+         IMPLICIT),
+    when("SO4-forall-empty-allow-absent", "Allow", cond("ForAllValues:StringEquals", TAGS, []), {}, ALLOW),
+    when("SO4-forall-empty-deny-absent", "Deny", cond("ForAllValues:StringEquals", TAGS, []), {}, DENY),
+    when("SO4-forall-empty-deny-present", "Deny", cond("ForAllValues:StringEquals", TAGS, []), tags("a"), ALLOW),
+    when("SO4-ifexists-empty-allow-present", "Allow", cond("StringEqualsIfExists", SA, []), account(ATTACKER),
+         IMPLICIT),
+    when("SO4-ifexists-empty-allow-absent", "Allow", cond("StringEqualsIfExists", SA, []), {}, ALLOW),
+    when("SO4-ifexists-empty-deny-absent", "Deny", cond("StringNotEqualsIfExists", SA, []), {}, DENY),
+    # A plain operator: A9, read on the side that admits more.
     when("SO4-A9-plain-empty-allow-present", "Allow", cond("StringEquals", SA, []), account(ATTACKER), ALLOW),
     when("SO4-A9-plain-empty-allow-absent", "Allow", cond("StringEquals", SA, []), {}, ALLOW),
     when("SO4-A9-negated-empty-deny", "Deny", cond("StringNotEquals", SA, []), account(ATTACKER), ALLOW),

@@ -141,13 +141,19 @@ def test_S9_36_lost_leading_zero_never_matches():
 
 
 def test_S9_unattributed_request_is_reported_not_counted():
-    # A2: with no condition at all, a request naming no account is allowed:
-    # not foreign by default, but reported with the request.
-    result = check(trust({"StringEqualsIfExists": {SA: OWNER}, "ArnLikeIfExists": {
-        ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}))
+    # A2: every source key that is present must name the owner, so a request
+    # naming no account is allowed: not foreign by default, but reported
+    # with the request. (aws:SourceOwner is a source key too, K9: leaving it
+    # out would let a foreign SourceOwner in alone.)
+    pinned = {"StringEqualsIfExists": {SA: OWNER, "aws:SourceOwner": OWNER},
+              "ArnLikeIfExists": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}
+    result = check(trust(pinned))
     assert result.verdict is SAFE
     assert result.unattributed is not None
     assert result.unattributed.get(SA) is None
-    strict = check(trust({"StringEqualsIfExists": {SA: OWNER}, "ArnLikeIfExists": {
-        ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}), strict_attribution=True)
+    strict = check(trust(pinned), strict_attribution=True)
     assert strict.verdict is VULNERABLE
+    without_owner = check(trust({"StringEqualsIfExists": {SA: OWNER}, "ArnLikeIfExists": {
+        ARN: f"arn:aws:rekognition:*:{OWNER}:*"}}))
+    assert without_owner.verdict is VULNERABLE
+    assert without_owner.counterexample.get("aws:SourceOwner") is not None

@@ -202,8 +202,13 @@ CONDITIONS = [
     ("arn-ignorecase-owner", {"StringEqualsIgnoreCase": {ARN: OWN_ARN.upper()}}, SAFE, None,
      "C3: any letter case of the owner's ARN still names the owner's (digit) account", ["source-arn"], {}),
     ("both-ifexists", {"StringEqualsIfExists": {SA: OWNER}, "ArnLikeIfExists": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}},
+     VULN, {"aws:SourceOwner": ATTACKER}, "C6 + K9: a request whose only source key is a foreign aws:SourceOwner "
+     "passes both IfExists tests", ["source-account", "source-arn", "ifexists", "source-owner"], {}),
+    ("all-ifexists", {"StringEqualsIfExists": {SA: OWNER, "aws:SourceOwner": OWNER},
+                      "ArnLikeIfExists": {ARN: f"arn:aws:rekognition:*:{OWNER}:*"}},
      SAFE, None, "C6 + THREAT_MODEL 3: a request naming a foreign account fails one of the tests; only "
-     "requests naming no account pass (unattributed, not foreign by default)", ["source-account", "source-arn", "ifexists"], {}),
+     "requests naming no account pass (unattributed, not foreign by default)",
+     ["source-account", "source-arn", "ifexists", "source-owner"], {}),
     ("sa-equals-and-notequals", {"StringEquals": {SA: OWNER}, "StringNotEquals": {SA: OWNER}}, SAFE, None,
      "C1: the two tests contradict each other (useless)", ["source-account", "negated", "useless"], {}),
     ("star-not-aws-service", {"Bool": {"aws:PrincipalIsAWSService": "false"}}, SAFE, None,
@@ -328,15 +333,17 @@ CONDITIONS = [
      ["source-arn", "ifexists"], {}),
     ("arn-owner-or-attacker", {"ArnLike": {ARN: [OWN_ARN, f"arn:aws:rekognition:*:{ATTACKER}:*"]}}, VULN, BOTH,
      "C1: values are ORed", ["source-arn"], {}),
-    ("source-owner", {"StringEquals": {"aws:SourceOwner": OWNER}}, VULN, BOTH,
-     "THREAT_MODEL 5: aws:SourceOwner is not a source key of the model and may hold any value",
-     ["other-key"], {"context": {"aws:SourceOwner": OWNER}}),
+    ("source-owner", {"StringEquals": {"aws:SourceOwner": OWNER}}, SAFE, None,
+     "K9: aws:SourceOwner names the source account, so every source key of a request it lets in names the owner",
+     ["source-owner"], {}),
+    ("source-owner-attacker", {"StringEquals": {"aws:SourceOwner": ATTACKER}}, VULN, {"aws:SourceOwner": ATTACKER},
+     "K9: a foreign aws:SourceOwner makes the request foreign", ["source-owner"], {}),
     ("principal-account", {"StringEquals": {"aws:PrincipalAccount": OWNER}}, VULN, BOTH,
      "K6, A15: aws:PrincipalAccount is undocumented for service callers, so free", ["other-key"],
      {"context": {"aws:PrincipalAccount": OWNER}}),
-    ("principal-org", {"StringEquals": {"aws:PrincipalOrgID": ORG}}, VULN, BOTH,
-     "K6: organization keys of the principal are free for a service caller", ["other-key"],
-     {"context": {"aws:PrincipalOrgID": ORG}}),
+    ("principal-org", {"StringEquals": {"aws:PrincipalOrgID": ORG}}, SAFE, None,
+     "K10: a service principal's request carries no aws:PrincipalOrgID, so the condition never holds (useless)",
+     ["principal-org", "useless"], {}),
     ("source-org-untrusted", {"StringEquals": {"aws:SourceOrgID": ORG}}, VULN, BOTH,
      "K4 + THREAT_MODEL T: without --trusted-org, other accounts of that organization are untrusted",
      ["source-org"], {"context": {"aws:SourceOrgID": ORG}}),
@@ -820,11 +827,10 @@ def resource_cases():
     yield rp(SAFE, "kms-logs-arnlike", logs, "kms:Decrypt", "*",
              {"ArnLike": {ARN: f"arn:aws:logs:us-east-1:{OWNER}:*"}}, "C4: account segment pinned",
              tags=["source-arn"], request_resource=KEY)
-    yield rp(VULN, "kms-logs-context", logs, "kms:Decrypt", "*",
+    yield rp(SAFE, "kms-logs-context", logs, "kms:Decrypt", "*",
              {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{OWNER}:*"}},
-             "THREAT_MODEL 5: the encryption context is not a source key", BOTH_LOGS,
-             tags=["other-key"], request_resource=KEY,
-             context={"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{OWNER}:log-group:g"})
+             "K11: CloudWatch Logs sets the encryption context to the log group's ARN, which names the source "
+             "account, so AWS's recommended key policy pins it", tags=["k11", "aws-docs"], request_resource=KEY)
     yield rp(VULN, "kms-logs-partition-any", logs, "kms:Decrypt", "*",
              {"ArnLike": {ARN: "arn:aws-cn:*:*:*:*"}}, "F1, C4: any account in the aws-cn partition",
              {SA: ATTACKER, ARN: f"arn:aws-cn:logs:cn-north-1:{ATTACKER}:log-group:g"},
@@ -842,6 +848,86 @@ BOTH_SNS = {SA: ATTACKER, ARN: f"arn:aws:sns:us-east-1:{ATTACKER}:t"}
 BOTH_LOGS = {SA: ATTACKER, ARN: f"arn:aws:logs:us-east-1:{ATTACKER}:log-group:g"}
 
 
+# -- every deputy, every action (the default question) ---------------------------------------
+OTHER_DEPUTY = "any other service principal"
+TOPIC = f"arn:aws:sns:us-east-1:{OWNER}:alerts"
+LOGS_BUCKET = "arn:aws:s3:::owner-logs"
+
+
+def deputy_cases():
+    """Policies asked with no --service or --action: each deputy they admit
+    is labelled, and the policy's label is the worst deputy's."""
+    def for_service(service, action, condition=None, resource=TOPIC, **more):
+        return statement("Allow", {"Service": service}, action, condition, Resource=resource, **more)
+
+    def every(cid, pol, label, reason, deputies, witness=None, tags=()):
+        return case(f"deputy-{cid}", pol, label, reason, witness, ["every-deputy", *tags], service=None,
+                    action=None, deputies=deputies)
+
+    pinned = {"StringEquals": {SA: OWNER}}
+    yield every("topic-events-open", policy(for_service("events.amazonaws.com", "sns:Publish"),
+                                            for_service("s3.amazonaws.com", "SNS:Publish", pinned)),
+                VULN, "THREAT_MODEL deputies: EventBridge may publish for any account; S3 is pinned",
+                {"events.amazonaws.com": VULN, "s3.amazonaws.com": SAFE},
+                request(BOTH, service="events.amazonaws.com", action="sns:Publish", resource=TOPIC),
+                ["multi-deputy"])
+    yield every("topic-all-pinned", policy(for_service("events.amazonaws.com", "sns:Publish", pinned),
+                                           for_service("S3.amazonaws.com", "SNS:Publish", pinned)),
+                SAFE, "THREAT_MODEL deputies, P8: both deputies pinned to the owner (one deputy per name)",
+                {"events.amazonaws.com": SAFE, "s3.amazonaws.com": SAFE}, tags=["multi-deputy", "principal-case"])
+    yield every("bucket-acl-open", policy(
+        for_service("cloudtrail.amazonaws.com", "s3:GetBucketAcl", resource=LOGS_BUCKET),
+        for_service("cloudtrail.amazonaws.com", "s3:PutObject", {"StringEquals": {ARN: f"arn:aws:cloudtrail:"
+                                                                                   f"us-east-1:{OWNER}:trail/t"}},
+                    resource=LOGS_BUCKET + "/AWSLogs/*")),
+                VULN, "THREAT_MODEL actions: the dangerous action is s3:GetBucketAcl, not the PutObject a user "
+                "would ask about", {"cloudtrail.amazonaws.com": VULN},
+                request(BOTH, service="cloudtrail.amazonaws.com", action="s3:GetBucketAcl", resource=LOGS_BUCKET),
+                ["action-differs"])
+    yield every("bucket-five-services", policy(
+        for_service("cloudtrail.amazonaws.com", ["s3:GetBucketAcl", "s3:PutObject"], pinned,
+                    resource=[LOGS_BUCKET, LOGS_BUCKET + "/*"]),
+        for_service("config.amazonaws.com", ["s3:GetBucketAcl", "s3:ListBucket"], pinned, resource=LOGS_BUCKET),
+        for_service("logging.s3.amazonaws.com", "s3:PutObject", pinned, resource=LOGS_BUCKET + "/*"),
+        for_service("delivery.logs.amazonaws.com", "s3:Put*", pinned, resource=LOGS_BUCKET + "/*"),
+        for_service("elasticloadbalancing.amazonaws.com", "s3:PutObject", resource=LOGS_BUCKET + "/elb/*")),
+                VULN, "THREAT_MODEL deputies: four of five services pinned; the load balancer's statement is not",
+                {"cloudtrail.amazonaws.com": SAFE, "config.amazonaws.com": SAFE, "logging.s3.amazonaws.com": SAFE,
+                 "delivery.logs.amazonaws.com": SAFE, "elasticloadbalancing.amazonaws.com": VULN},
+                request(BOTH, service="elasticloadbalancing.amazonaws.com", action="s3:PutObject",
+                        resource=LOGS_BUCKET + "/elb/x"), ["multi-deputy"])
+    star_service = {"StringEquals": {"aws:PrincipalServiceName": "cloudfront.amazonaws.com"}}
+    yield every("star-service-name", policy(statement("Allow", "*", "s3:GetObject", star_service,
+                                                      Resource=LOGS_BUCKET + "/*")),
+                VULN, "P3, K5: Principal * narrowed to a service the policy never names as a principal",
+                {OTHER_DEPUTY: VULN}, request(BOTH, service="cloudfront.amazonaws.com", action="s3:GetObject",
+                                              resource=LOGS_BUCKET + "/x"), ["principal-star", "service-name"])
+    yield every("star-service-name-pinned", policy(statement(
+        "Allow", "*", "s3:GetObject", {**star_service, "StringEquals": {"aws:PrincipalServiceName":
+                                                                         "cloudfront.amazonaws.com",
+                                                                         SA: OWNER}}, Resource=LOGS_BUCKET + "/*")),
+                SAFE, "P3, K1: Principal * for one service, pinned to the owner's account", {OTHER_DEPUTY: SAFE},
+                tags=["principal-star", "service-name"])
+    yield every("star-any-service", policy(statement("Allow", "*", "sqs:SendMessage",
+                                                     {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+                                                     Resource=f"arn:aws:sqs:us-east-1:{OWNER}:q")),
+                VULN, "P3, K5: every service principal, none named", {OTHER_DEPUTY: VULN},
+                request(BOTH, service="events.amazonaws.com", action="sqs:SendMessage",
+                        resource=f"arn:aws:sqs:us-east-1:{OWNER}:q"), ["principal-star"])
+    yield every("named-and-star", policy(for_service("events.amazonaws.com", "sns:Publish", pinned),
+                                         statement("Allow", {"AWS": "*"}, "sns:Publish",
+                                                   {"StringLike": {"aws:PrincipalServiceName": "*.amazonaws.com"}},
+                                                   Resource=TOPIC)),
+                VULN, "A1, THREAT_MODEL deputies: the named deputy is pinned, but {AWS: *} lets every other "
+                "service in", {"events.amazonaws.com": VULN, OTHER_DEPUTY: VULN},
+                request(BOTH, service="sns.amazonaws.com", action="sns:Publish", resource=TOPIC),
+                ["principal-aws-star", "multi-deputy"])
+    yield every("no-deputy", policy(statement("Allow", {"AWS": f"arn:aws:iam::{OWNER}:root"}, "sns:*",
+                                              Resource=TOPIC)),
+                SAFE, "P5, THREAT_MODEL deputies: an account principal admits no service: no deputy", {},
+                tags=["no-deputy"])
+
+
 def resource_instance(pattern) -> str:
     """A concrete resource a Resource pattern matches (R1): each * becomes 'x'."""
     text = pattern if isinstance(pattern, str) else pattern[0]
@@ -855,14 +941,15 @@ def resource_instance(pattern) -> str:
 IAM_SIMULATE_DIFFERS = {
     "cond-sa-empty-list": "A9: an empty value list is true Allow-side; iam-simulate reads it as false",
     "deny-empty-condition": "A9: an empty Condition makes a Deny inapplicable; iam-simulate applies the Deny",
-    "resource-kms-logs-context": "iam-simulate drops the context key kms:EncryptionContext:aws:logs:arn "
-                                 "(runner.mjs: keys it does not consider valid are ignored)",
 }
 
 
 # -- writing ------------------------------------------------------------------------
 def case(cid, pol, label, reason, witness, tags, account=OWNER, service=SERVICE, action=ASSUME,
-         trusted_accounts=(), trusted_orgs=()) -> dict:
+         trusted_accounts=(), trusted_orgs=(), deputies=None) -> dict:
+    """``service=None`` / ``action=None``: the default question, every deputy
+    and every action; ``deputies`` then labels each deputy (its global name,
+    or "any other service principal")."""
     assert label in (SAFE, VULN), cid
     assert (witness is not None) == (label == VULN), f"{cid}: a witness goes with, and only with, vulnerable"
     options = {"account": account, "service": service, "action": action}
@@ -872,6 +959,9 @@ def case(cid, pol, label, reason, witness, tags, account=OWNER, service=SERVICE,
         options["trusted_orgs"] = list(trusted_orgs)
     out = {"id": cid, "policy": pol, "label": label, "reason": reason, "options": options,
            "witness": witness, "tags": sorted(set(tags))}
+    if deputies is not None:
+        assert label == (VULN if VULN in deputies.values() else SAFE), f"{cid}: the worst deputy's label"
+        out["deputies"] = deputies
     if cid in IAM_SIMULATE_DIFFERS:
         out["iam_simulate_differs"] = IAM_SIMULATE_DIFFERS[cid]
     return out
@@ -880,7 +970,7 @@ def case(cid, pol, label, reason, witness, tags, account=OWNER, service=SERVICE,
 def all_cases() -> list[dict]:
     out = []
     for family in (condition_cases, principal_cases, action_cases, deny_cases, multi_cases, version_cases,
-                   option_cases, resource_cases):
+                   option_cases, resource_cases, deputy_cases):
         out += list(family())
     ids = [c["id"] for c in out]
     assert len(ids) == len(set(ids)), "duplicate case ids"

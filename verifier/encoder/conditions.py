@@ -41,10 +41,10 @@ class ConditionEncoder:
                 return self.request.free_atom(f"unknown condition operator {name!r}", entry.operator.span)
             if not allow_side:
                 return FALSE  # A6: an odd-case operator does not match in a Deny
-        if not entry.values.items:
-            return F.BoolVal(allow_side)  # A9, SO4
         key = keys.fold(entry.key.value)
         symbol = self.request.keys.get(key) if keys.can_be_present(key) else None
+        if not entry.values.items:
+            return _empty_list(op, symbol, allow_side)
         if op.family is Family.NULL:
             return self._null(op, entry, symbol, allow_side)
         absent = _absent(op, allow_side)
@@ -163,3 +163,13 @@ def base64_language(data: bytes) -> L.Lang:
     free_bits = 4 if pad == 2 else 2
     variants = [_BASE64[(last >> free_bits << free_bits) | low] for low in range(1 << free_bits)]
     return L.seq(L.literal(text[:-pad - 1]), L.chars(*[(ord(v), ord(v)) for v in variants]), L.literal("=" * pad))
+
+
+def _empty_list(op: Operator, symbol: KeySymbol | None, allow_side: bool) -> F.Term:
+    """An empty value list: exact for a set qualifier or IfExists (SO4),
+    the conservative reading for a plain operator (A9)."""
+    if op.qualifier is Qualifier.FOR_ANY_VALUE:
+        return FALSE
+    if op.qualifier is Qualifier.FOR_ALL_VALUES or op.if_exists:
+        return F.Not(symbol.present) if symbol is not None else TRUE
+    return F.BoolVal(allow_side)

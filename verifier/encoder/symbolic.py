@@ -216,8 +216,8 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
 
 def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bound: list) -> KeySymbol:
     kind = Kind.TEXT if Kind.TEXT in plan.kinds or not plan.kinds else plan.kinds[0]
-    if kind is Kind.TEXT and name == keys.SOURCE_ARN:
-        kind = Kind.ARN
+    if kind is Kind.TEXT and (name == keys.SOURCE_ARN or Kind.ARN in plan.kinds):
+        kind = Kind.ARN  # held as its parts: aws:SourceArn, and a question's K11 keys
     cardinality = keys.cardinality(name)
     # One witness per entry, plus the query's own witnesses (its bound
     # elements, if it bound any), and at least one element.
@@ -243,25 +243,31 @@ def _element(space: StringSpace, label: str, kind: Kind, bound) -> Element:
 
 
 def _link_source_account(request: SymbolicRequest) -> None:
-    """THREAT_MODEL.md point 4: when ``aws:SourceArn`` names an account and
-    ``aws:SourceAccount`` is present, they are the same account. Built in:
-    the ARN's account part *is* the SourceAccount string then, and an
-    account of its own otherwise, so no string equation is ever needed."""
-    arn = request.keys.get(keys.SOURCE_ARN)
-    account = request.keys.get(keys.SOURCE_ACCOUNT)
-    if arn is None or arn.kind is not Kind.ARN:
-        return
+    """THREAT_MODEL.md point 4: every source key names one source account.
+    When ``aws:SourceArn`` names an account, ``aws:SourceOwner`` (K9) or a
+    K11 key is present, each is the ``aws:SourceAccount`` string when that
+    is present, and one account of their own otherwise. Built in, so no
+    string equation is ever needed."""
     space = request.space
-    for element in arn.elements:
-        names_account = F.Bool(f"{keys.SOURCE_ARN}.has_account")
-        own = space.var(f"{keys.SOURCE_ARN}.own_account")
-        if account is not None and account.kind is Kind.TEXT:
-            chosen = Pick(account.present, account.elements[0].text, own)
-        else:
-            chosen = own
-        fields = list(element.parts)
-        fields[3] = Pick(names_account, chosen, Const(""))
-        element.parts = tuple(fields)
+    account = request.keys.get(keys.SOURCE_ACCOUNT)
+    own = space.var("source.account")
+    chosen = Pick(account.present, account.elements[0].text, own) if account is not None \
+        and account.kind is Kind.TEXT else own
+    linked = False
+    for name, symbol in request.keys.items():
+        if symbol.kind is Kind.ARN:
+            for element in symbol.elements:
+                fields = list(element.parts)
+                # aws:SourceArn may name no account (an S3 bucket); a K11 key always names one.
+                fields[3] = Pick(F.Bool(f"{name}.has_account"), chosen, Const("")) if name == keys.SOURCE_ARN \
+                    else chosen
+                element.parts = tuple(fields)
+            linked = True
+        elif name == keys.SOURCE_OWNER and symbol.kind is Kind.TEXT:
+            for element in symbol.elements:
+                element.text = chosen
+            linked = True
+    if linked:
         request.domain.append(space.member(own, TWELVE_DIGITS))
 
 

@@ -58,14 +58,27 @@ def _entry(entry: ConditionEntry, request: Request, allow_side: bool, variables:
                            "odd-case operator is read as not matching (A6)")
         op = folded
     key = entry.key.value
-    if not entry.values.items:
-        return _collapse(allow_side, "the condition has an empty value list (A9, SO4)")
     present = request.get(key) if keys.can_be_present(keys.fold(key)) else None
+    if not entry.values.items:
+        return _empty_list(op, key, present, allow_side)
     if op.family is Family.NULL:
         return _null(op, entry, present, allow_side)
     if present is None:
         return _absent(op, key, allow_side)
     return _present(op, entry, present, request, allow_side, variables)
+
+
+def _empty_list(op: Operator, key: str, present, allow_side: bool):
+    """SO4 is exact for a set qualifier or IfExists; A9 reads the plain
+    operator conservatively."""
+    if op.qualifier is Qualifier.FOR_ANY_VALUE:
+        return False, "ForAnyValue with an empty value list never holds (SO4)"
+    if op.qualifier is Qualifier.FOR_ALL_VALUES or op.if_exists:
+        which = "ForAllValues" if op.qualifier else "IfExists"
+        if present is None:
+            return True, f"{key} is absent: {which} with an empty value list holds only then (SO4)"
+        return False, f"{key} is present: {which} with an empty value list holds only when it is absent (SO4)"
+    return _collapse(allow_side, "the condition has an empty value list (A9)")
 
 
 def _collapse(allow_side: bool, why: str):

@@ -31,14 +31,31 @@ class Cardinality(Enum):
 
 SOURCE_ACCOUNT = "aws:sourceaccount"
 SOURCE_ARN = "aws:sourcearn"
+SOURCE_OWNER = "aws:sourceowner"
 SOURCE_ORG_ID = "aws:sourceorgid"
 SOURCE_ORG_PATHS = "aws:sourceorgpaths"
+PRINCIPAL_ORG_ID = "aws:principalorgid"
+PRINCIPAL_ORG_PATHS = "aws:principalorgpaths"
 PRINCIPAL_SERVICE_NAME = "aws:principalservicename"
 PRINCIPAL_IS_AWS_SERVICE = "aws:principalisawsservice"
 PRINCIPAL_SERVICE_NAMES_LIST = "aws:principalservicenameslist"
 
-SOURCE_KEYS = (SOURCE_ACCOUNT, SOURCE_ARN, SOURCE_ORG_ID, SOURCE_ORG_PATHS)
+SOURCE_KEYS = (SOURCE_ACCOUNT, SOURCE_ARN, SOURCE_OWNER, SOURCE_ORG_ID, SOURCE_ORG_PATHS)
 """The keys the threat model ties to the source of a service request."""
+
+NOT_FOR_SERVICES = (PRINCIPAL_ORG_ID, PRINCIPAL_ORG_PATHS)
+"""Keys a service principal's own request never carries: they describe the
+organization of an IAM principal, and a service principal is none (K10)."""
+
+DEPUTY_SOURCE_ARNS = {
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    "kms:encryptioncontext:aws:logs:arn": "logs.amazonaws.com",
+    # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+    "kms:encryptioncontext:aws:cloudtrail:arn": "cloudtrail.amazonaws.com",
+}
+"""K11: keys a deputy sets to the ARN of the resource it acts for (so they
+name the source as aws:SourceArn does), by the deputy's global name. Add
+an entry only with the documentation that says so."""
 
 # AWS's global condition keys and their documented types ("Strings" marks a
 # multivalued key). Tag keys are prefixes: aws:PrincipalTag/<tag>.
@@ -64,7 +81,7 @@ GLOBAL_KEYS = {
 TAG_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
 
 # Service keys documented as single-valued that trust policies use.
-_SERVICE_SINGLE = {"sts:externalid", "sts:rolesessionname", "sts:sourceidentity"}
+_SERVICE_SINGLE = {"sts:externalid", "sts:rolesessionname", "sts:sourceidentity", *DEPUTY_SOURCE_ARNS}
 _SERVICE_MULTI = {"sts:transitivetagkeys"}
 
 

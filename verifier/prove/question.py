@@ -39,17 +39,35 @@ ACTION = L.seq(_LABEL, L.char(":"), L.plus(L.chars((ord("a"), ord("z")), (ord("A
 _ARN_SHAPE = L.seq(L.literal("arn:"), *([L.star(L.NOT_COLON), L.char(":")] * 4), L.ANYTHING)
 
 
-def extra_keys() -> dict[str, tuple[Kind, int]]:
-    """Keys the question constrains, with the witnesses it needs."""
-    return {
+def _OWNED(owner: str) -> L.Lang:  # noqa: N802 - a language, like the constants above
+    """The owner's resources (THREAT_MODEL.md point 2): an ARN whose account
+    is the owner's, or that names no account (an S3 bucket)."""
+    return L.seq(L.literal("arn:"), *([L.star(L.NOT_COLON), L.char(":")] * 3),
+                 L.alt(L.literal(owner), L.EMPTY_STRING), L.char(":"), L.ANYTHING)
+
+
+def extra_keys(deputy=None) -> dict[str, tuple[Kind, int]]:
+    """Keys the question constrains, with the witnesses it needs (for the
+    deputy, the K11 keys it sets from its source, held as ARNs)."""
+    out = {
         keys.SOURCE_ACCOUNT: (Kind.TEXT, 0),
         keys.SOURCE_ARN: (Kind.TEXT, 0),
+        keys.SOURCE_OWNER: (Kind.TEXT, 0),
         keys.SOURCE_ORG_ID: (Kind.TEXT, 0),
         keys.SOURCE_ORG_PATHS: (Kind.TEXT, 0),
         keys.PRINCIPAL_SERVICE_NAME: (Kind.TEXT, 0),
         keys.PRINCIPAL_IS_AWS_SERVICE: (Kind.TEXT, 0),
         keys.PRINCIPAL_SERVICE_NAMES_LIST: (Kind.TEXT, 2),
     }
+    for key in deputy_source_arns(deputy):
+        out[key] = (Kind.ARN, 0)
+    return out
+
+
+def deputy_source_arns(deputy) -> list[str]:
+    """The K11 keys the deputy sets to its source's ARN."""
+    service = deputy.service if deputy is not None else None
+    return [k for k, s in keys.DEPUTY_SOURCE_ARNS.items() if s == service]
 
 
 def service_forms(service: str) -> L.Lang:
@@ -107,7 +125,7 @@ class Question:
     def _wanted(self) -> dict:
         # A required key the policy never reads still needs a symbol, or
         # base() could not say it is present (--require-key aws:SourceIp).
-        wanted = extra_keys()
+        wanted = extra_keys(self.deputy)
         for key in self.model.required_keys:
             wanted.setdefault(keys.fold(key), (None, 0))
         return wanted
@@ -133,6 +151,8 @@ class Question:
             F.Implies(self._untrusted_source(), self._no_trusted_org_paths()),
         ]
         out += [r.keys[keys.fold(key)].present for key in m.required_keys]
+        out += [F.Not(r.keys[k].present) for k in keys.NOT_FOR_SERVICES if k in r.keys]  # K10
+        out.append(space.member(r.resource, _OWNED(m.owner)))
         arn = r.keys[keys.SOURCE_ARN]
         if m.source_service and arn.kind is Kind.ARN:
             out.append(F.Implies(arn.present, space.equals(arn.elements[0].parts[1], m.source_service)))
@@ -166,9 +186,12 @@ class Question:
         return untrusted
 
     def unattributed(self) -> F.Term:
+        """No source key names an account."""
         r = self.request
         return F.And(F.Not(r.keys[keys.SOURCE_ACCOUNT].present),
-                     F.Or(F.Not(r.keys[keys.SOURCE_ARN].present), F.Not(arn_names_account(r))))
+                     F.Or(F.Not(r.keys[keys.SOURCE_ARN].present), F.Not(arn_names_account(r))),
+                     F.Not(r.keys[keys.SOURCE_OWNER].present),
+                     *[F.Not(r.keys[k].present) for k in deputy_source_arns(self.deputy)])
 
     def legitimate(self) -> F.Term:
         return F.And(F.Not(self.unattributed()), F.Not(self._untrusted_source()))
@@ -193,7 +216,12 @@ class Question:
         by_arn = F.BoolVal(False)
         if arn.kind is Kind.ARN:
             by_arn = F.And(arn.present, arn_names_account(r), self._untrusted_account(arn.elements[0].parts[3]))
-        return F.And(F.Or(by_account, by_arn), F.Not(self._org_trusted()))
+        owner = r.keys[keys.SOURCE_OWNER]  # K9
+        by_owner = F.And(owner.present, self._untrusted_account(owner.elements[0].text)) \
+            if owner.kind is Kind.TEXT else F.FALSE
+        by_context = [F.And(r.keys[k].present, self._untrusted_account(r.keys[k].elements[0].parts[3]))
+                      for k in deputy_source_arns(self.deputy) if r.keys[k].kind is Kind.ARN]  # K11
+        return F.And(F.Or(by_account, by_arn, by_owner, *by_context), F.Not(self._org_trusted()))
 
     def _no_trusted_org_paths(self) -> F.Term:
         paths = self.request.keys[keys.SOURCE_ORG_PATHS]

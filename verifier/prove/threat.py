@@ -181,10 +181,14 @@ def classify(request: Request, model: ThreatModel) -> Classification:
         problems.append(f"aws:SourceAccount {account!r} is not a 12-digit account")
     if account is not None and arn_account is not None and account != arn_account:
         problems.append("aws:SourceAccount and the account in aws:SourceArn differ")
+    others = list(_other_sources(request, model, problems))
+    if len({a for a in [account, arn_account, *others] if a is not None}) > 1:
+        problems.append("the source keys name different accounts")
+    problems += _request_problems(request, model)
     for key in model.required_keys:
         if request.get(key) is None:
             problems.append(f"{key} is required (--require-key) but absent")
-    named = [a for a in (account, arn_account) if a is not None]
+    named = [a for a in (account, arn_account, *others) if a is not None]
     org = _one(request, keys.SOURCE_ORG_ID)
     org_trusted = org is not None and org in model.trusted_orgs
     if not named:
@@ -201,6 +205,37 @@ def classify(request: Request, model: ThreatModel) -> Classification:
     if kind == "unattributed" and model.strict_attribution and not org_trusted:
         kind = "foreign"
     return Classification(kind, tuple(problems))
+
+
+def _other_sources(request: Request, model: ThreatModel, problems: list):
+    """The accounts aws:SourceOwner (K9) and the deputy's K11 keys name."""
+    owner = _one(request, keys.SOURCE_OWNER)
+    if owner is not None:
+        if not _ACCOUNT.fullmatch(owner):
+            problems.append(f"aws:SourceOwner {owner!r} is not a 12-digit account")
+        yield owner
+    service = model.deputy.service if model.deputy else None
+    for key, deputy in keys.DEPUTY_SOURCE_ARNS.items():
+        value = _one(request, key)
+        if value is None or deputy != service:
+            continue
+        pieces = value.split(":", 5)
+        if len(pieces) != 6 or pieces[0] != "arn" or not _ACCOUNT.fullmatch(pieces[4]):
+            problems.append(f"{key} {value!r} is not an ARN naming an account (K11)")
+        else:
+            yield pieces[4]
+
+
+def _request_problems(request: Request, model: ThreatModel):
+    """THREAT_MODEL.md points 2 and 5: the resource is the owner's, and a
+    service principal's request carries no organization key of its own."""
+    if request.resource is not None:
+        pieces = request.resource.split(":", 5)
+        if len(pieces) != 6 or pieces[0] != "arn" or pieces[4] not in ("", model.owner):
+            yield f"the resource {request.resource!r} is not the owner's"
+    for key in keys.NOT_FOR_SERVICES:
+        if request.get(key) is not None:
+            yield f"{key} is present, but a service principal belongs to no organization (K10)"
 
 
 def _shape_problems(request: Request, model: ThreatModel):
