@@ -22,10 +22,18 @@ from verifier.sources import Found, JUnresolved, detect
 from verifier.prove.threat import ThreatModel
 
 
-def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given; globs expanded; directories walked for ``*.json``
-    files and CloudFormation templates, in sorted order."""
-    return detect.expand(paths)
+def expand_paths(paths: list[str], exclude: tuple[str, ...] = ()) -> list[str]:
+    """Files as given; globs expanded; directories walked for the files
+    that are policies, templates, plans or exports (``sources.walk``)."""
+    return scan_paths(paths, exclude).files
+
+
+def scan_paths(paths: list[str], exclude: tuple[str, ...] = ()):
+    """``sources.walk.Scan``: the files to read and the walked files
+    skipped because they are not policies."""
+    from verifier.sources import walk
+
+    return walk.scan(paths, exclude)
 
 
 def collect(paths: list[str], model: ThreatModel, input_format: str | None = None) -> list[Found]:
