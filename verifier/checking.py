@@ -228,7 +228,7 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
         if details and settled.narrowed is None:  # explained on the policy as written, nothing widened
             _add_details(result, loaded, model, timeout, details)
     if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
-        result = _confirm(found, settled, result)
+        result = _confirm(found, settled, result, model, timeout)
     result.assumptions += assumptions
     result.warnings = warnings + result.warnings
     return result
@@ -249,23 +249,68 @@ def _prove(loaded, model: ThreatModel, timeout: float) -> Result:
     return prover.check_policy(loaded, model, timeout)
 
 
-def _confirm(found: Found, settled, result: Result) -> Result:
+def _confirm(found: Found, settled, result: Result, model: ThreatModel, timeout: float) -> Result:
     """A counterexample found with unknown condition values read as widely
-    as possible stands only if the policy allows it when those values
-    match nothing: then it is allowed whatever they are."""
+    as possible (a superset of the real policy) stands only if it holds
+    whatever those values are: it is allowed by the subset reading, where
+    they match nothing (``unresolved.py``); or, made to name the real
+    resource, by the subset reading that keeps that resource's value
+    (``unresolved.retargets``); or the subset reading is itself
+    vulnerable. Else the verdict is unknown."""
     from verifier.policy import parser
     from verifier.evaluator import Decision, evaluate
+    from verifier.sources import unresolved
 
     narrowed = loading.accept(parser.build_policy(settled.narrowed, found.file), found.kind)
-    if evaluate(narrowed.policy, result.counterexample).decision is Decision.ALLOW:
+    request = result.counterexample
+    if evaluate(narrowed.policy, request).decision is Decision.ALLOW and not unresolved.mentions_never(request):
         result.assumptions.append("the request is allowed whatever the unresolved condition values are")
         return result
+    confirmed = _retarget(found, settled, result, model)
+    if confirmed is not None:
+        return confirmed
+    second = _prove(narrowed, model, timeout)
+    if second.verdict is Verdict.VULNERABLE and not unresolved.mentions_never(second.counterexample):
+        second.source = _source(found, narrowed, second)
+        second.assumptions.append("the request is allowed even with the unresolved condition values matching "
+                                  "nothing, so whatever they are")
+        return second
+    source = dict(result.source or {})
+    if settled.widened_span is not None:
+        source.update(line=settled.widened_span.line, column=settled.widened_span.column)
     return Result(found.file, Verdict.UNKNOWN,
                   "could not decide: with the unresolved condition values read as widely as possible a foreign "
                   "request is allowed, but that request depends on what these values are: "
                   + "; ".join(settled.widened_what),
-                  warnings=["unconfirmed request: " + json.dumps(result.counterexample.to_json(), ensure_ascii=False)],
-                  source=result.source, solver=result.solver, seconds=result.seconds)
+                  warnings=["unconfirmed request: " + json.dumps(request.to_json(), ensure_ascii=False)],
+                  source=source, solver=result.solver, seconds=result.seconds + second.seconds)
+
+
+def _retarget(found: Found, settled, result: Result, model: ThreatModel) -> Result | None:
+    """The counterexample with ``aws:SourceArn`` naming the template's own
+    resource, if the subset reading that keeps that resource's value
+    allows it and it is still foreign (``unresolved.retargets``)."""
+    from verifier.policy import parser
+    from verifier.evaluator import Decision, evaluate
+    from verifier.prove.threat import classify
+    from verifier.results import StatementRef
+    from verifier.sources import unresolved
+
+    for node, request, value, stand_ins in unresolved.retargets(found.node, settled, result.counterexample):
+        kept = loading.accept(parser.build_policy(node, found.file), found.kind)
+        evaluation = evaluate(kept.policy, request)
+        verdict = classify(request, model)
+        if evaluation.decision is not Decision.ALLOW or verdict.kind != "foreign" or verdict.problems \
+                or unresolved.mentions_never(request):
+            continue
+        result.counterexample = request
+        result.statements = [StatementRef(t.index, t.sid, t.line) for t in evaluation.allowing]
+        result.assumptions.append(f"the request names the template's own resource as aws:SourceArn {value} "
+                                  f"({', '.join(stand_ins)} standing for what is known only after deployment); every "
+                                  "condition on aws:SourceArn that lists it matches it whatever the name is, and "
+                                  "the request is allowed even with the other unresolved values matching nothing")
+        return result
+    return None
 
 
 def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) -> Result:

@@ -82,7 +82,9 @@ def fill(node, account: str):
         hole = node.hole
         if node.widened and hole > 0:  # the sentinel and the account differ in length
             hole = len(node.widened[:hole].replace(SENTINEL, account))
-        return replace(node, what=node.what.replace(SENTINEL, account), widened=widened, hole=hole)
+        instance = node.instance.replace(SENTINEL, account) if node.instance else node.instance
+        return replace(node, what=node.what.replace(SENTINEL, account), widened=widened, hole=hole,
+                       instance=instance)
     return node
 
 
