@@ -210,10 +210,11 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
         return _unresolved(found, fatal, assumptions, "", settled.fatal_span)
     warnings = list(found.warnings)
     owner = found.owner or model.owner
+    placeholder = found.placeholder_owner or not owner
     if found.owner and model.owner and found.owner != model.owner:
         warnings.append(f"the owner's account is {found.owner}, from the input, not --account {model.owner}")
     if not owner:
-        owner = owners.placeholder(owners.strings(settled.node), set(model.trusted_accounts))
+        owner = owners.placeholder(owners.strings(settled.node) + list(found.candidates), set(model.trusted_accounts))
         if owner is None:
             raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
                              "the policy); give --account", found.file, found.span.line if found.span else 0,
@@ -231,7 +232,36 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
         result = _confirm(found, settled, result, model, timeout)
     result.assumptions += assumptions
     result.warnings = warnings + result.warnings
+    if result.verdict is Verdict.VULNERABLE and placeholder:
+        result = _whoever_owns(found, model, timeout, details, result)
     return result
+
+
+def _whoever_owns(found: Found, model: ThreatModel, timeout: float, details, result: Result) -> Result:
+    """A vulnerable verdict under a placeholder owner stands only if it
+    holds whichever of the accounts the input names owns the resource
+    (``sources.owner``): checked again with all of them trusted. Else the
+    request may come from the owner's own account: unknown."""
+    from verifier.sources import owner as owners
+
+    named = (set(found.candidates) | owners.named_accounts(owners.strings(found.node))) \
+        - set(model.trusted_accounts) - {model.owner}
+    if not named:
+        return result  # nothing in the input can be the owner: foreign whoever owns it
+    second = _check_found(found, replace(model, trusted_accounts=frozenset(model.trusted_accounts) | named),
+                          timeout, details)
+    listed = ", ".join(sorted(named))
+    if second.verdict is Verdict.VULNERABLE:
+        if not found.placeholder_owner:  # chosen here, not by the adapter: say so
+            second.assumptions.append(owners.assumption(model.owner))
+        second.assumptions.append(f"the input does not say which account owns the resource: the request is "
+                                  f"foreign whichever of the accounts it names ({listed}) is the owner")
+        return second
+    return Result(found.file, Verdict.UNKNOWN,
+                  f"could not decide: the input does not say which account owns the resource, and the foreign "
+                  f"request found comes from an account it names ({listed}), which may be the owner's own: "
+                  "give --account", warnings=list(result.warnings), source=result.source, solver=result.solver,
+                  seconds=result.seconds + second.seconds)
 
 
 def _add_details(result: Result, loaded, model: ThreatModel, timeout: float, details: dict) -> None:

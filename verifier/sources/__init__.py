@@ -62,6 +62,9 @@ class Found:
     span: Span | None = None
     owner: str | None = None
     placeholder_owner: bool = False
+    candidates: tuple[str, ...] = ()
+    """Accounts the input names that may be the owner, where it states
+    none (``owner.py``)."""
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)

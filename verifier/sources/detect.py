@@ -124,7 +124,7 @@ def find(path: str, forced: str | None, account: str | None, avoid: set[str]) ->
         if fmt == "cloudformation":
             return cloudformation.extract(path, root, account, avoid)
         if fmt == "terraform":
-            return terraform.extract(path, root)
+            return terraform.extract(path, root, account)
         return account_export.extract(path, root)
     except InputError as exc:
         return [Found(path, forced or "unknown", error=exc)]
