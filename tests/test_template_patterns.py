@@ -233,7 +233,7 @@ Resources:
 def test_when_the_widened_request_needs_the_unknown_value_the_subset_reading_is_proved(tmp_path):
     # the superset's counterexample goes through the statement whose value is
     # unknown; it does not stand, but the subset reading is vulnerable itself
-    from verifier import checking
+    from verifier import checking, partial
     from verifier.prove.threat import ThreatModel
     from verifier.request import make_request
     from verifier.results import Result, Verdict
@@ -268,7 +268,7 @@ Resources:
         "aws:PrincipalServiceNamesList": ["rekognition.amazonaws.com"],
         "aws:SourceArn": "arn:aws:rekognition:us-east-1:999988887777:x"})
     widened = Result(str(path), Verdict.VULNERABLE, "", counterexample=through_unknown)
-    confirmed = checking._confirm(found, settle(found.node), widened, model, 5.0)
+    confirmed = partial.confirm(found, settle(found.node), widened, model, 5.0, checking._prove, lambda policy, r: {})
     assert confirmed.verdict is Verdict.VULNERABLE
     assert confirmed.counterexample.get("aws:SourceAccount") == ("444455556666",)
     assert any("matching nothing" in a for a in confirmed.assumptions)
