@@ -200,11 +200,7 @@ def test_a_request_holding_the_never_value_proves_nothing():
     assert not unresolved.mentions_never(plain) and unresolved.mentions_never(holding)
 
 
-def test_vulnerable_through_a_statement_without_unknown_values_is_confirmed(tmp_path):
-    # the widened reading may find its request through the unknown value; the
-    # subset reading (unknown values matching nothing) is vulnerable anyway
-    path = tmp_path / "t.yaml"
-    path.write_text("""Parameters:
+PARTNER_OR_FOREIGN = """Parameters:
   Partner: {Type: String}
 Resources:
   Role:
@@ -223,7 +219,15 @@ Resources:
             Action: sts:AssumeRole
             Condition:
               StringEquals: {aws:SourceAccount: '444455556666'}
-""")
+"""
+"""One Allow pinned to a parameter's account (unknown), one to a foreign account."""
+
+
+def test_vulnerable_through_a_statement_without_unknown_values_is_confirmed(tmp_path):
+    # the widened reading may find its request through the unknown value; the
+    # subset reading (unknown values matching nothing) is vulnerable anyway
+    path = tmp_path / "t.yaml"
+    path.write_text(PARTNER_OR_FOREIGN)
     code, found = results(str(path), "--account", OWNER)
     result = found["Role"]
     assert (code, result["verdict"]) == (1, "vulnerable")
@@ -241,26 +245,7 @@ def test_when_the_widened_request_needs_the_unknown_value_the_subset_reading_is_
     from verifier.sources.unresolved import settle
 
     path = tmp_path / "t.yaml"
-    path.write_text("""Parameters:
-  Partner: {Type: String}
-Resources:
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {Service: rekognition.amazonaws.com}
-            Action: sts:AssumeRole
-            Condition:
-              StringLike: {aws:SourceArn: !Sub 'arn:aws:rekognition:*:${Partner}:*'}
-          - Effect: Allow
-            Principal: {Service: rekognition.amazonaws.com}
-            Action: sts:AssumeRole
-            Condition:
-              StringEquals: {aws:SourceAccount: '444455556666'}
-""")
+    path.write_text(PARTNER_OR_FOREIGN)
     (found,) = detect.find(str(path), None, OWNER, set())
     model = ThreatModel(owner=OWNER)
     through_unknown = make_request("rekognition.amazonaws.com", "sts:AssumeRole", {
