@@ -6,7 +6,8 @@ Prints one table: per-policy latency over the corpus (parse + encode +
 solve + replay + report, in one process, files warm in the page cache),
 verdict counts, throughput and peak memory; start-up time; the whole
 ``deputy check`` command beside parliament's over the same files; ``-j``
-speed-up; and the synthetic scale families with their fitted exponents.
+speed-up; a generated repository of 10,000 files scanned whole; and the
+synthetic scale families with their fitted exponents.
 ``--json`` prints the same figures as one JSON document. Each section runs
 in a fresh process so that its memory and caches are its own.
 """
@@ -217,6 +218,110 @@ def jobs_section(directory: str, rounds: int) -> dict:
             "speedup": statistics.median(one) / statistics.median(many)}
 
 
+REPO_SHAPE = {"node_modules": 5000, "policies": 25, "templates": 25, "total": 10000}
+
+_TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Queue:
+    Type: AWS::SQS::Queue
+  QueuePolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Queue]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: sns.amazonaws.com}
+            Action: sqs:SendMessage
+            Resource: !GetAtt Queue.Arn
+            Condition: {ArnEquals: {aws:SourceArn: !Ref Topic}}
+  Role%d:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: rekognition.amazonaws.com}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}
+"""
+
+
+def make_repo(root: Path) -> dict:
+    """A repository of ``REPO_SHAPE["total"]`` files: a node_modules/ of
+    5,000 (JavaScript, package.json, JSON data), source code and a
+    package.json per service, and 50 policies and templates among them.
+    Returns the counts and the paths of the policies and templates."""
+    files = 0
+    for i in range(REPO_SHAPE["node_modules"]):
+        package = root / "node_modules" / f"pkg{i // 10:03d}"
+        package.mkdir(parents=True, exist_ok=True)
+        kind = i % 10
+        if kind == 0:
+            (package / "package.json").write_text(json.dumps({"name": package.name, "version": "1.0.0"}))
+        elif kind == 1:
+            (package / f"data{i}.json").write_text(json.dumps({"Statement": "not a policy", "resources": [i]}))
+        else:
+            (package / f"m{i}.js").write_text(f"module.exports = {i};\n")
+        files += 1
+    wanted: list[str] = []
+    services = 50
+    per_service = (REPO_SHAPE["total"] - REPO_SHAPE["node_modules"]) // services
+    for s in range(services):
+        service = root / "services" / f"svc{s:02d}"
+        (service / "src").mkdir(parents=True)
+        (service / "package.json").write_text(json.dumps({"name": f"svc{s}", "scripts": {"build": "tsc"}}))
+        (service / "tsconfig.json").write_text('{"compilerOptions": {"strict": true}}')
+        if s < REPO_SHAPE["policies"]:
+            path = service / "trust-policy.json"
+            condition = {} if s % 5 == 0 else {"Condition": {"StringEquals": {"aws:SourceAccount": OWNER}}}
+            path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "rekognition.amazonaws.com"},
+                "Action": "sts:AssumeRole", **condition}]}, indent=2))
+        else:
+            path = service / "template.yaml"
+            path.write_text(_TEMPLATE % s)
+        wanted.append(str(path))
+        for f in range(per_service - 3):
+            suffix = (".py", ".ts", ".md", ".yml")[f % 4]
+            (service / "src" / f"file{f}{suffix}").write_text(f"# {s} {f}\n" if suffix != ".yml" else "on: push\n")
+        files += per_service
+    return {"files": files, "policies": wanted}
+
+
+def repo_section(rounds: int) -> dict:
+    """The whole ``deputy check TREE`` over a generated repository, beside
+    the same command on its 50 policies and templates named one by one,
+    and the walk alone (in a child process): the difference is what the
+    walk costs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        shape = make_repo(root)
+        if shutil.which("git"):  # a work tree, so that .gitignore is asked of git as in real use
+            subprocess.run(["git", "init", "-q", str(root)], check=False)
+            (root / ".gitignore").write_text("build/\n")
+        whole = _deputy() + ["check", str(root), "--account", OWNER, "--format", "json"]
+        named = _deputy() + ["check", *shape["policies"], "--account", OWNER, "--format", "json"]
+        walk_only = [sys.executable, "-c", "import sys, time; from verifier.sources.walk import scan; "
+                     "t = time.perf_counter(); s = scan([sys.argv[1]]); "
+                     "print(time.perf_counter() - t, len(s.files), len(s.skipped))", str(root)]
+        done = subprocess.run(walk_only, capture_output=True, text=True, cwd=ROOT, check=False)
+        walk_s, kept, skipped = done.stdout.split() if done.returncode == 0 else ("nan", "0", "0")
+        timings: dict[str, list[float]] = {"whole": [], "named": []}
+        for _ in range(rounds):
+            timings["whole"].append(_timed(whole))
+            timings["named"].append(_timed(named))
+    out = {"files": shape["files"], "policy_files": len(shape["policies"]), "kept": int(kept),
+           "skipped": int(skipped), "walk_s": float(walk_s), "rounds": rounds,
+           "whole_s": statistics.median(timings["whole"]), "named_s": statistics.median(timings["named"])}
+    out["walk_share"] = (out["whole_s"] - out["named_s"]) / out["whole_s"]
+    return out
+
+
 def _child(section: str, *args: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--child", section, *args], capture_output=True,
                           text=True, cwd=ROOT, check=False)
@@ -257,6 +362,13 @@ def text(figures: dict) -> str:
     if jobs:
         lines.append(f"workers: -j 1 {jobs['j1_s']:.2f} s  -j {jobs['jobs']} {jobs['jn_s']:.2f} s  "
                      f"speed-up {jobs['speedup']:.2f}x")
+    repo = figures.get("repo")
+    if repo:
+        lines.append(f"repository scan: {repo['files']} files ({repo['policy_files']} policies and templates): "
+                     f"whole deputy check {repo['whole_s']:.2f} s, the {repo['policy_files']} named alone "
+                     f"{repo['named_s']:.2f} s, walk alone {repo['walk_s']:.2f} s (the walk is "
+                     f"{repo['walk_share']:.0%} of the whole; {repo['kept']} read, {repo['skipped']} skipped; "
+                     f"median of {repo['rounds']})")
     for family in figures.get("scale", []):
         if "error" in family:
             lines.append(f"scale: failed: {family['error']}")
@@ -273,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--rounds", type=int, default=3, help="runs per whole-command timing (median kept)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
-                        "corpus, startup, parliament, jobs, scale")
+                        "corpus, startup, parliament, jobs, repo, scale")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -294,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["command"] = command_section(args.corpus, args.rounds)
     if "jobs" not in skip:
         figures["jobs"] = jobs_section(args.corpus, args.rounds)
+    if "repo" not in skip:
+        figures["repo"] = repo_section(args.rounds)
     if "scale" not in skip:
         figures["scale"] = [_child("scale", family, *map(str, sizes)) for family, sizes in FAMILIES.items()]
     print(json.dumps(figures, indent=2) if args.json else text(figures), end="" if not args.json else "\n")

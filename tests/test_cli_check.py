@@ -102,7 +102,6 @@ def test_error_names_file_line_and_column(tmp_path):
     (["--account", OWNER, "--require-key", "SourceAccount"], "--require-key"),
     (["--account", OWNER, "--timeout", "0"], "--timeout"),
     (["--account", OWNER, "--jobs", "0"], "--jobs"),
-    ([], "--account"),
 ])
 def test_bad_command_lines_exit_2(tmp_path, argv, fragment):
     path = write(tmp_path, "p.json", trust())

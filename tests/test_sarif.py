@@ -75,11 +75,11 @@ def test_junit_one_case_per_policy():
     root = ET.fromstring(out)
     suite = root.find("testsuite")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    # One case per (policy, deputy); a policy deputy cannot read has one case.
+    # One case per (policy, deputy).
     deputy = ": rekognition.amazonaws.com"
-    assert set(cases) == {"PinnedRole" + deputy, "OpenRole" + deputy, "ParameterRole", "ArnRole" + deputy}
+    assert set(cases) == {"PinnedRole" + deputy, "OpenRole" + deputy, "ParameterRole" + deputy, "ArnRole" + deputy}
     assert cases["OpenRole" + deputy].find("failure") is not None
-    assert cases["ParameterRole"].find("error") is not None
+    assert cases["ParameterRole" + deputy].find("error") is not None
     pinned = cases["PinnedRole" + deputy]
     assert pinned.find("failure") is None and pinned.find("error") is None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "1", "1")

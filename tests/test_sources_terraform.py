@@ -48,9 +48,12 @@ def test_plan_bad_policy_string_is_an_error_at_the_string(tmp_path):
 
 def test_plan_without_account_uses_a_placeholder():
     code, found = results(str(DATA / "tf-plan.json"))
-    # the pinned account is a literal of the policy, so the placeholder is another
-    # account and the role trusting 111122223333 is not proved safe
-    assert found["aws_iam_role.pinned"]["verdict"] == "vulnerable"
+    # the plan states no account: the pinned account is a literal of the policy,
+    # so the placeholder is another account and the role trusting 111122223333 is
+    # not proved safe, nor vulnerable (111122223333 may be the owner)
+    assert found["aws_iam_role.pinned"]["verdict"] == "unknown"
+    assert "give --account" in found["aws_iam_role.pinned"]["message"]
+    assert found["aws_iam_role.open"]["verdict"] == "vulnerable"  # whoever owns it
     assert any("placeholder" in a for a in found["aws_iam_role.open"]["assumptions"])
 
 

@@ -12,9 +12,9 @@ hides the verdicts of the others.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
+from verifier import partial
 from verifier.policy import loading
 from verifier.errors import DeputyError, InputError
 from verifier.results import DeputyResult, Result, Verdict
@@ -22,10 +22,18 @@ from verifier.sources import Found, JUnresolved, detect
 from verifier.prove.threat import ThreatModel
 
 
-def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given; globs expanded; directories walked for ``*.json``
-    files and CloudFormation templates, in sorted order."""
-    return detect.expand(paths)
+def expand_paths(paths: list[str], exclude: tuple[str, ...] = ()) -> list[str]:
+    """Files as given; globs expanded; directories walked for the files
+    that are policies, templates, plans or exports (``sources.walk``)."""
+    return scan_paths(paths, exclude).files
+
+
+def scan_paths(paths: list[str], exclude: tuple[str, ...] = ()):
+    """``sources.walk.Scan``: the files to read and the walked files
+    skipped because they are not policies."""
+    from verifier.sources import walk
+
+    return walk.scan(paths, exclude)
 
 
 def collect(paths: list[str], model: ThreatModel, input_format: str | None = None) -> list[Found]:
@@ -210,17 +218,18 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
         return _unresolved(found, fatal, assumptions, "", settled.fatal_span)
     warnings = list(found.warnings)
     owner = found.owner or model.owner
+    placeholder = found.placeholder_owner or not owner
     if found.owner and model.owner and found.owner != model.owner:
         warnings.append(f"the owner's account is {found.owner}, from the input, not --account {model.owner}")
     if not owner:
-        owner = owners.placeholder(owners.strings(settled.node), set(model.trusted_accounts))
+        owner = owners.placeholder(owners.strings(settled.node) + list(found.candidates), set(model.trusted_accounts))
         if owner is None:
             raise InputError("cannot pick a placeholder for the owner's account (every candidate appears in "
                              "the policy); give --account", found.file, found.span.line if found.span else 0,
                              found.span.column if found.span else 0)
         assumptions.append(owners.assumption(owner))
     model = replace(model, owner=owner)
-    result = _each_deputy(found, settled, loaded, model, timeout, details)
+    result = _each_deputy(found, settled, loaded, model, timeout, details, placeholder)
     result.assumptions += assumptions
     result.warnings = warnings + result.warnings
     for answer in result.deputies or ():
@@ -228,21 +237,24 @@ def _check_found(found: Found, model: ThreatModel, timeout: float, details: dict
     return result
 
 
-def _each_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details) -> Result:
+def _each_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details,
+                 placeholder: bool) -> Result:
     """One answer per deputy of the policy (``verifier.prove.deputies``),
     each decided as the policy's own question, then combined."""
     from verifier.prove import deputies, grants
 
     discovered, asked = deputies.questions(loaded.policy, model)
     answers = [DeputyResult(d.service, grants.granted(loaded.policy, model.asking(d)),
-                            _one_deputy(found, settled, loaded, model.asking(d), timeout, details)) for d in asked]
+                            _one_deputy(found, settled, loaded, model.asking(d), timeout, details, placeholder))
+               for d in asked]
     shown = deputies.reported(discovered, answers, bool(model.services))
     result = deputies.combine(answers, shown, found.file)
     result.source = result.source or _source(found, loaded, result)
     return result
 
 
-def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details) -> Result:
+def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details,
+                placeholder: bool) -> Result:
     if settled.deny_indexes:
         result = _bracketed(found, settled, loaded, model, timeout)
     else:
@@ -251,7 +263,11 @@ def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: floa
         if details and settled.narrowed is None:  # explained on the policy as written, nothing widened
             _add_details(result, loaded, model, timeout, details)
     if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
-        result = _confirm(found, settled, result)
+        result = partial.confirm(found, settled, result, model, timeout, _prove,
+                                 lambda policy, r: _source(found, policy, r))
+    if result.verdict is Verdict.VULNERABLE and placeholder:
+        result = partial.whoever_owns(found, model, result,
+                                      lambda m: _one_deputy(found, settled, loaded, m, timeout, details, False))
     return result
 
 
@@ -268,25 +284,6 @@ def _prove(loaded, model: ThreatModel, timeout: float) -> Result:
     from verifier.prove import prover
 
     return prover.check_policy(loaded, model, timeout)
-
-
-def _confirm(found: Found, settled, result: Result) -> Result:
-    """A counterexample found with unknown condition values read as widely
-    as possible stands only if the policy allows it when those values
-    match nothing: then it is allowed whatever they are."""
-    from verifier.policy import parser
-    from verifier.evaluator import Decision, evaluate
-
-    narrowed = loading.accept(parser.build_policy(settled.narrowed, found.file), found.kind)
-    if evaluate(narrowed.policy, result.counterexample).decision is Decision.ALLOW:
-        result.assumptions.append("the request is allowed whatever the unresolved condition values are")
-        return result
-    return Result(found.file, Verdict.UNKNOWN,
-                  "could not decide: with the unresolved condition values read as widely as possible a foreign "
-                  "request is allowed, but that request depends on what these values are: "
-                  + "; ".join(settled.widened_what),
-                  warnings=["unconfirmed request: " + json.dumps(result.counterexample.to_json(), ensure_ascii=False)],
-                  source=result.source, solver=result.solver, seconds=result.seconds)
 
 
 def _bracketed(found: Found, settled, wide, model: ThreatModel, timeout: float) -> Result:

@@ -102,6 +102,7 @@ def _add_threat_model(parser, configurable: bool) -> None:
 
 def _add_check(commands) -> None:
     from verifier.sources import FORMATS
+    from verifier.sources.walk import EXCLUDED_DIRS
 
     ck = commands.add_parser(
         "check", help="prove that no foreign request of a service can be allowed, or show one",
@@ -131,12 +132,17 @@ def _add_check(commands) -> None:
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
     ck.add_argument("-v", "--verbose", action="store_true",
-                    help="print every result's assumptions and warnings (by default a safe policy is one line)")
+                    help="print more detail: every result's assumptions and warnings (by default a safe policy is "
+                         "one line), and the files of a directory that were skipped, and why")
     ck.add_argument("--fail-on-useless", action="store_true",
                     help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
                          "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                     help="check policies in N worker processes (default 1; results keep the order of the files)")
+    ck.add_argument("--exclude", metavar="GLOB", action="append", default=None,
+                    help="in a directory, do not read files or directories matching GLOB (a name, or a path "
+                         "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). Never "
+                         "read: " + ", ".join(sorted(EXCLUDED_DIRS)) + ", and what .gitignore ignores")
     _add_debugging(ck)
 
 
@@ -190,20 +196,15 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     configuration.merge_settings(args, settings)
     model = _threat_model(args)
     chooser = configuration.ModelFor(model, settings.scopes) if settings.scopes else model
-    if model.owner and (args.jobs or 1) > 1:
-        # The owner is known, so nothing needs the whole list before
-        # checking: workers read, detect and check whole files.
-        files = checking.expand_paths(args.paths)
-        progress = _Progress(stderr, len(files))
-        results = checking.check_files(files, chooser, args.input_format, args.timeout, args.jobs,
+    scan = checking.scan_paths(args.paths, tuple(args.exclude))
+    if (args.jobs or 1) > 1:
+        # Nothing needs the whole list before checking: workers read,
+        # detect and check whole files.
+        progress = _Progress(stderr, len(scan.files))
+        results = checking.check_files(scan.files, chooser, args.input_format, args.timeout, args.jobs,
                                        lambda index, path: progress.show(path), _details(args))
     else:
-        found = checking.collect(args.paths, model, args.input_format)
-        if not model.owner:
-            policies = [f.file for f in found if f.format == "policy" and f.error is None]
-            if policies:
-                raise UsageError(f"--account is required to check a policy file ({policies[0]}): a "
-                                          "policy does not say which account owns it", "deputy check")
+        found = checking.collect(scan.files, model, args.input_format)
         progress = _Progress(stderr, len(found))
         results = checking.check_all(found, chooser, args.timeout, args.jobs,
                                      lambda index, item: progress.show(item.where()), _details(args))
@@ -212,7 +213,10 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"deputy: {note}\n")
     if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
-    stdout.write(_render(args, results, model, stdout))
+    stdout.write(_render(args, results, model, stdout, scan.skipped))
+    if args.verbose:
+        for skipped in scan.skipped:
+            stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
     return checking.exit_code(results, fail_on_useless=args.fail_on_useless)
 
 
@@ -317,13 +321,15 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
 _COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
 
 
-def _render(args, results, model, stdout) -> str:
+def _render(args, results, model, stdout, skipped=()) -> str:
     from verifier import __version__
 
     if args.format == "json":
         from verifier.outputs import json as json_output
 
-        return json_output.dumps(json_output.check_json(results, model))
+        document = json_output.check_json(results, model)
+        document["skipped"] = [{"path": s.path, "reason": s.reason} for s in skipped]
+        return json_output.dumps(document)
     if args.format == "sarif":
         from verifier.outputs import sarif
 
@@ -334,7 +340,16 @@ def _render(args, results, model, stdout) -> str:
         return junit.dumps(results, fail_on_useless=args.fail_on_useless)
     from verifier.outputs import text
 
-    return text.check_text(results, colour=_colour(args.color, stdout), verbose=args.verbose)
+    return text.check_text(results, colour=_colour(args.color, stdout), verbose=args.verbose) + \
+        _skipped_line(skipped, args.verbose)
+
+
+def _skipped_line(skipped, verbose: bool) -> str:
+    """Below the summary: how many walked files were not policies."""
+    if not skipped:
+        return ""
+    noun = "file that is not a policy" if len(skipped) == 1 else "files that are not policies"
+    return f"skipped {len(skipped)} {noun}" + ("" if verbose else " (-v lists them)") + "\n"
 
 
 def _colour(choice: str, stream) -> bool:

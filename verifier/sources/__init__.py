@@ -34,9 +34,15 @@ class JUnresolved:
     arn: bool = False
     widened: str | None = None
     hole: int = -1
+    instance: str | None = None
+    stand_ins: tuple[str, ...] = ()
     """``widened``: the value as a wildcard pattern, each unknown part read
     as ``*`` (a superset of what the value can match under a ``Like``
-    operator); ``hole``: the offset of the first such ``*`` in it."""
+    operator); ``hole``: the offset of the first such ``*`` in it.
+    ``instance``: the value with each unknown part replaced by a stand-in
+    text (``stand_ins``), set only when every unknown part is the name or
+    ID of a resource of the template (``resource_types``), which holds no
+    wildcard and no variable; None otherwise."""
 
 
 @dataclass
@@ -56,6 +62,9 @@ class Found:
     span: Span | None = None
     owner: str | None = None
     placeholder_owner: bool = False
+    candidates: tuple[str, ...] = ()
+    """Accounts the input names that may be the owner, where it states
+    none (``owner.py``)."""
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)

@@ -2,22 +2,22 @@
 
 JSON-looking content (first character ``{`` or ``[``) or a ``.json`` name is
 read by the JSON layer; anything else as YAML. Then the top-level keys
-decide: ``Statement`` a policy, ``Resources`` or ``AWSTemplateFormatVersion``
-a CloudFormation template, ``format_version`` with ``terraform_version`` or
-plan sections a Terraform plan, ``RoleDetailList`` an account export. A JSON
-document that is none of these is read as a policy, so it gets the policy
-reader's own error, exactly as before sources existed.
+decide (``shape``, which a directory walk uses too: ``walk.py``):
+``Statement`` a policy, ``Resources`` or ``AWSTemplateFormatVersion`` a
+CloudFormation template, ``format_version`` with ``terraform_version`` or
+plan sections a Terraform plan, ``RoleDetailList`` an account export. A
+JSON document that is none of these is read as a policy, so that a file
+named on the command line gets the policy reader's own error.
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 from verifier.policy import jsontree, parser
 from verifier.errors import InputError
 from verifier.policy.jsontree import JObject
-from verifier.sources import Found
+from verifier.sources import Found, member_value
 
 LARGE_BYTES = 64 << 20
 """Terraform plans and account exports of real accounts exceed the 1 MiB a
@@ -26,7 +26,6 @@ policy or template may have; they alone may be this large."""
 LARGE_DEPTH = 96
 
 _LARGE_SNIFF = re.compile(rb'"(format_version|terraform_version|RoleDetailList)"\s*:')
-TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
 
 
 def read(path: str) -> bytes:
@@ -66,16 +65,48 @@ def parse(path: str, data: bytes, forced: str | None = None):
 
 
 def kind_of(root, json: bool) -> str:
-    names = {m.name for m in root.members} if isinstance(root, JObject) else set()
-    if "Statement" in names:
+    """The format a document's shape says; a document of no known shape is
+    read as a policy (JSON) or a template (YAML), so that a file named on
+    the command line gets that reader's own error."""
+    if isinstance(root, JObject):
+        names = {m.name for m in root.members}
+        version = member_value(root, "Version")
+        kind = shape(names, getattr(version, "value", None), _typed(member_value(root, "Resources")))
+        if kind is not None:
+            return kind
+        if "Resources" in names:  # a template with a broken Resources: the template reader says what is wrong
+            return "cloudformation"
+    return "policy" if json else "cloudformation"
+
+
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
+PLAN_SECTIONS = frozenset({"terraform_version", "planned_values", "resource_changes", "values", "prior_state"})
+
+
+def shape(names: set[str], version, typed_resources: bool) -> str | None:
+    """Which input a JSON or YAML object is, from its top-level member
+    names alone (detection by shape, never by file name), or None.
+    ``version``: the value of its ``Version``; ``typed_resources``: its
+    ``Resources`` is a mapping of entries whose ``Type`` names a
+    CloudFormation type (``AWS::...``). A policy with a misspelt element
+    (``statement``) or only its ``Version`` is still a policy, so that it
+    is reported, not skipped."""
+    if any(name.lower() == "statement" for name in names) or version in POLICY_VERSIONS:
         return "policy"
-    if "AWSTemplateFormatVersion" in names or "Resources" in names:
+    if "AWSTemplateFormatVersion" in names or ("Resources" in names and typed_resources):
         return "cloudformation"
-    if "format_version" in names and names & {"terraform_version", "planned_values", "resource_changes", "values"}:
+    if "format_version" in names and names & PLAN_SECTIONS:
         return "terraform"
     if "RoleDetailList" in names:
         return "account-export"
-    return "policy" if json else "cloudformation"
+    return None
+
+
+def _typed(resources) -> bool:
+    if not isinstance(resources, JObject):
+        return False
+    types = [member_value(m.value, "Type") for m in resources.members]
+    return any("::" in (getattr(t, "value", None) or "") for t in types)
 
 
 def find(path: str, forced: str | None, account: str | None, avoid: set[str]) -> list[Found]:
@@ -89,48 +120,21 @@ def find(path: str, forced: str | None, account: str | None, avoid: set[str]) ->
         if fmt == "policy" and len(data) > jsontree.MAX_BYTES:
             parser.parse_bytes(data, path)  # a policy keeps its own limit: raises the size error
         if fmt == "policy":
-            return [Found(path, "policy", node=root, span=root.span)]
+            return [Found(path, "policy", node=root, span=root.span, error=_no_owner(path, root, account))]
         if fmt == "cloudformation":
             return cloudformation.extract(path, root, account, avoid)
         if fmt == "terraform":
-            return terraform.extract(path, root)
+            return terraform.extract(path, root, account)
         return account_export.extract(path, root)
     except InputError as exc:
         return [Found(path, forced or "unknown", error=exc)]
 
 
-def expand(paths: list[str]) -> list[str]:
-    """Files as given; globs expanded; directories walked for ``*.json``
-    and for CloudFormation templates (``*.yaml``, ``*.yml``, ``*.template``
-    that name ``AWSTemplateFormatVersion`` or ``Resources``), sorted."""
-    import glob
-
-    out = []
-    for path in paths:
-        if not os.path.exists(path) and glob.has_magic(path):
-            matches = sorted(glob.glob(path, recursive=True))
-            out += expand(matches) if matches else [path]
-        elif os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                out += [os.path.join(root, f) for f in sorted(files) if _wanted(os.path.join(root, f))]
-        else:
-            out.append(path)
-    return out
-
-
-_TEMPLATE_MARK = re.compile(rb"^\s*[\"']?(AWSTemplateFormatVersion|Resources)[\"']?\s*:", re.MULTILINE)
-
-
-def _wanted(path: str) -> bool:
-    lower = path.lower()
-    if lower.endswith(".json"):
-        return True
-    if lower.endswith(TEMPLATE_SUFFIXES):
-        try:
-            with open(path, "rb") as handle:
-                return _TEMPLATE_MARK.search(handle.read(1 << 20)) is not None
-        except OSError:
-            return True  # let the reader report it
-    return False
-
+def _no_owner(path: str, root, account: str | None) -> InputError | None:
+    """A policy document does not say which account owns it: without
+    ``--account`` that file alone is an error (the others are checked)."""
+    if account:
+        return None
+    span = root.span
+    return InputError("a policy file does not say which account owns it; give --account (the owner's 12-digit "
+                      "account)", path, span.line, span.column)

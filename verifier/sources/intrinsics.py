@@ -4,9 +4,15 @@ allows, and no further.
 Resolved: the pseudo parameters ``AWS::AccountId`` (the owner),
 ``AWS::Partition``, ``AWS::Region``, ``AWS::URLSuffix`` and ``AWS::NoValue``,
 and ``Fn::Sub``/``Fn::Join``/``Fn::Select``/``Fn::Split``/``Fn::FindInMap``
-over resolved values. Everything else (a parameter, a resource's name or
-attribute, a condition) becomes ``JUnresolved`` naming it: a template does
-not say what it will be, and deputy does not guess.
+over resolved values. A resource of the template lives in the stack's
+account, partition and Region, so ``Ref`` or ``Fn::GetAtt`` of one whose
+type ``resource_types`` lists is an ARN known but for its name (or the name
+alone): ``JUnresolved`` with the ARN as a pattern (``widened``, the name as
+``*``) and with a stand-in for the name (``instance``). Everything else (a
+parameter, an attribute deputy does not know, a condition, an
+``Fn::ImportValue``, a ``{{resolve:ssm:...}}`` dynamic reference) becomes
+``JUnresolved`` naming it: a template does not say what it will be, and
+deputy does not guess.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 import re
 
 from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
-from verifier.sources import JUnresolved, member_value
+from verifier.sources import JUnresolved, member_value, resource_types
+from verifier.sources.resource_types import ARN, NAME
 
 NOVALUE = object()
 """``Ref AWS::NoValue``: the enclosing member or list item disappears."""
@@ -30,8 +37,8 @@ class Resolver:
     def __init__(self, template: JObject, owner: str, region: str = DEFAULT_REGION):
         self.owner = owner
         self.region = region
-        self.parameters = _names(template, "Parameters")
-        self.resources = _names(template, "Resources")
+        self.parameters = _members(template, "Parameters")
+        self.resources = _members(template, "Resources")
         self.mappings = member_value(template, "Mappings")
         self.used: set[str] = set()
         self.assignment: dict[str, bool] = {}
@@ -63,6 +70,8 @@ class Resolver:
         if isinstance(node, JArray):
             items = [self.value(item) for item in node.items]
             return JArray(tuple(i for i in items if i is not NOVALUE), node.span)
+        if isinstance(node, JScalar) and node.kind == "string" and _DYNAMIC.search(node.value):
+            return _dynamic(repr(node.value), node.value, -1, node.span)
         return node
 
     def call(self, name: str, arg: JNode, node: JObject):
@@ -82,6 +91,8 @@ class Resolver:
         pseudo = self.pseudo(name)
         if pseudo is not None:
             return JScalar("string", pseudo, node.span)
+        if name in self.resources:
+            return self.resource_value(name, None, f"!Ref {name}", node.span)
         return JUnresolved(f"!Ref {name} ({self.describe(name)})", node.span, widened="*", hole=0)
 
     def pseudo(self, name: str) -> str | None:
@@ -93,6 +104,11 @@ class Resolver:
 
     def describe(self, name: str) -> str:
         if name in self.parameters:
+            kind = getattr(member_value(self.parameters[name], "Type"), "value", None) or ""
+            if kind.startswith("AWS::SSM::Parameter::Value"):
+                default = getattr(member_value(self.parameters[name], "Default"), "value", None)
+                return (f"a template parameter read from the SSM parameter {default!r} at deployment" if default
+                        else "a template parameter read from an SSM parameter at deployment")
             return "a template parameter: its value is chosen at deployment"
         if name in self.resources:
             return f"the name or ID of resource {name}, known only after deployment"
@@ -107,10 +123,42 @@ class Resolver:
             parts = [getattr(i, "value", None) for i in arg.items]
         else:
             parts = []
-        # A resource's Arn attribute is a concrete ARN (never a wildcard).
-        arn = len(parts) == 2 and parts[0] in self.resources and parts[1] == "Arn"
+        if len(parts) == 2 and parts[0] in self.resources:
+            return self.resource_value(parts[0], parts[1], f"!GetAtt {parts[0]}.{parts[1]}", node.span)
         return JUnresolved(f"!GetAtt {_preview(arg)} (an attribute known only after deployment)", node.span,
-                           arn=arn, widened="*", hole=0)
+                           widened="*", hole=0)
+
+    def resource_value(self, logical: str, attribute: str | None, shown: str, span) -> JUnresolved:
+        """``Ref`` (``attribute`` None) or ``Fn::GetAtt`` of resource
+        ``logical`` of this template: an ARN of the stack's account whose
+        name part is unknown, or that name, as ``resource_types`` says; any
+        other attribute is unknown as a whole."""
+        rtype = getattr(member_value(self.resources[logical], "Type"), "value", None)
+        kind = resource_types.returns(rtype, attribute)
+        # One stand-in per resource and return value: two values that may
+        # differ (a role's name, and its ARN's path and name) never share one.
+        stand_in = f"unknown-{'name' if kind == ARN else (attribute or 'ref').lower()}-of-{logical}"
+        if kind == NAME:
+            return JUnresolved(f"{shown} (the name of {rtype} {logical}, known only after deployment)", span,
+                               widened="*", hole=0, instance=stand_in, stand_ins=(stand_in,))
+        if kind == ARN:
+            shape = resource_types.TYPES[rtype].arn
+            fields = {f: self.pseudo(p) for f, p in (("partition", "AWS::Partition"), ("region", "AWS::Region"))
+                      if "{" + f + "}" in shape}
+            fields["account"] = self.owner
+            widened = shape.format(**fields, name="*")
+            hole = shape.format(**fields, name="\0").index("\0")
+            return JUnresolved(f"{shown} (the ARN of {rtype} {logical}, {shape.format(**fields, name='NAME')}, "
+                               "whose NAME is known only after deployment)", span, arn=True, widened=widened,
+                               hole=hole, instance=shape.format(**fields, name=stand_in), stand_ins=(stand_in,))
+        # A resource's Arn attribute is a concrete ARN (never a wildcard).
+        what = f"{shown} (an attribute known only after deployment)" if attribute else \
+            f"{shown} ({self.describe(logical)})"
+        return JUnresolved(what, span, arn=attribute == "Arn", widened="*", hole=0)
+
+    def _fn_importvalue(self, arg, node):
+        return JUnresolved(f"!ImportValue {_preview(arg)} (a value another stack exports, known only at "
+                           "deployment)", node.span, widened="*", hole=0)
 
     def _fn_if(self, arg, node):
         """A branch when ``assignment`` decides the condition; else unknown,
@@ -134,29 +182,40 @@ class Resolver:
             return JUnresolved(f"!Sub {_preview(arg)} (not a string template)", node.span)
         missing: list[str] = []
         out: list[str] = []
+        exact: list[str] | None = []  # the text with stand-ins, while every unknown has one
+        stand_ins: tuple[str, ...] = ()
         hole = -1
         position = 0
         for match in _SUB.finditer(template.value):
-            out.append(template.value[position:match.start()])
+            literal = template.value[position:match.start()]
+            out.append(literal)
+            exact = exact + [literal] if exact is not None else None
             position = match.end()
             value = self.variable(match.group(1), variables, node)
             if isinstance(value, str):
                 out.append(value)
+                exact = exact + [value] if exact is not None else None
                 continue
             if isinstance(value, JUnresolved):
                 missing.append(value.what)
                 widened = value.widened if value.widened is not None else "*"
                 inner = value.hole if value.hole >= 0 else 0
+                exact = exact + [value.instance] if exact is not None and value.instance is not None else None
+                stand_ins += value.stand_ins
             else:
                 missing.append(f"${{{match.group(1)}}} (not a string)")
-                widened, inner = "*", 0
+                widened, inner, exact = "*", 0, None
             if hole < 0:
                 hole = len("".join(out)) + inner
             out.append(widened)
         out.append(template.value[position:])
         text = "".join(out)
+        instance = "".join(exact + [template.value[position:]]) if exact is not None else None
+        if _DYNAMIC.search(template.value):
+            return _dynamic(f"!Sub {template.value!r}", text, hole, node.span, missing)
         if missing:
-            return JUnresolved(f"!Sub {template.value!r}: " + "; ".join(missing), node.span, widened=text, hole=hole)
+            return JUnresolved(f"!Sub {template.value!r}: " + "; ".join(missing), node.span, widened=text, hole=hole,
+                               instance=instance, stand_ins=stand_ins)
         return JScalar("string", text, node.span)
 
     def variable(self, name: str, variables: dict, node):
@@ -169,7 +228,10 @@ class Resolver:
         pseudo = self.pseudo(name)
         if pseudo is not None:
             return pseudo
-        if "." in name:
+        logical, _, attribute = name.partition(".")
+        if logical in self.resources:
+            return self.resource_value(logical, attribute or None, f"${{{name}}}", node.span)
+        if attribute:
             return JUnresolved(f"${{{name}}} (an attribute known only after deployment)", node.span)
         return JUnresolved(f"${{{name}}} ({self.describe(name)})", node.span)
 
@@ -186,14 +248,18 @@ class Resolver:
         if not all(isinstance(p, (str, JUnresolved)) for p in parts):
             return JUnresolved("!Join of values that are not strings", node.span)
         if missing:
-            pieces, hole = [], -1
+            pieces, exact, hole = [], [], -1
             for p in parts:
                 if isinstance(p, JUnresolved) and hole < 0:
                     hole = len(delimiter.join(pieces + [""])) if pieces else 0
                     hole += p.hole if p.hole >= 0 and p.widened is not None else 0
                 pieces.append(p if isinstance(p, str) else (p.widened if p.widened is not None else "*"))
+                instance = p if isinstance(p, str) else p.instance
+                exact = exact + [instance] if exact is not None and instance is not None else None
+            stand_ins = tuple(s for p in parts if isinstance(p, JUnresolved) for s in p.stand_ins)
             return JUnresolved("!Join of " + "; ".join(missing), node.span, widened=delimiter.join(pieces),
-                               hole=hole)
+                               hole=hole, instance=delimiter.join(exact) if exact is not None else None,
+                               stand_ins=stand_ins)
         return JScalar("string", delimiter.join(parts), node.span)
 
     def _fn_select(self, arg, node):
@@ -252,9 +318,25 @@ def _function(node: JObject) -> JMember | None:
 
 
 
-def _names(template: JObject, section: str) -> set[str]:
+def _members(template: JObject, section: str) -> dict[str, JNode]:
     body = member_value(template, section)
-    return {m.name for m in body.members} if isinstance(body, JObject) else set()
+    return {m.name: m.value for m in body.members} if isinstance(body, JObject) else {}
+
+
+_DYNAMIC = re.compile(r"\{\{resolve:([a-z-]+):([^}]*)\}\}")
+"""A dynamic reference: CloudFormation replaces it with the value of an SSM
+or Secrets Manager parameter when it deploys the stack."""
+
+
+def _dynamic(what: str, text: str, hole: int, span, missing=()) -> JUnresolved:
+    """``text`` (resolved as far as it goes) with each dynamic reference
+    unknown: read as ``*`` in the pattern, no stand-in."""
+    names = [f"the {m.group(1)} parameter {m.group(2)!r} ({{{{resolve:...}}}}, read at deployment)"
+             for m in _DYNAMIC.finditer(text)]
+    first = _DYNAMIC.search(text).start()
+    widened = _DYNAMIC.sub("*", text)
+    hole = first if hole < 0 else min(hole, first)
+    return JUnresolved(f"{what}: " + "; ".join(list(missing) + names), span, widened=widened, hole=hole)
 
 
 def _short(name: str) -> str:

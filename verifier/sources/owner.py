@@ -1,4 +1,15 @@
-"""A placeholder for the owner's account when the input does not state it.
+"""The owner's account where the input states it, and a placeholder for it
+where it does not.
+
+A Terraform plan states it in the ARN of the resource a policy belongs to
+(a role's ``arn``, a queue's URL, a permission's function ARN), else in the
+account Terraform ran as (``data.aws_caller_identity`` in the plan), else
+when the ARNs of the plan's resources name one account only
+(``settle_plan_owners``). Where the input names several candidates and
+states none, or none at all, a placeholder stands for the owner; the
+accounts the input names are kept (``Found.candidates``, and the policy's
+own texts: ``named_accounts``) so that a vulnerable verdict is kept only if
+it holds whichever of them owns the resource (``verifier.checking``).
 
 A template says ``${AWS::AccountId}`` where the real policy has the account
 the stack is deployed in. Any 12-digit account can stand for it, provided
@@ -15,6 +26,7 @@ must give ``--account``.
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 
 CANDIDATES = ("111122223333", "123456789012", "210987654321", "999988887777", "135792468024",
@@ -82,7 +94,9 @@ def fill(node, account: str):
         hole = node.hole
         if node.widened and hole > 0:  # the sentinel and the account differ in length
             hole = len(node.widened[:hole].replace(SENTINEL, account))
-        return replace(node, what=node.what.replace(SENTINEL, account), widened=widened, hole=hole)
+        instance = node.instance.replace(SENTINEL, account) if node.instance else node.instance
+        return replace(node, what=node.what.replace(SENTINEL, account), widened=widened, hole=hole,
+                       instance=instance)
     return node
 
 
@@ -100,3 +114,94 @@ def _fresh(candidate: str, texts: list[str]) -> bool:
 def assumption(account: str) -> str:
     return (f"the owner's account is not stated (give --account); the placeholder {account} stands for it, "
             "chosen so that nothing in the input names or matches it")
+
+
+ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+_ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):")
+_QUEUE_URL = re.compile(r"https://sqs\.[^/]+/([0-9]{12})/")
+OWN_IDENTIFIERS = ("arn", "queue_url", "function_name")
+"""Attributes that name the resource a policy is attached to: a role's or
+topic's or key's ``arn``, a queue policy's ``queue_url``, a Lambda
+permission's ``function_name`` (when it is an ARN)."""
+
+
+def named_accounts(texts: list[str]) -> set[str]:
+    """Every 12-digit account the texts spell out."""
+    return {m.group() for text in texts for m in ACCOUNT.finditer(text.replace(SENTINEL, " "))}
+
+
+def resource_account(values, unknown) -> str | None:
+    """The account the resource's own identifier names in a plan, or None."""
+    from verifier.sources import member_value, scalar_text
+
+    for name in OWN_IDENTIFIERS:
+        if scalar_text(member_value(unknown, name)) == "true":
+            continue
+        text = scalar_text(member_value(values, name)) or ""
+        match = _ARN_ACCOUNT.match(text) or _QUEUE_URL.match(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def settle_plan_owners(found: list, root, account: str | None) -> None:
+    """Without ``--account``, the owner of each policy of a plan whose own
+    resource does not name it: the account Terraform ran as, else the one
+    account the plan's resources name; with several candidates and none
+    stated, none (``Found.candidates`` keeps them)."""
+    if account:
+        return
+    identities, arns = _plan_accounts(root)
+    if len(identities) == 1:
+        chosen = next(iter(identities))
+        how = "the account Terraform ran as (data.aws_caller_identity in the plan)"
+    elif not identities and len(arns) == 1:
+        chosen = next(iter(arns))
+        how = "the only account in the ARNs of the plan's resources"
+    else:
+        chosen, how = None, ""
+    for item in found:
+        if item.owner is not None:
+            continue
+        if chosen is not None:
+            item.owner = chosen
+            item.assumptions.append(f"the owner's account is {chosen}, {how}; --account overrides it")
+        else:
+            item.candidates = tuple(sorted(identities | arns))
+
+
+def _plan_accounts(root) -> tuple[set[str], set[str]]:
+    """The accounts of ``data.aws_caller_identity`` and of the resources'
+    own identifiers, anywhere in the plan (changes, planned values, prior
+    state)."""
+    from verifier.policy.jsontree import JObject
+    from verifier.sources import member_value, scalar_text
+
+    identities, arns = set(), set()
+    for entry, values, unknown in _plan_resources(root):
+        if scalar_text(member_value(entry, "type")) == "aws_caller_identity":
+            text = scalar_text(member_value(values, "account_id")) or ""
+            if ACCOUNT.fullmatch(text):
+                identities.add(text)
+        elif isinstance(values, JObject) and scalar_text(member_value(entry, "mode")) != "data":
+            # a data source reads a resource that exists, maybe in another account
+            own = resource_account(values, unknown)
+            if own:
+                arns.add(own)
+    return identities, arns
+
+
+def _plan_resources(root):
+    from verifier.sources import member_value
+
+    for change in getattr(member_value(root, "resource_changes"), "items", ()):
+        body = member_value(change, "change")
+        yield change, member_value(body, "after"), member_value(body, "after_unknown")
+    for section in (member_value(root, "planned_values"), member_value(member_value(root, "prior_state"), "values"),
+                    member_value(root, "values")):
+        stack = [member_value(section, "root_module")]
+        while stack:
+            module = stack.pop()
+            for resource in getattr(member_value(module, "resources"), "items", ()):
+                yield resource, member_value(resource, "values"), None
+            stack += list(getattr(member_value(module, "child_modules"), "items", ()))

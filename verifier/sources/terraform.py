@@ -1,17 +1,20 @@
 """Terraform plans and states as JSON (``terraform show -json``).
 
 Read from ``resource_changes`` (a plan: ``change.after``, with
-``change.after_unknown`` marking values known only after apply), else from
-``planned_values`` or ``values`` (a state). A value known only after apply
-is unresolved (see ``unresolved.py``); a policy that is wholly unknown makes
-its verdict ``unknown``.
+``change.after_unknown`` marking values known only after apply) and from
+``planned_values`` for any resource ``resource_changes`` does not list, or
+from ``values`` (a state). A value known only after apply is unresolved
+(see ``unresolved.py``); a policy that is wholly unknown makes its verdict
+``unknown``. A plan with no resource at all is an error, not a silent "no
+policy". The owner's account, without ``--account``, is what the plan
+states (``owner.plan_owner``).
 """
 
 from __future__ import annotations
 
 from verifier.errors import InputError
 from verifier.policy.jsontree import JArray, JObject, JScalar
-from verifier.sources import Found, JUnresolved, member_value, scalar_text
+from verifier.sources import Found, JUnresolved, member_value, owner, scalar_text
 from verifier.sources import lambda_permission as permissions
 from verifier.sources.embedded import parse_embedded
 from verifier.policy.wellformed import PolicyKind
@@ -27,28 +30,45 @@ POLICY_ATTRIBUTES = {
 LAMBDA_PERMISSION = "aws_lambda_permission"
 
 
-def extract(path: str, root) -> list[Found]:
+def extract(path: str, root, account: str | None = None) -> list[Found]:
     if not isinstance(root, JObject):
         raise InputError("a Terraform plan must be a JSON object", path, root.span.line, root.span.column)
+    found, seen = [], set()
+    for entry, values, unknown in _entries(root):
+        address = scalar_text(member_value(entry, "address"))
+        if address in seen:
+            continue
+        seen.add(address)
+        found += _resource(path, entry, values, unknown)
+    if not seen:
+        changes = member_value(root, "resource_changes")
+        if isinstance(changes, JArray):
+            raise InputError("the plan's resource_changes is empty and it plans no resource, so it holds no policy "
+                             "to check (was it made from the intended configuration?)", path, changes.span.line,
+                             changes.span.column)
+        if not any(member_value(root, s) is not None for s in ("resource_changes", "planned_values", "values")):
+            raise InputError("the plan has no resource_changes, planned_values or values", path, root.span.line,
+                             root.span.column)
+    owner.settle_plan_owners(found, root, account)
+    return found
+
+
+def _entries(root):
+    """``(entry, values, after_unknown)`` of every resource the plan or
+    state describes: ``resource_changes`` first, then ``planned_values``,
+    then ``values`` (a state)."""
     changes = member_value(root, "resource_changes")
-    found = []
-    if isinstance(changes, JArray):
-        for change in changes.items:
-            body = member_value(change, "change")
-            after = member_value(body, "after")
-            if isinstance(after, JObject):
-                found += _resource(path, change, after, member_value(body, "after_unknown"))
-        return found
+    for change in getattr(changes, "items", ()):
+        body = member_value(change, "change")
+        after = member_value(body, "after")
+        if isinstance(after, JObject):
+            yield change, after, member_value(body, "after_unknown")
     for section in ("planned_values", "values"):
         module = member_value(member_value(root, section), "root_module")
-        if module is not None:
-            for resource in _module_resources(module):
-                values = member_value(resource, "values")
-                if isinstance(values, JObject):
-                    found += _resource(path, resource, values, None)
-            return found
-    raise InputError("the plan has no resource_changes, planned_values or values", path, root.span.line,
-                     root.span.column)
+        for resource in _module_resources(module) if module is not None else ():
+            values = member_value(resource, "values")
+            if isinstance(values, JObject):
+                yield resource, values, None
 
 
 def _module_resources(module):
@@ -67,6 +87,10 @@ def _resource(path: str, entry, values: JObject, unknown) -> list[Found]:
         return []
     span = getattr(member_value(entry, "address"), "span", entry.span)
     found = Found(path, "terraform", address, span=span)
+    own = owner.resource_account(values, unknown)
+    if own:
+        found.owner = own
+        found.assumptions.append(f"the owner's account is {own}, from the identifier of {address} in the plan")
     try:
         if rtype == LAMBDA_PERMISSION:
             found.kind = PolicyKind.RESOURCE
