@@ -62,9 +62,9 @@ def new_epoch() -> None:
     """Start numbering terms afresh. Arguments are ordered by creation, and
     that order reaches the solver and so its models: a new epoch per policy
     keeps deputy's side of a counterexample independent of the policies the
-    process checked before. (z3's own term ids still carry history; see the
-    README's note on counterexamples.) Terms made before keep working but
-    are no longer shared with new ones."""
+    process checked before. (z3's own term ids still carry history, which
+    ``verifier.prove.canonical`` makes harmless.) Terms made before keep
+    working but are no longer shared with new ones."""
     global _SERIAL
     _TABLE.clear()
     for t in _KEEP:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import counterexample, deputies, findings, grants, readable, solver, threat, witness
+from verifier.prove import canonical, counterexample, deputies, findings, grants, readable, solver, threat, witness
 from verifier.policy.ast import Statement
 from verifier.encoder import logic as F
 from verifier.errors import InternalError
@@ -179,7 +179,8 @@ class _Run:
             if outcome.status == "unknown":
                 return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
             if outcome.status == "unsat":
-                core = {id(c) for c in outcome.core}
+                needed = canonical.least_core(session, self.guards, outcome.core, timeout_ms)
+                core = {id(c) for c in needed}
                 return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core])
             # The Deny statements stay in force while a readable model is sought.
             session.add(*self.guards)
@@ -203,8 +204,7 @@ class _Run:
                       assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
-        better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
-        request = counterexample.decode((better or outcome).read, self.question)
+        request = counterexample.request(session, outcome, self.wishes, self.question, timeout_ms)
         try:
             allowing = _replay(self.loaded, request, self.model, expected="foreign")
         except InternalError as exc:
@@ -267,8 +267,7 @@ class _Run:
             if outcome.status == "unknown":
                 return [f"could not decide whether a request naming no source account is allowed "
                         f"({outcome.reason})"]
-            better = counterexample.prefer(session, self.wishes, AUX_TIMEOUT_MS // 10)
-            request = counterexample.decode((better or outcome).read, self.question)
+            request = counterexample.request(session, outcome, self.wishes, self.question, AUX_TIMEOUT_MS)
         try:
             _replay(self.loaded, request, self.model, expected="unattributed")
         except InternalError as exc:

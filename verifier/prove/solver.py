@@ -40,6 +40,7 @@ class Session:
         self._solver.set("random_seed", SEED)
         self._timeout = max(1, int(timeout_ms))
         self._solver.set("timeout", self._timeout)
+        self._budget = 0
         # A run's sessions may share one substitution (its memo with it).
         self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {})
         self._text = _SmtText()
@@ -78,20 +79,28 @@ class Session:
         finally:
             self._solver.pop()
 
-    def check(self, assumptions=(), timeout_ms: int | None = None) -> Outcome:
-        """``assumptions`` are boolean variables (``logic.Bool``)."""
+    def check(self, assumptions=(), timeout_ms: int | None = None, budget: int = 0) -> Outcome:
+        """``assumptions`` are formulas; the boolean variables (``logic.Bool``)
+        among them are the ones an unsat core may name. ``budget``: z3's
+        resource limit for this call (0: none), a bound that, unlike the
+        time limit, does not depend on how busy the machine is."""
         if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
             self._timeout = max(1, int(timeout_ms))
             self._solver.set("timeout", self._timeout)
-        literals = {self._text.symbol(a): a for a in assumptions}
+        if budget != self._budget:
+            self._budget = budget
+            self._solver.set("rlimit", budget)
+        literals = {self._text.symbol(a): a for a in assumptions if a.op == "bvar"}
         try:
-            answer = self._solver.check(*[z3.Bool(name) for name in literals])
+            others = [self._text.api(self.formula(a)) for a in assumptions if a.op != "bvar"]
+            answer = self._solver.check(*[z3.Bool(name) for name in literals], *others)
         except z3.Z3Exception as exc:
             return Outcome("unknown", reason=f"solver error: {exc}")
         if answer == z3.sat:
             return Outcome("sat", read=self._reader(self._solver.model()))
         if answer == z3.unsat:
-            core = [literals[str(c)] for c in self._solver.unsat_core() if str(c) in literals]
+            # Named by their declarations: printing a compound assumption costs milliseconds.
+            core = [literals[n] for c in self._solver.unsat_core() if (n := _literal_name(c)) in literals]
             return Outcome("unsat", core=core)
         reason = self._solver.reason_unknown()
         if reason in ("timeout", "canceled"):
@@ -233,6 +242,10 @@ class _SmtText:
             value = model.get_interp(decl)
             out[name] = z3.is_true(value) if z3.is_bool(value) else value.as_long()
         return out
+
+
+def _literal_name(term: z3.ExprRef) -> str | None:
+    return term.decl().name() if z3.is_const(term) else None
 
 
 def _small(formulas: list[F.Term], limit: int = 24) -> bool:
