@@ -42,7 +42,7 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
     """The verdict of one deputy's question (``model.deputy``)."""
     started = time.perf_counter()
     F.new_epoch()
-    run = _Run(loaded, model)
+    run = _Run(loaded, model, with_wishes=False)
     found = witness.foreign(loaded, run.model)
     if found is not None:
         result = run.witnessed(found)
@@ -61,10 +61,19 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
 
 class _Run:
     """Every question about one policy, over one encoding whose string
-    classes are computed once."""
+    classes are computed once.
 
-    def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None):
+    A run without wishes leaves out those for a readable counterexample
+    (``counterexample.preferences``): they are string tests too, and their
+    classes cost more than most questions. Its answers are those of the
+    same questions (the wishes constrain nothing until a model is sought),
+    but once a request must be read from a model it takes the wishes
+    (``_take_wishes``) and asks again, so every request printed comes from
+    the same encoding whichever way the run began."""
+
+    def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None, with_wishes: bool = True):
         model = model.one_question()
+        self.with_wishes = with_wishes or extend is not None
         self.loaded = loaded
         self.policy = loaded.policy
         self.model = model
@@ -109,8 +118,9 @@ class _Run:
         # the deputy nothing (most do) needs none of them.
         if self._questions is None:
             q = self.question
+            wishes = counterexample.preferences(q, self.policy) if self.with_wishes else []
             self._questions = {"base": q.base(), "foreign": q.foreign(), "unattributed": q.unattributed(),
-                               "legitimate": q.legitimate(), "wishes": counterexample.preferences(q, self.policy),
+                               "legitimate": q.legitimate(), "wishes": wishes,
                                "extra": self._extend(q) if self._extend else {}}
         return self._questions
 
@@ -154,6 +164,13 @@ class _Run:
             session.add(*counterexample.wish_constraints(self.wishes))
         return self._session
 
+    def _take_wishes(self) -> None:
+        """Start again with the wishes: in a fresh epoch of terms, so the
+        encoding is built exactly as a run with wishes builds it."""
+        F.new_epoch()
+        self.with_wishes = True
+        self._question = self._questions = self._session = self._finalized = None
+
     def refuted_alone(self, terms: list[F.Term]) -> bool:
         """Whether one of ``terms`` folds to false and z3 calls that UNSAT
         (no Allow statement admits the deputy, say). The terms are part of
@@ -182,6 +199,9 @@ class _Run:
                 needed = canonical.least_core(session, self.guards, outcome.core, timeout_ms)
                 core = {id(c) for c in needed}
                 return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core])
+            if not self.with_wishes:
+                self._take_wishes()
+                return self.decide(timeout_ms, also)
             # The Deny statements stay in force while a readable model is sought.
             session.add(*self.guards)
             return self._counterexample(session, outcome, timeout_ms)
@@ -267,6 +287,9 @@ class _Run:
             if outcome.status == "unknown":
                 return [f"could not decide whether a request naming no source account is allowed "
                         f"({outcome.reason})"]
+            if not self.with_wishes:
+                self._take_wishes()
+                return self._unattributed(result)
             request = counterexample.request(session, outcome, self.wishes, self.question, AUX_TIMEOUT_MS)
         try:
             _replay(self.loaded, request, self.model, expected="unattributed")
