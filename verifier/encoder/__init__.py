@@ -8,7 +8,7 @@ tests can check one implementation against the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verifier.policy.ast import Effect, Policy, Statement
 from verifier.encoder import logic as F
@@ -25,6 +25,9 @@ class PolicyEncoding:
     request: SymbolicRequest
     allows: list[tuple[Statement, F.Term]]
     denies: list[tuple[Statement, F.Term]]
+    entries: dict[int, list[F.Term]] = field(default_factory=dict)
+    """The terms of each encoded statement's condition entries, by statement
+    index (a statement that cannot apply is not encoded further)."""
 
     @property
     def allowed(self) -> F.Term:
@@ -54,7 +57,7 @@ def encode(policy: Policy, extra_keys: dict[str, tuple[Kind, int]] | None = None
     for statement in policy.statements:
         term = encoder.statement(statement)
         (denies if statement.effect_kind is Effect.DENY else allows).append((statement, term))
-    return PolicyEncoding(request, allows, denies)
+    return PolicyEncoding(request, allows, denies, encoder.entries)
 
 
 def _variable_keys(policy: Policy) -> list[str]:

@@ -200,6 +200,30 @@ def IntVal(value: int) -> Term:  # noqa: N802
     return _make("iconst", (int(value),))
 
 
+def units(terms) -> dict[Term, Term] | None:
+    """The variables the conjunction of ``terms`` fixes by itself (a
+    conjunct that is a boolean variable or its negation), each mapped to
+    TRUE or FALSE; None when two conjuncts contradict each other. Putting
+    them into any conjunct (``substitute``) keeps the conjunction's
+    meaning."""
+    out: dict[Term, Term] = {}
+    stack = list(terms)
+    while stack:
+        t = stack.pop()
+        if t.op == "and":
+            stack.extend(t.args)
+            continue
+        if t.op == "bvar":
+            var, value = t, TRUE
+        elif t.op == "not" and t.args[0].op == "bvar":
+            var, value = t.args[0], FALSE
+        else:
+            continue
+        if out.setdefault(var, value) is not value:
+            return None
+    return out
+
+
 def substitute(term: Term, mapping: dict[Term, Term], memo: dict | None = None) -> Term:
     """``term`` with leaves replaced per ``mapping`` (keyed by identity), rebuilt
     through the simplifying constructors."""

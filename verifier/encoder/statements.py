@@ -42,6 +42,7 @@ class StatementEncoder:
         self.request = request
         self.variables = variables
         self.conditions = ConditionEncoder(request, variables)
+        self.entries: dict[int, list[F.Term]] = {}  # statement index -> its condition entries' terms
 
     def statement(self, s: Statement) -> F.Term:
         """True exactly when the statement applies to the symbolic request (E1)."""
@@ -53,7 +54,8 @@ class StatementEncoder:
             if terms[-1] is FALSE:
                 return FALSE  # cannot apply: the rest needs no encoding
         if s.condition is not None:
-            terms += [self.conditions.entry(e, allow_side) for e in s.condition.entries]
+            self.entries[s.index] = [self.conditions.entry(e, allow_side) for e in s.condition.entries]
+            terms += self.entries[s.index]
             empty = not s.condition.operators or any(not b.entries for b in s.condition.operators)
             if empty and not allow_side:
                 terms.append(FALSE)  # A9

@@ -171,15 +171,24 @@ class _Run:
         self.with_wishes = True
         self._question = self._questions = self._session = self._finalized = None
 
-    def refuted_alone(self, terms: list[F.Term]) -> bool:
-        """Whether one of ``terms`` folds to false and z3 calls that UNSAT
-        (no Allow statement admits the deputy, say). The terms are part of
-        the full query, so the full query is UNSAT too, and the base need
-        not be sent to the solver at all."""
-        for term in terms:
-            # A term false as encoded needs no string classes at all.
-            if term is F.FALSE or self.substitution(term) is F.FALSE:
-                return solver.refutes_false()
+    def refuted(self, terms: list[F.Term]) -> bool:
+        """Whether the question ``base() ∧ terms`` folds to false and z3
+        calls that UNSAT (no Allow statement admits the deputy, say): a term
+        false as encoded, or once the variables the question fixes by itself
+        are put in (a key the question says is absent, under a condition
+        that needs it), or over the string classes. Each step rewrites the
+        question into an equivalent one, so the full query is UNSAT too, and
+        need not be sent to the solver; the first two need no string
+        classes."""
+        if any(term is F.FALSE for term in terms):
+            return solver.refutes_false()
+        fixed = F.units([*self.base, *terms])
+        if fixed is None:
+            return solver.refutes_false()
+        put = F.Substitution(fixed)
+        terms = [put(term) for term in terms]
+        if any(term is F.FALSE for term in terms) or any(self.substitution(t) is F.FALSE for t in terms):
+            return solver.refutes_false()
         return False
 
     def decide(self, timeout_ms: int, also=()) -> Result:
@@ -187,7 +196,7 @@ class _Run:
         requests asked about; unsat then means none of that kind exists."""
         source = self.policy.source
         # The policy's own part first: when it is false, the questions are never built.
-        if self.refuted_alone([self.encoding.any_allow, *also]) or self.refuted_alone([self.foreign]):
+        if _folded(self.encoding.any_allow) or self.refuted([self.encoding.any_allow, self.foreign, *also]):
             return self._safe([])
         session = self.session(timeout_ms)
         with session.scope():
@@ -276,7 +285,7 @@ class _Run:
         request = witness.unattributed(self.loaded, self.model)
         if request is not None:
             return self._unattributed_warning(result, request)
-        if self.refuted_alone([self.encoding.allowed]) or self.refuted_alone([self.unattributed]):
+        if _folded(self.encoding.allowed) or self.refuted([self.encoding.allowed, self.unattributed]):
             return []
         session = self.session(AUX_TIMEOUT_MS)
         with session.scope():
@@ -306,21 +315,42 @@ class _Run:
     def _usefulness(self) -> list[str]:
         if witness.legitimate(self.loaded, self.model) is not None:
             return []
-        session = self.session(AUX_TIMEOUT_MS)
-        with session.scope():
-            session.add(self.legitimate, self.encoding.allowed)
-            outcome = session.check(timeout_ms=AUX_TIMEOUT_MS)
-        if outcome.status == "unknown":
-            return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
-        if outcome.status == "sat":
-            return []
-        reasons = findings.impossible_conditions(self.loaded, self.model, self.admitting())
+        if not self.refuted([self.legitimate, self.encoding.allowed]):
+            session = self.session(AUX_TIMEOUT_MS)
+            with session.scope():
+                session.add(self.legitimate, self.encoding.allowed)
+                outcome = session.check(timeout_ms=AUX_TIMEOUT_MS)
+            if outcome.status == "unknown":
+                return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
+            if outcome.status == "sat":
+                return []
+        reasons = self._impossible()
         text = (f"no request of {self.model.deputy.label} from a trusted account is allowed: the policy "
                 "blocks the service itself")
         span = self.admitting()[0].span
         self.blocked = [{"message": why, "line": entry.span.line, "column": entry.span.column}
                         for why, entry in reasons] or [{"message": text, "line": span.line, "column": span.column}]
         return [text + (": " + "; ".join(why for why, _ in reasons) if reasons else "")]
+
+    def _impossible(self) -> list:
+        """``findings.impossible_conditions``, asked in this run's session
+        where the encoding holds every entry's term (the same terms the
+        statements were built from), else over an encoding of its own."""
+        entries = findings.condition_entries(self.admitting())
+        encoded = self.encoding.entries
+        if not entries or any(s.index not in encoded for s, _ in entries):
+            return findings.impossible_conditions(self.loaded, self.model, self.admitting())
+        terms = [term for s in dict.fromkeys(s for s, _ in entries) for term in encoded[s.index]]
+        session = self.session(AUX_TIMEOUT_MS)
+        with session.scope():
+            session.add(self.legitimate)
+            return findings.never_holding(session, entries, terms)
+
+
+def _folded(term: F.Term) -> bool:
+    """Whether ``term`` is false as encoded and z3 calls that UNSAT: checked
+    before the questions (and their string classes) are built."""
+    return term is F.FALSE and solver.refutes_false()
 
 
 def _replay(loaded: LoadedPolicy, request: Request, model: ThreatModel, expected: str) -> list[Statement]:
