@@ -46,13 +46,38 @@ def _printed(text: str, tm) -> str:
 
 
 @pytest.mark.parametrize("every_deputy", [True, False], ids=["every-deputy", "one-deputy"])
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                         HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=strategies.policy_text(keys=strategies.SEARCH_KEYS))
-def test_shortcuts_print_what_the_plain_path_prints(text, every_deputy, monkeypatch):
+def test_shortcuts_print_what_the_plain_path_prints(text, every_deputy):
     tm = model(service=None, action=None) if every_deputy else model()
     fast = _printed(text, tm)
-    with monkeypatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         _plain(patch)
         plain = _printed(text, tm)
     assert fast == plain, text
+
+
+def _languages():
+    from hypothesis import strategies as st
+
+    from verifier.encoder import lang as L
+
+    text = st.text(alphabet="ab:", max_size=4)
+    literal = text.map(L.literal)
+    union = st.lists(text, min_size=1, max_size=4).map(lambda texts: L.alt(*[L.literal(t) for t in texts]))
+    pattern = st.text(alphabet="ab:*?", max_size=4).map(lambda t: L.of_pattern(L.glob(t)))
+    return st.lists(st.one_of(literal, union, pattern), min_size=1, max_size=5)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(languages=_languages(), data=strategies.st.data())
+def test_unions_of_strings_explored_as_a_trie_give_the_same_classes(languages, data):
+    from verifier.encoder import classes
+
+    required = frozenset(data.draw(strategies.st.sets(strategies.st.sampled_from(range(len(languages))))))
+    counted = data.draw(strategies.st.booleans())
+    fast = classes._explore(tuple(languages), classes.STATE_BUDGET, None, counted, required)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(classes.L, "finite_texts", lambda lang: None)
+        plain = classes._explore(tuple(languages), classes.STATE_BUDGET, None, counted, required)
+    assert list(fast.items()) == list(plain.items())

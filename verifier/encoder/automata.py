@@ -124,7 +124,16 @@ def nfa(lang: Lang) -> NFA:
 
 
 def matches(lang: Lang, text: str) -> bool:
-    return nfa(lang).matches(text)
+    """Whether ``text`` is in ``lang``: run through the language's cached
+    DFA, whose moves are remembered (the NFA's answer, without computing
+    the same state sets again for every string)."""
+    automaton = dfa(lang)
+    state = automaton.start
+    for c in text:
+        state = automaton.step(state, ord(c))
+        if state < 0:
+            return False
+    return automaton.accepting[state]
 
 
 def _build(a: NFA, lang: Lang) -> tuple[int, int]:

@@ -108,14 +108,30 @@ class Session:
         return Outcome("unknown", reason=reason or "the solver gave no answer")
 
     def _reader(self, model: z3.ModelRef):
-        assignment: dict | None = None  # read from the model on first use: many answers are never read
+        # Each variable is read from the model when a formula first needs it:
+        # most answers are never read, and the rest read a few of many.
+        values = _ModelValues(self._text, model)
 
         def read(term: F.Term):
-            nonlocal assignment
-            if assignment is None:
-                assignment = self._text.assignment(model)
-            return F.evaluate(self.formula(term), assignment)
+            return F.evaluate(self.formula(term), values)
         return read
+
+
+class _ModelValues(dict):
+    """The values of a model by variable name, each read from z3 on first
+    use (``get``, as ``logic.evaluate`` asks); a variable the solver never
+    saw gets the default."""
+
+    def __init__(self, text: _SmtText, model: z3.ModelRef):
+        super().__init__()
+        self._text = text
+        self._model = model
+
+    def get(self, name, default=None):
+        if name not in self:
+            value = self._text.value(self._model, name)
+            self[name] = default if value is None else value
+        return self[name]
 
 
 class _SmtText:
@@ -232,16 +248,15 @@ class _SmtText:
             return self.symbol(term)
         return self._definition(term)[0]
 
-    def assignment(self, model: z3.ModelRef) -> dict[str, bool | int]:
-        by_symbol = {symbol: name for name, (symbol, _) in self._vars.items()}
-        out: dict[str, bool | int] = {}
-        for decl in model.decls():
-            name = by_symbol.get(decl.name())
-            if name is None or decl.arity():
-                continue
-            value = model.get_interp(decl)
-            out[name] = z3.is_true(value) if z3.is_bool(value) else value.as_long()
-        return out
+    def value(self, model: z3.ModelRef, name: str) -> bool | int | None:
+        """A variable's value in ``model`` (false or 0 where the model leaves
+        it free), or None if the solver never saw it."""
+        found = self._vars.get(name)
+        if found is None:
+            return None
+        symbol, sort = found
+        value = model.eval(z3.Bool(symbol) if sort == "Bool" else z3.Int(symbol), model_completion=True)
+        return z3.is_true(value) if sort == "Bool" else value.as_long()
 
 
 def _literal_name(term: z3.ExprRef) -> str | None:
