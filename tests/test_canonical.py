@@ -125,3 +125,21 @@ def test_the_deny_guards_a_proof_names_are_the_same_whatever_core_z3_returns(den
     for core in (outcome.core, guards):
         kept = canonical.least_core(session, guards, core, 2000)
         assert [guards.index(g) for g in kept] == expected
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(clauses(), st.lists(st.lists(literals(), min_size=1, max_size=2), min_size=1, max_size=8))
+def test_wishes_are_kept_as_asking_one_at_a_time_would(cnf, wishes):
+    if not models(cnf):
+        return
+    flags = [F.Bool(f"w{i}") for i in range(len(wishes))]
+    session = Session(2000)
+    session.add(formula(cnf), *[F.Implies(f, F.Or(*[term(lit) for lit in w])) for f, w in zip(flags, wishes)])
+    expected = []
+    for i, wish in enumerate(wishes):
+        trial = expected + [i]
+        if any(all(any(holds(lit, env) for lit in wishes[k]) for k in trial) for env in models(cnf)):
+            expected = trial
+    best, kept = canonical.greedy(session, flags, 2000)
+    assert [flags.index(f) for f in kept] == expected
+    assert not kept or (best is not None and all(best.read(f) for f in kept))

@@ -154,6 +154,40 @@ def _least(session: Session, var: F.Term, now: bool | int, timeout_ms: int) -> b
     return now
 
 
+def greedy(session: Session, flags: list[F.Term], timeout_ms: int) -> tuple[Outcome | None, list[F.Term]]:
+    """The flags kept when each, in order, is kept if the session stays
+    satisfiable assuming it with those kept before it, and a model of the
+    kept ones (None if none was found). The same answer as asking one flag
+    at a time, with fewer questions: the flags left are asked together, and
+    where they do not fit, the unsat core bounds the first that does not
+    (every flag before it fits, that one does not)."""
+    kept: list[F.Term] = []
+    best, start = None, 0
+    while start < len(flags):
+        end = len(flags)
+        attempt = session.check(kept + flags[start:end], timeout_ms=timeout_ms, budget=BUDGET)
+        named = [start]  # flags of the last core, in order (a placeholder until there is one)
+        while attempt.status == "unsat":
+            core = {id(c) for c in attempt.core}
+            named = [i for i in range(start, end) if id(flags[i]) in core]
+            if not named or named[-1] == start:
+                break
+            end = named[-1]  # flags[end] does not fit after flags[start:end]; do those?
+            attempt = session.check(kept + flags[start:end], timeout_ms=timeout_ms, budget=BUDGET)
+        if attempt.status == "sat":
+            kept += flags[start:end]
+            best, start = attempt, end + 1
+        elif attempt.status == "unsat" and named:
+            start += 1  # flags[start] alone with those kept is unsat
+        else:  # no answer, or a core naming no flag: this flag alone
+            single = session.check(kept + [flags[start]], timeout_ms=timeout_ms, budget=BUDGET)
+            if single.status == "sat":
+                kept.append(flags[start])
+                best = single
+            start += 1
+    return best, kept
+
+
 def least_core(session: Session, guards: list[F.Term], core: list[F.Term], timeout_ms: int) -> list[F.Term]:
     """The guards an UNSAT answer needs, chosen canonically: from all of
     ``guards``, each dropped in turn where the question stays UNSAT

@@ -110,17 +110,7 @@ def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> tuple[Out
     only if it fits with those kept before it), or None if none was found
     in time; and the flags of the wishes kept. The session must hold
     ``wish_constraints(wishes)``."""
-    flags = _flags(wishes)
-    outcome = session.check(flags, timeout_ms=timeout_ms, budget=canonical.BUDGET)
-    if outcome.status == "sat":
-        return outcome, flags
-    kept: list = []
-    best = None
-    for flag in flags:
-        attempt = session.check(kept + [flag], timeout_ms=timeout_ms, budget=canonical.BUDGET)
-        if attempt.status == "sat":
-            kept.append(flag)
-            best = attempt
+    best, kept = canonical.greedy(session, _flags(wishes), timeout_ms)
     if best is None:
         fallback = session.check([], timeout_ms=timeout_ms, budget=canonical.BUDGET)
         best = fallback if fallback.status == "sat" else None
