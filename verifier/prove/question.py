@@ -103,6 +103,7 @@ class Question:
         self.encoding = encode(policy, self._wanted(), self._bindings())
         self.request = self.encoding.request
         self.space = self.request.space
+        self._base: list[F.Term] | None = None
 
     def _bindings(self) -> Bindings:
         service = self.deputy.service
@@ -138,7 +139,13 @@ class Question:
 
     def base(self) -> list[F.Term]:
         """A request of the deputy, consistent as THREAT_MODEL.md point 4 says
-        (the source-account link is built into the encoding)."""
+        (the source-account link is built into the encoding). Built once:
+        ``finalize`` needs it too."""
+        if self._base is None:
+            self._base = self._build_base()
+        return list(self._base)
+
+    def _build_base(self) -> list[F.Term]:
         r, m, space = self.request, self.model, self.space
         out = list(r.domain) + space.domain_constraints() + self._names_list()
         out += [

@@ -10,6 +10,8 @@ text: an unquoted ``111122223333`` is the number whose literal text is
 
 from __future__ import annotations
 
+import re
+
 from verifier.policy.ast import Span
 from verifier.errors import InputError
 from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
@@ -34,7 +36,7 @@ def parse_yaml(text: str, source: str) -> JNode:
     import yaml
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(yaml, text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         words = [w for w in (exc.context, exc.problem) if w] or ["unreadable"]
@@ -47,6 +49,55 @@ def parse_yaml(text: str, source: str) -> JNode:
         raise InputError("the document is empty", source, 1, 1)
     converter = _Converter(source)
     return converter.node(root, 0)
+
+
+# Text libyaml reads as PyYAML's own reader does: the characters PyYAML
+# accepts, without tabs (libyaml takes some PyYAML refuses), the line breaks
+# of YAML 1.1 beyond \n and \r (NEL, LS, PS) or a byte order mark inside.
+_ORDINARY = re.compile("[\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
+
+
+def _compose(yaml, text: str):
+    """PyYAML's node tree, composed by libyaml where it is installed and the
+    text is ordinary (ten times faster; the same nodes, tags, values and
+    marks, tests/test_yaml_composer.py), else by PyYAML itself, whose
+    messages are the ones reported for a document either refuses."""
+    if getattr(yaml, "__with_libyaml__", False) and _ORDINARY.fullmatch(text):
+        try:
+            root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass  # PyYAML says why, below
+        else:
+            if root is not None and text and text[-1] not in "\r\n":
+                _end_at_last_character(root, text)
+            return root
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _end_at_last_character(root, text: str) -> None:
+    """libyaml reads a document that does not end with a line break as if it
+    did; PyYAML ends the marks at the text's end there. Move the marks
+    libyaml put after the virtual line break to where PyYAML puts them."""
+    import yaml
+
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    after_break = max(text.rfind("\n"), text.rfind("\r")) + 1
+    virtual = (breaks + 1, 0)
+    real = yaml.Mark("<text>", len(text), breaks, len(text) - after_break, None, None)
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: the node is shared, or holds itself
+            continue
+        seen.add(id(node))
+        for name in ("start_mark", "end_mark"):
+            mark = getattr(node, name)
+            if (mark.line, mark.column) == virtual:
+                setattr(node, name, real)
+        if isinstance(node, yaml.MappingNode):
+            stack += [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
 
 
 def _span(node) -> Span:
