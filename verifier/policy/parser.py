@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
 from verifier.policy import jsontree, lalr
@@ -365,6 +364,8 @@ def write_grammar_tables() -> None:
 def _grammar_text() -> str:
     """The grammar: package data once installed (grammar/ is installed as
     ``verifier.grammar``), the file beside the package in a source tree."""
+    from importlib import resources  # only lark needs the grammar: a start does not
+
     try:
         return resources.files("verifier.grammar").joinpath("policy.lark").read_text("utf-8")
     except ModuleNotFoundError:
