@@ -24,11 +24,18 @@ def _statements(policy):
 
 
 def _entries(policy):
-    """(statement, operator, key, values) for every condition entry."""
+    """(statement, operator, key, values) for every condition entry; an
+    unquoted number or boolean is its literal text (G5)."""
     for s in _statements(policy):
         for operator, block in (s.get("Condition") or {}).items():
             for key, values in block.items():
-                yield s, operator, key, values if isinstance(values, list) else [values]
+                yield s, operator, key, [_text(v) for v in (values if isinstance(values, list) else [values])]
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, (int, float)) else value
 
 
 def _context(request, key):

@@ -119,6 +119,9 @@ class Bindings:
     excluded_services: frozenset = frozenset()
     """Global names of services the principal is none of, in any form (P2):
     the principal tests of a statement for one of them fold to false."""
+    fill: dict[str, object] = field(default_factory=dict)
+    """key -> ``fill(i)``: the term of element ``i`` past the bound ones
+    (instead of a free string)."""
 
 
 @dataclass
@@ -206,7 +209,8 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
         has_resource=F.Bool("has_resource"), keys={}, domain=[], excluded_services=bindings.excluded_services,
     )
     for name, plan in plans.items():
-        symbol = _declare(space, name, plan, (value_places or {}).get(name, 0), bindings.elements.get(name, []))
+        bound = list(bindings.elements.get(name, []))
+        symbol = _declare(space, name, plan, (value_places or {}).get(name, 0), bound, bindings.fill.get(name))
         request.keys[name] = symbol
     _link_source_account(request)
     for symbol in request.keys.values():
@@ -214,8 +218,9 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
     return request
 
 
-def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bound: list) -> KeySymbol:
-    kind = Kind.TEXT if Kind.TEXT in plan.kinds or not plan.kinds else plan.kinds[0]
+def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bound: list, fill=None) -> KeySymbol:
+    # A key compared as two types is held as text, each type a view of it (``numeric``).
+    kind = plan.kinds[0] if len(plan.kinds) == 1 else Kind.TEXT
     if kind is Kind.TEXT and (name == keys.SOURCE_ARN or Kind.ARN in plan.kinds):
         kind = Kind.ARN  # held as its parts: aws:SourceArn, and a question's K11 keys
     cardinality = keys.cardinality(name)
@@ -224,6 +229,8 @@ def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bo
     witnesses = max(1, plan.extra, len(bound))
     count = 1 if cardinality is keys.Cardinality.SINGLE else plan.entries + witnesses
     count = max(count, len(bound))
+    if fill is not None:
+        bound += [fill(i) for i in range(len(bound), count)]
     scale = 10 ** (max(plan.places, value_places) + 1)
     elements = [_element(space, f"{name}#{i}", kind, bound[i] if i < len(bound) else None)
                 for i in range(count)]
