@@ -68,7 +68,7 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     chunk = max(1, min(16, len(found) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context, **_settings()) as pool:
         results = []
         jobs_in = [(f, model, timeout, details) for f in found]
         for index, result in enumerate(pool.map(_check_found_job, jobs_in, chunksize=chunk)):
@@ -97,13 +97,21 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
         _warm(_base(model))
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     results: list[Result] = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context, **_settings()) as pool:
         jobs_in = [(f, model, input_format, timeout, details) for f in files]
         for index, found in enumerate(pool.map(_check_file_job, jobs_in, chunksize=chunk)):
             if progress:
                 progress(index, files[index])
             results += found
     return results
+
+
+def _settings() -> dict:
+    """Process-wide solver settings (``--certify``), handed to workers
+    however they start."""
+    from verifier.prove import certify
+
+    return {"initializer": certify.enable, "initargs": (certify.enabled(),)}
 
 
 _WARM_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",

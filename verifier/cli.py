@@ -131,6 +131,10 @@ def _add_check(commands) -> None:
                     help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
+    ck.add_argument("--certify", action="store_true", default=None,
+                    help="re-check every proof (each UNSAT answer) with a second solver, cvc5, on the same "
+                         "SMT-LIB script: a disagreement or a cvc5 failure makes the verdict unknown, naming both "
+                         "answers; where z3 cannot decide, cvc5 is asked before giving up")
     ck.add_argument("-v", "--verbose", action="store_true",
                     help="print more detail: every result's assumptions and warnings (by default a safe policy is "
                          "one line), and the files of a directory that were skipped, and why")
@@ -195,6 +199,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     settings = configuration.find(args.config)
     configuration.merge_settings(args, settings)
     model = _threat_model(args)
+    _second_solver(args.certify)
     chooser = configuration.ModelFor(model, settings.scopes) if settings.scopes else model
     scan = checking.scan_paths(args.paths, tuple(args.exclude))
     if (args.jobs or 1) > 1:
@@ -218,6 +223,15 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         for skipped in scan.skipped:
             stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
     return checking.exit_code(results, fail_on_useless=args.fail_on_useless)
+
+
+def _second_solver(wanted: bool) -> None:
+    from verifier.prove import certify
+
+    try:
+        certify.enable(bool(wanted))
+    except certify.Unavailable as exc:
+        raise UsageError(str(exc), "deputy check") from exc
 
 
 def _threat_model(args):
