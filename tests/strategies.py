@@ -22,6 +22,9 @@ OTHER = "444455556666"
 DEPUTY = "rekognition.amazonaws.com"
 
 ACCOUNTS = [OWNER, ATTACKER, OTHER]
+LOST_ZERO = "011112222333"
+"""An account whose number is 11112222333: NumericEquals with the unquoted
+number matches it, StringEquals does not (F2)."""
 ARNS = [
     f"arn:aws:rekognition:us-east-1:{OWNER}:streamprocessor/a",
     f"arn:aws:rekognition:eu-west-1:{ATTACKER}:streamprocessor/b",
@@ -33,8 +36,13 @@ ARNS = [
 STRING_OPS = ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase",
               "StringNotEqualsIgnoreCase"]
 ARN_OPS = ["ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"]
+# Numeric operators on a key also compared as a string: a typed view of its
+# text (verifier/encoder/numeric.py), read as the evaluator reads it.
+NUMERIC_VIEW_OPS = ["NumericEquals", "NumericLessThanEquals", "NumericGreaterThan", "NumericNotEquals"]
 KEYS = {
-    "aws:SourceAccount": (STRING_OPS, ACCOUNTS + ["1111222233*", "*", "11112222333?"], ACCOUNTS),
+    "aws:SourceAccount": (STRING_OPS + NUMERIC_VIEW_OPS,
+                          ACCOUNTS + ["1111222233*", "*", "11112222333?", "11112222333", "500000000000", "1e3"],
+                          ACCOUNTS + [LOST_ZERO]),
     "aws:SourceArn": (ARN_OPS + ["StringLike", "StringEquals", "StringNotLike"],
                       [f"arn:aws:rekognition:*:{OWNER}:*", "arn:aws:rekognition:*", "arn:aws:s3:::bucket",
                        f"arn:aws:*:*:{ATTACKER}:*", "*", ARNS[0]], ARNS),
@@ -57,7 +65,15 @@ KEYS = {
                         ["2019-12-31T23:59:59Z", "2025-01-01T00:00:00Z", "1700000000"]),
     "aws:SourceIp": (["IpAddress", "NotIpAddress"], ["10.0.0.0/8", "192.0.2.1", "2001:db8::/32", "10.0.0.1/8"],
                      ["10.1.2.3", "192.0.2.1", "2001:db8::1", "8.8.8.8"]),
-    "aws:SecureTransport": (["Bool"], ["true", "false", "True"], ["true", "false"]),
+    # Request values in every spelling: "True" reads as true only where that admits more (A12).
+    "aws:SecureTransport": (["Bool"], ["true", "false", "True"], ["true", "false", "True", "FALSE"]),
+    # A text key compared as a string and as a number: its request values
+    # are any text, numbers in every spelling among them (A12: "+5", "5.",
+    # ".5" only where that admits more; "1e1" never).
+    "aws:PrincipalTag/level": (["StringEquals", "StringLike", "NumericLessThan", "NumericEquals",
+                                "NumericGreaterThanEquals"],
+                               ["10", "010", "1*", "5.5", "-0", "-0.25"],
+                               ["10", "010", "10.0", "abc", "-0", "9.99", "1e1", "-0.250", "+5", ".5", "5."]),
 }
 MULTI = {"aws:SourceOrgPaths", "aws:TagKeys"}
 
@@ -170,7 +186,7 @@ def request(draw):
     """A request inside the encoder's and the threat model's request space."""
     principal_name = draw(st.sampled_from(REQUEST_PRINCIPALS))
     context: dict = {}
-    account = draw(st.sampled_from([None, *ACCOUNTS]))
+    account = draw(st.sampled_from([None, *ACCOUNTS, LOST_ZERO]))
     if account:
         context["aws:SourceAccount"] = account
     arn = draw(st.sampled_from([None, *ARNS]))
@@ -207,7 +223,7 @@ def every_deputy_request(service: str = DEPUTY, action: str = "sts:AssumeRole"):
     tag_sets = [None] + [list(c) for n in (1, 2) for c in itertools.combinations(KEYS["aws:TagKeys"][2], n)]
     for principal_name in (service, "rekognition.us-east-1.amazonaws.com"):
         for account, arn, org, principal_account, tags in itertools.product(
-                [None, *ACCOUNTS], [None, *ARNS], [None, "o-aaaaaaaaaa"], [None, *ACCOUNTS], tag_sets):
+                [None, *ACCOUNTS, LOST_ZERO], [None, *ARNS], [None, "o-aaaaaaaaaa"], [None, *ACCOUNTS], tag_sets):
             if arn and account and arn.split(":")[4] not in ("", account):
                 continue
             named = account or (arn.split(":")[4] if arn else "")

@@ -131,6 +131,22 @@ def non_canonical_value(policy, request):
     return False
 
 
+def non_canonical_request_value(policy, request):
+    """A12: a request value of a Numeric or Bool condition spelt otherwise
+    than canonically ("+5", ".5", "True", "1e1"). deputy reads the wider
+    spelling only where that admits more (a positive operator in an Allow,
+    a negated one in a Deny) and never an exponent; iam-simulate reads every
+    boolean in any case and a number by its numeric prefix (parseInt)."""
+    for _, op, key, _ in _entries(policy):
+        base = op.split(":")[-1].replace("IfExists", "")
+        for v in _context(request, key) or []:
+            if base.startswith("Numeric") and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v):
+                return True
+            if base == "Bool" and v not in ("true", "false"):
+                return True
+    return False
+
+
 def _host_bits(cidr: str) -> bool:
     import ipaddress
 
@@ -223,7 +239,7 @@ def bare_v4_against_v6(policy, request):
 
 ALLOWED = [
     service_spelling, partial_wildcard_principal, aws_star_for_services, set_operator_on_absent_key,
-    plain_operator_on_multivalued_key, non_canonical_value, epoch_date, short_arn, unicode_case,
+    plain_operator_on_multivalued_key, non_canonical_value, non_canonical_request_value, epoch_date, short_arn, unicode_case,
     variables_outside_2012, valueless_variable, variable_inside_arn_fields,
     bare_v4_against_v6,
 ]

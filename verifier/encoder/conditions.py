@@ -65,7 +65,8 @@ class ConditionEncoder:
 
     def _present(self, op: Operator, entry: ConditionEntry, symbol: KeySymbol, allow_side: bool):
         textual = _text_kind(symbol.kind) is Kind.TEXT
-        if kind_of(op.family) is not _text_kind(symbol.kind) and not (textual and op.family in numeric.TEXT_VIEWS):
+        viewed = symbol.kind is Kind.ARN or (textual and op.family in numeric.TEXT_VIEWS)  # see _typed_match
+        if kind_of(op.family) is not _text_kind(symbol.kind) and not viewed:
             return self.request.free_atom(
                 f"{entry.key.value!r} is compared as {op.family.value} here and as another type elsewhere",
                 entry.span)
@@ -79,7 +80,7 @@ class ConditionEncoder:
             parsed = [self._constant(op.family, item.value, scale) for item in entry.values.items]
             if any(p is None for p in parsed):
                 return F.BoolVal(allow_side)  # A12: not canonical
-            per_element = [F.Or(*[self._typed_match(op, e, c) for c in parsed]) for e in symbol.elements]
+            per_element = [F.Or(*[self._typed_match(op, e, c, lenient) for c in parsed]) for e in symbol.elements]
             valueless = FALSE
         if op.negated:
             per_element = [F.Not(m) for m in per_element]
@@ -95,14 +96,19 @@ class ConditionEncoder:
             options.append(F.And(F.Not(value.valueless), match))
         return F.FactoredOr(options) if options else FALSE
 
-    def _typed_match(self, op: Operator, element: Element, constant) -> F.Term:
+    def _typed_match(self, op: Operator, element: Element, constant, lenient: bool) -> F.Term:
+        """One request value against one constant; ``lenient``: the request
+        value may be spelt as A12 lets it where that admits more."""
         family = op.family
         if element.kind is Kind.ARN:
             return FALSE  # "arn:..." reads as no boolean, bytes, number, date or address
         if element.kind is Kind.TEXT and family in numeric.TEXT_VIEWS:
-            return self.request.space.member(element.text, numeric.TEXT_VIEWS[family](op.comparison, constant))
+            view = numeric.TEXT_VIEWS[family](op.comparison, constant, lenient)
+            return self.request.space.member(element.text, view)
         if family is Family.BOOL:
-            return self.request.space.equals(element.text, "true" if constant else "false")
+            word = "true" if constant else "false"
+            spelt = L.ascii_insensitive(L.literal_pattern(word)) if lenient else L.literal(word)  # "True" (A12)
+            return self.request.space.member(element.text, spelt)
         if family is Family.BINARY:
             return self.request.space.member(element.text, base64_language(constant))
         if family is Family.IP:

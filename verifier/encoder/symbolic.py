@@ -219,8 +219,7 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
 
 
 def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bound: list, fill=None) -> KeySymbol:
-    # A key compared as two types is held as text, each type a view of it (``numeric``).
-    kind = plan.kinds[0] if len(plan.kinds) == 1 else Kind.TEXT
+    kind = _kind(name, plan.kinds)
     if kind is Kind.TEXT and (name == keys.SOURCE_ARN or Kind.ARN in plan.kinds):
         kind = Kind.ARN  # held as its parts: aws:SourceArn, and a question's K11 keys
     cardinality = keys.cardinality(name)
@@ -235,6 +234,20 @@ def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bo
     elements = [_element(space, f"{name}#{i}", kind, bound[i] if i < len(bound) else None)
                 for i in range(count)]
     return KeySymbol(name, plan.display, kind, cardinality, F.Bool(f"{name}?"), elements, scale)
+
+
+_TYPED = {Kind.NUMBER: "Numeric", Kind.DATE: "Date", Kind.IP: "IpAddress"}
+
+
+def _kind(name: str, kinds: list[Kind]) -> Kind:
+    """How a key is held. Typed (a number, an instant, an address) only when
+    the policy compares it as that type alone and AWS documents its values
+    as of that type: a key whose values may be any text (a String key, a
+    key no catalogue lists, one compared as two types) is held as text,
+    and each typed comparison is a view of the text (``numeric``)."""
+    if len(kinds) == 1 and (kinds[0] not in _TYPED or keys.value_type(name) == _TYPED[kinds[0]]):
+        return kinds[0]
+    return Kind.TEXT
 
 
 def _element(space: StringSpace, label: str, kind: Kind, bound) -> Element:
