@@ -30,6 +30,7 @@ ARNS = [
     f"arn:aws:rekognition:eu-west-1:{ATTACKER}:streamprocessor/b",
     "arn:aws:s3:::bucket",
     f"arn:aws:rekognition:us-east-1:{ATTACKER}:x:{OWNER}:y",
+    f"arn:aws:rekognition:us-east-1:{ATTACKER}:streamprocessor/o-aaaaaaaaaa-x",
 ]
 
 # (key, operator families that make sense on it, policy values, request values)
@@ -86,6 +87,16 @@ VARIABLES = {
     "aws:SourceArn": (ARN_OPS, ["arn:aws:rekognition:*:${aws:SourceAccount}:*"]),
 }
 
+# A variable mixed with text inside an ARN part or a value: exact where the
+# match can only be asserted (a positive operator in an Allow), so drawn only
+# there (verifier/encoder/pieces.py, StringSpace.within), and on a key that
+# no equality above relates (a string in an exact equality and in such a
+# relation too keeps the equality exact and leaves the other free).
+MIXED_VARIABLES = {
+    "aws:SourceArn": (["ArnLike", "ArnEquals"],
+                      ["arn:aws:rekognition:*:*:streamprocessor/${aws:SourceOrgID}-*"]),
+}
+
 SERVICES = [DEPUTY, "s3.amazonaws.com", "REKOGNITION.amazonaws.com", "rekognition.us-east-1.amazonaws.com",
             "*.amazonaws.com", "rekognition"]
 ACTIONS = ["sts:AssumeRole", "sts:*", "sts:Assume?ole", "STS:assumerole", "sts:TagSession", "*", "AssumeRole",
@@ -96,8 +107,17 @@ RESOURCES = ["*", "arn:aws:s3:::bucket/*", f"arn:aws:execute-api:*:{OWNER}:*", "
              "execute-api:/prod/GET/*", "execute-api:/*/POST/*", "execute-api:/prod/*/a?", "bucket", "arn:aws:s3"]
 """Resource values of every form: ARN patterns, API Gateway's shorthand, and
 values that are not ARN patterns (read on the side that admits more)."""
+VARIABLE_RESOURCES = ["arn:aws:s3:::bucket/${aws:SourceOrgID}/*", "arn:aws:s3:::bucket/${aws:SourceOrgID, 'none'}",
+                      "execute-api:/${aws:SourceOrgID}/*", "arn:aws:s3:::*/${aws:PrincipalServiceName}*"]
+"""Resource values with a policy variable (V1), drawn where the reading
+matches more (an Allow's Resource, a Deny's NotResource): the encoder
+relates the resource to the key's string exactly there (see
+verifier/encoder/resources.py; elsewhere the construct is named and left
+free, test_unsupported.py)."""
 REQUEST_RESOURCES = [None, f"{API}/prod/GET/pets", f"{API}/test/POST/ab", f"{API}/prod/PUT/a:b",
-                     "arn:aws:s3:::bucket/key", f"arn:aws:sns:us-east-1:{OWNER}:topic"]
+                     "arn:aws:s3:::bucket/key", f"arn:aws:sns:us-east-1:{OWNER}:topic",
+                     "arn:aws:s3:::bucket/o-aaaaaaaaaa/log", "arn:aws:s3:::bucket/none", f"{API}/o-aaaaaaaaaa/x",
+                     f"arn:aws:s3:::bucket/{DEPUTY}/x"]
 REQUEST_PRINCIPALS = [DEPUTY, "rekognition.us-east-1.amazonaws.com", "s3.amazonaws.com"]
 
 
@@ -113,7 +133,7 @@ def operator_name(draw, key: str) -> str:
 
 
 @st.composite
-def condition(draw, keys=None) -> dict:
+def condition(draw, keys=None, allow: bool = False) -> dict:
     out: dict = {}
     for _ in range(draw(st.integers(1, 3))):
         key = draw(st.sampled_from(sorted(keys or KEYS)))
@@ -128,6 +148,9 @@ def condition(draw, keys=None) -> dict:
             variable_ops, variables = VARIABLES.get(key, ((), ()))
             if any(op.split(":")[-1].replace("IfExists", "") == v for v in variable_ops) and draw(st.booleans()):
                 chosen.append(draw(st.sampled_from(variables)))
+            mixed_ops, mixed = MIXED_VARIABLES.get(key, ((), ()))
+            if allow and op.split(":")[-1].replace("IfExists", "") in mixed_ops and draw(st.booleans()):
+                chosen.append(draw(st.sampled_from(mixed)))
         spelled = draw(st.sampled_from([key, key.upper(), key.lower()]))
         block = out.setdefault(op, {})
         if any(k.lower() == key.lower() for k in block):
@@ -163,11 +186,12 @@ def statement(draw, effect: str | None = None, keys=None) -> dict:
     actions = draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True))
     out["NotAction" if draw(st.integers(0, 9)) == 0 else "Action"] = actions[0] if len(actions) == 1 else actions
     if draw(st.integers(0, 2)) == 0:
-        patterns = draw(st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=2, unique=True))
-        out["NotResource" if draw(st.integers(0, 4)) == 0 else "Resource"] = \
-            patterns[0] if len(patterns) == 1 else patterns
+        negated = draw(st.integers(0, 4)) == 0
+        pool = RESOURCES + (VARIABLE_RESOURCES if (effect == "Allow") != negated else [])
+        patterns = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
+        out["NotResource" if negated else "Resource"] = patterns[0] if len(patterns) == 1 else patterns
     if draw(st.integers(0, 4)) > 0:
-        out["Condition"] = draw(condition(keys))
+        out["Condition"] = draw(condition(keys, allow=effect == "Allow"))
     return out
 
 

@@ -148,3 +148,18 @@ def test_cli_certify_without_cvc5_is_a_usage_error(tmp_path, monkeypatch):
     assert code == 2
     assert "--certify needs the cvc5 package" in err.getvalue()
     assert not certify.enabled()
+
+
+def test_fix_certify_proves_the_repair_with_both_solvers(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(VULNERABLE))
+    asked = []
+    real = certify.solve
+    monkeypatch.setattr(certify, "solve", lambda script, ms: asked.append(1) or real(script, ms))
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = main(["fix", str(path), "--account", OWNER, "--certify"], out, err)
+    finally:
+        certify.enable(False)
+    assert code == 0, err.getvalue()
+    assert "REPAIRED" in out.getvalue() and asked

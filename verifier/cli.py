@@ -131,10 +131,7 @@ def _add_check(commands) -> None:
                     help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="solver time limit per policy (default 5)")
-    ck.add_argument("--certify", action="store_true", default=None,
-                    help="re-check every proof (each UNSAT answer) with a second solver, cvc5, on the same "
-                         "SMT-LIB script: a disagreement or a cvc5 failure makes the verdict unknown, naming both "
-                         "answers; where z3 cannot decide, cvc5 is asked before giving up")
+    _add_certify(ck)
     ck.add_argument("-v", "--verbose", action="store_true",
                     help="print more detail: every result's assumptions and warnings (by default a safe policy is "
                          "one line), and the files of a directory that were skipped, and why")
@@ -310,6 +307,14 @@ def _add_fix(commands) -> None:
                     help="solver time limit per proof (default 5)")
     fx.add_argument("--write", action="store_true",
                     help="replace POLICY with the repaired policy (only once it is proved)")
+    _add_certify(fx)
+
+
+def _add_certify(parser) -> None:
+    parser.add_argument("--certify", action="store_true", default=None,
+                        help="re-check every proof (each UNSAT answer) with a second solver, cvc5, on the same "
+                             "SMT-LIB script: a disagreement or a cvc5 failure makes the answer unknown, naming "
+                             "both answers; where z3 cannot decide, cvc5 is asked before giving up")
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -318,6 +323,7 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier.outputs import text
 
     model = _threat_model(args)
+    _second_solver(args.certify)
     outcome = repair.repair_file(args.policy, model, args.timeout)
     if args.write and outcome.status == "repaired":
         try:

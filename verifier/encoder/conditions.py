@@ -103,8 +103,8 @@ class ConditionEncoder:
         if element.kind is Kind.ARN:
             return FALSE  # "arn:..." reads as no boolean, bytes, number, date or address
         if element.kind is Kind.TEXT and family in numeric.TEXT_VIEWS:
-            view = numeric.TEXT_VIEWS[family](op.comparison, constant, lenient)
-            return self.request.space.member(element.text, view)
+            views = numeric.TEXT_VIEWS[family](op.comparison, constant, lenient)
+            return F.Or(*[self.request.space.member(element.text, view) for view in views])
         if family is Family.BOOL:
             word = "true" if constant else "false"
             spelt = L.ascii_insensitive(L.literal_pattern(word)) if lenient else L.literal(word)  # "True" (A12)
