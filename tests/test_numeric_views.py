@@ -16,10 +16,10 @@ from verifier.encoder import automata
 from verifier.encoder.numeric import number_language
 from verifier.evaluator import Decision, evaluate
 from verifier.evaluator.values import read_bool, read_number
+from tests.builders import policy, statement
+from tests.support import check
 from verifier.policy.loading import load_text
 from verifier.policy.operators import Comparison
-from verifier.prove.prover import check_policy
-from verifier.prove.threat import ThreatModel
 from verifier.request import make_request
 
 OWNER = "111122223333"
@@ -53,19 +53,16 @@ def test_the_wider_reading_of_a_request_value():
     assert read_bool("True", lenient=True) is True and read_bool("True") is None
 
 
-def _policy(*statements) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+def _policy(*statements) -> dict:
+    return policy(*statements)
 
 
 def _allow(condition=None) -> dict:
-    out = {"Effect": "Allow", "Principal": {"Service": DEPUTY}, "Action": "sts:AssumeRole"}
-    if condition:
-        out["Condition"] = condition
-    return out
+    return statement(condition=condition)
 
 
-def _check(text: str):
-    return check_policy(load_text(text), ThreatModel(owner=OWNER), 20)
+def _check(doc):
+    return check(doc, service=None, action=None)  # the default question; counterexamples replayed
 
 
 def test_numeric_equals_on_the_source_account_is_decided():
@@ -101,16 +98,17 @@ def test_a_typed_operator_on_the_source_arn_never_holds(operator_name):
 def test_a_string_key_compared_only_as_a_number_may_hold_any_text():
     # Every number is denied by one of the two Deny statements; a tag value
     # that is no number is denied by neither (the key is a String key).
-    text = _policy(_allow(),
+    doc = _policy(_allow(),
                    {"Effect": "Deny", "Principal": "*", "Action": "*",
                     "Condition": {"NumericLessThanIfExists": {"aws:PrincipalTag/level": "5"}}},
                    {"Effect": "Deny", "Principal": "*", "Action": "*",
                     "Condition": {"NumericGreaterThanEquals": {"aws:PrincipalTag/level": "5"}}})
-    result = _check(text)
+    result = _check(doc)
     assert result.verdict.value == "vulnerable"
     assert read_number(result.counterexample.get("aws:PrincipalTag/level")[0]) is None
     # A key AWS documents as numeric holds numbers only: the same policy is safe.
-    assert _check(text.replace("aws:PrincipalTag/level", "aws:MultiFactorAuthAge")).verdict.value == "safe"
+    numeric = json.loads(json.dumps(doc).replace("aws:PrincipalTag/level", "aws:MultiFactorAuthAge"))
+    assert _check(numeric).verdict.value == "safe"
 
 
 def test_a_plus_sign_is_a_number_in_an_allow_not_in_a_deny():
@@ -122,4 +120,4 @@ def test_a_plus_sign_is_a_number_in_an_allow_not_in_a_deny():
             "Condition": {"NumericEquals": {"aws:PrincipalTag/level": "5"}}}
     request = make_request(DEPUTY, "sts:AssumeRole", {"aws:PrincipalTag/level": "+5",
                                                       "aws:SourceAccount": "444455556666"})
-    assert evaluate(load_text(_policy(_allow(), deny)).policy, request).decision is Decision.ALLOW
+    assert evaluate(load_text(json.dumps(_policy(_allow(), deny))).policy, request).decision is Decision.ALLOW

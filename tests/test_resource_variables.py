@@ -6,16 +6,14 @@ is named and left free."""
 from __future__ import annotations
 
 import itertools
-import json
 
+from tests.builders import policy, statement
+from tests.support import check
 from verifier.encoder import automata, concat
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.strings import StringSpace
-from verifier.policy.loading import load_text
-from verifier.prove.prover import check_policy
 from verifier.prove.solver import Session
-from verifier.prove.threat import ThreatModel
 
 OWNER = "111122223333"
 SNS = "sns.amazonaws.com"
@@ -69,19 +67,16 @@ def test_within_cannot_hold_where_no_strings_stand_in_it():
     assert session.check().status == "unsat"
 
 
-def _policy(*statements) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+def _policy(*statements) -> dict:
+    return policy(*statements)
 
 
 def _allow(resource: str, condition=None) -> dict:
-    out = {"Effect": "Allow", "Principal": {"Service": SNS}, "Action": "sns:Publish", "Resource": resource}
-    if condition:
-        out["Condition"] = condition
-    return out
+    return statement(principal={"Service": SNS}, action="sns:Publish", condition=condition, Resource=resource)
 
 
-def _check(text: str):
-    return check_policy(load_text(text), ThreatModel(owner=OWNER), 20)
+def _check(doc, **changes):
+    return check(doc, service=None, action=None, **changes)  # the default question; counterexamples replayed
 
 
 def test_the_source_account_in_an_s3_prefix_lets_every_account_write_its_own():
@@ -104,8 +99,7 @@ def test_a_proof_that_needs_the_resource_and_the_account_to_agree():
 
 
 def test_a_default_stands_for_an_absent_key():
-    text = _policy(_allow("arn:aws:s3:::logs/${aws:SourceAccount, 'none'}"))
-    result = check_policy(load_text(text), ThreatModel(owner=OWNER, strict_attribution=True), 20)
+    result = _check(_policy(_allow("arn:aws:s3:::logs/${aws:SourceAccount, 'none'}")), strict_attribution=True)
     assert result.verdict.value == "vulnerable"
     if result.counterexample.get("aws:SourceAccount") is None:
         assert result.counterexample.resource == "arn:aws:s3:::logs/none"
