@@ -75,6 +75,12 @@ KEYS = {
                                 "NumericGreaterThanEquals"],
                                ["10", "010", "1*", "5.5", "-0", "-0.25"],
                                ["10", "010", "10.0", "abc", "-0", "9.99", "1e1", "-0.250", "+5", ".5", "5."]),
+    # A text key compared as a string and as a date: instants in other zones,
+    # with and without seconds, and text that is no date.
+    "aws:PrincipalTag/expires": (["DateLessThan", "DateGreaterThanEquals", "DateEquals", "StringLike"],
+                                 ["2020-01-01T00:00:00Z", "2020-01-01T05:30:00+05:30", "2020-01-0*"],
+                                 ["2019-12-31T23:59:59Z", "2020-01-01T00:00:00+01:00", "2020-01-01T05:29:59.5+05:30",
+                                  "2020-01-01T00:00Z", "soon"]),
 }
 MULTI = {"aws:SourceOrgPaths", "aws:TagKeys"}
 

@@ -117,7 +117,7 @@ def plain_operator_on_multivalued_key(policy, request):
 
 def non_canonical_value(policy, request):
     """A12: a typed value in a non-canonical form ("1e3", "True",
-    "10.0.0.1/8"); deputy collapses the condition to its conservative
+    "10.0.0.1/8", "2020-01-0*"); deputy collapses the condition to its conservative
     outcome, iam-simulate parses leniently."""
     for _, op, _, values in _entries(policy):
         base = op.split(":")[-1].replace("IfExists", "")
@@ -128,7 +128,13 @@ def non_canonical_value(policy, request):
                 return True
             if "IpAddress" in base and "/" in v and _host_bits(v):
                 return True
+            if base.startswith("Date") and not re.fullmatch(_DATE, v):
+                return True
     return False
+
+
+_DATE = (r"-?[0-9]{1,11}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+         r"(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def non_canonical_request_value(policy, request):

@@ -17,7 +17,7 @@ from verifier.policy.ast import ConditionEntry
 from verifier.encoder import constants
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
-from verifier.encoder import numeric
+from verifier.encoder import dates, numeric
 from verifier.encoder.pieces import PieceEncoder, Value
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, SymbolicRequest, kind_of, scaled
 from verifier.policy.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
@@ -65,7 +65,7 @@ class ConditionEncoder:
 
     def _present(self, op: Operator, entry: ConditionEntry, symbol: KeySymbol, allow_side: bool):
         textual = _text_kind(symbol.kind) is Kind.TEXT
-        viewed = symbol.kind is Kind.ARN or (textual and op.family in numeric.TEXT_VIEWS)  # see _typed_match
+        viewed = symbol.kind is Kind.ARN or (textual and op.family in TEXT_VIEWS)  # see _typed_match
         if kind_of(op.family) is not _text_kind(symbol.kind) and not viewed:
             return self.request.free_atom(
                 f"{entry.key.value!r} is compared as {op.family.value} here and as another type elsewhere",
@@ -102,9 +102,10 @@ class ConditionEncoder:
         family = op.family
         if element.kind is Kind.ARN:
             return FALSE  # "arn:..." reads as no boolean, bytes, number, date or address
-        if element.kind is Kind.TEXT and family in numeric.TEXT_VIEWS:
-            views = numeric.TEXT_VIEWS[family](op.comparison, constant, lenient)
-            return F.Or(*[self.request.space.member(element.text, view) for view in views])
+        if element.kind is Kind.TEXT and family in TEXT_VIEWS:
+            views = TEXT_VIEWS[family](op.comparison, constant, lenient)
+            member = self.request.space.member
+            return F.Or(*[F.And(*[member(element.text, view) for view in conj]) for conj in views])
         if family is Family.BOOL:
             word = "true" if constant else "false"
             spelt = L.ascii_insensitive(L.literal_pattern(word)) if lenient else L.literal(word)  # "True" (A12)
@@ -131,6 +132,16 @@ class ConditionEncoder:
         if family is Family.BINARY:
             return constants.binary(text)
         return constants.network(text)
+
+
+TEXT_VIEWS = {
+    Family.NUMERIC: lambda comparison, value, lenient: [[numeric.number_language(comparison, value, lenient)]],
+    # Dates are read in their canonical forms on both sides (A12 names no
+    # wider spelling the evaluator takes).
+    Family.DATE: lambda comparison, value, lenient: dates.date_view(comparison, value),
+}
+"""The typed comparisons of a key held as text: a union of intersections of
+languages a request text is in exactly when it compares as wanted."""
 
 
 def _text_kind(kind: Kind) -> Kind:

@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from verifier.encoder import constants
 from verifier.encoder import lang as L
-from verifier.policy.operators import Comparison, Family
+from verifier.policy.operators import Comparison
 
 DIGIT = L.DIGIT
 ZEROS = L.star(L.char("0"))
@@ -152,17 +152,3 @@ def _dotted(order: str, digits: str) -> L.Lang:
 
 def _range(low: int, high: int) -> L.Lang:
     return L.chars((ord("0") + low, ord("0") + high))
-
-
-def _number_view(comparison: Comparison, value: Fraction, lenient: bool) -> list[L.Lang]:
-    return [number_language(comparison, value, lenient)]
-
-
-TEXT_VIEWS = {Family.NUMERIC: _number_view}
-"""The typed comparisons a key held as text supports: the languages (one
-of which) a request text is in when it compares as wanted. Not Date: an
-automaton of "reads as an instant before c" must tell apart each of the
-2,879 local minutes within a day of c (a zone moves an instant by up to
-23:59) through the seconds that follow, tens of thousands of states
-(measured: 84,000 to over 200,000 states, 5 to 30 s of class exploration);
-a Date comparison of a text key stays a named free atom."""

@@ -244,7 +244,7 @@ def _kind(name: str, kinds: list[Kind]) -> Kind:
     the policy compares it as that type alone and AWS documents its values
     as of that type: a key whose values may be any text (a String key, a
     key no catalogue lists, one compared as two types) is held as text,
-    and each typed comparison is a view of the text (``numeric``)."""
+    and each typed comparison is a view of the text (``numeric``, ``dates``)."""
     if len(kinds) == 1 and (kinds[0] not in _TYPED or keys.value_type(name) == _TYPED[kinds[0]]):
         return kinds[0]
     return Kind.TEXT
