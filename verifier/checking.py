@@ -255,6 +255,12 @@ def _each_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: flo
 
 def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details,
                 placeholder: bool) -> Result:
+    if placeholder:  # the owner's account is not stated: the verdict must hold whoever owns the resource
+        return partial.owner_unstated(found, model, lambda m: _decided(found, settled, loaded, m, timeout, details))
+    return _decided(found, settled, loaded, model, timeout, details)
+
+
+def _decided(found: Found, settled, loaded, model: ThreatModel, timeout: float, details) -> Result:
     if settled.deny_indexes:
         result = _bracketed(found, settled, loaded, model, timeout)
     else:
@@ -265,9 +271,6 @@ def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: floa
     if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
         result = partial.confirm(found, settled, result, model, timeout, _prove,
                                  lambda policy, r: _source(found, policy, r))
-    if result.verdict is Verdict.VULNERABLE and placeholder:
-        result = partial.whoever_owns(found, model, result,
-                                      lambda m: _one_deputy(found, settled, loaded, m, timeout, details, False))
     return result
 
 
