@@ -1,0 +1,219 @@
+"""``deputy diff OLD NEW``: pairs of policies with the exact answer each
+must get (issue 15, "How it is checked"), the exit codes, and the requests
+replaying against both versions."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.builders import ATTACKER, OTHER, OWNER, SERVICE, policy, statement
+from verifier.cli import main
+from verifier.evaluator import Decision, evaluate
+from verifier.policy.loading import load_text
+from verifier.prove.threat import Deputy, ThreatModel, classify
+from verifier.request import build_request
+from verifier.policy import parser
+
+DATA = Path(__file__).resolve().parent / "data" / "sources"
+SOURCE_ACCOUNT = "aws:SourceAccount"
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    assert "Traceback" not in err.getvalue()
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(path: Path, doc) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc, indent=2))
+    return str(path)
+
+
+def diff(tmp_path, old, new, *flags):
+    """``(exit code, the one change, its deputies by label)``."""
+    before, after = write(tmp_path / "old" / "p.json", old), write(tmp_path / "new" / "p.json", new)
+    code, out, _ = run("diff", before, after, "--account", OWNER, "--format", "json", *flags)
+    (change,) = json.loads(out)["changes"]
+    return code, change, {d["deputy"]: d for d in change["deputies"]}
+
+
+def request_of(entry) -> object:
+    return build_request(parser.parse_text(json.dumps(entry["request"]), "<request>"), "<request>")
+
+
+def assert_opens(old, new, entry) -> None:
+    """The request of an ``opens`` answer: allowed by NEW, denied by OLD,
+    foreign, under the evaluator, which shares no code with the encoder."""
+    request = request_of(entry)
+    assert evaluate(load_text(json.dumps(new)).policy, request).decision is Decision.ALLOW
+    assert evaluate(load_text(json.dumps(old)).policy, request).decision in (Decision.IMPLICIT_DENY,
+                                                                             Decision.EXPLICIT_DENY)
+    verdict = classify(request, ThreatModel(owner=OWNER).asking(Deputy(entry["service"])) if entry["service"]
+                       else ThreatModel(owner=OWNER))
+    assert verdict.kind == "foreign" and verdict.problems == ()
+
+
+def pinned(*accounts) -> dict:
+    value = list(accounts) if len(accounts) > 1 else accounts[0]
+    return policy(statement(Sid="Rekognition", condition={"StringEquals": {SOURCE_ACCOUNT: value}}))
+
+
+def test_loosening_opens_with_the_added_account(tmp_path):
+    old, new = pinned(OWNER), pinned(OWNER, ATTACKER)
+    code, change, deputies = diff(tmp_path, old, new)
+    assert code == 1
+    assert change["change"] == "opens" and change["kind"] == "changed"
+    entry = deputies[SERVICE]
+    assert entry["change"] == "opens"
+    assert entry["request"]["context"][SOURCE_ACCOUNT] == ATTACKER  # the only foreign account NEW admits
+    assert entry["statements"] == [{"index": 0, "sid": "Rekognition", "line": 3}]
+    assert_opens(old, new, entry)
+
+
+def test_tightening_closes_and_shows_what_it_closed(tmp_path):
+    old, new = pinned(OWNER, ATTACKER), pinned(OWNER)
+    code, change, deputies = diff(tmp_path, old, new)
+    assert code == 0
+    assert change["change"] == "closes"
+    entry = deputies[SERVICE]
+    assert entry["change"] == "closes" and entry["request"]["context"][SOURCE_ACCOUNT] == ATTACKER
+    assert_opens(new, old, entry)  # the reverse: allowed by OLD, denied by NEW
+    assert entry["old_statements"][0]["sid"] == "Rekognition"
+
+
+def test_renamed_sid_opens_nothing(tmp_path):
+    old = pinned(OWNER)
+    new = policy(statement(Sid="Renamed", condition={"StringEquals": {SOURCE_ACCOUNT: OWNER}}))
+    code, change, deputies = diff(tmp_path, old, new)
+    assert code == 0
+    assert change["change"] == "no-new-access" and deputies[SERVICE]["request"] is None
+    assert "proof by z3" in deputies[SERVICE]["message"]
+
+
+def test_a_statement_split_in_two_opens_nothing(tmp_path):
+    guard = {"StringEquals": {SOURCE_ACCOUNT: OWNER}}
+    old = policy(statement(action=["sts:AssumeRole", "sts:TagSession"], condition=guard))
+    new = policy(statement(action="sts:AssumeRole", condition=guard), statement(action="sts:TagSession",
+                                                                                condition=guard))
+    code, change, _ = diff(tmp_path, old, new)
+    assert (code, change["change"]) == (0, "no-new-access")
+    code, change, _ = diff(tmp_path, new, old)
+    assert (code, change["change"]) == (0, "no-new-access")
+
+
+def test_a_new_deputy_opens_for_that_deputy_only(tmp_path):
+    old = pinned(OWNER)
+    new = policy(*old["Statement"], statement(principal={"Service": "sagemaker.amazonaws.com"}))
+    code, change, deputies = diff(tmp_path, old, new)
+    assert code == 1 and change["change"] == "opens"
+    assert deputies["sagemaker.amazonaws.com"]["change"] == "opens"
+    assert deputies[SERVICE]["change"] == "no-new-access"
+    assert deputies["sagemaker.amazonaws.com"]["request"]["principal"].startswith("sagemaker.")
+    assert_opens(old, new, deputies["sagemaker.amazonaws.com"])
+
+
+def test_a_deny_added_closes_and_removed_opens(tmp_path):
+    open_allow = policy(statement())
+    guarded = policy(statement(), statement(effect="Deny", principal="*", action="*",
+                                            condition={"StringNotEquals": {SOURCE_ACCOUNT: OWNER}}))
+    code, change, deputies = diff(tmp_path, open_allow, guarded)
+    assert (code, change["change"], deputies[SERVICE]["change"]) == (0, "closes", "closes")
+    code, change, deputies = diff(tmp_path, guarded, open_allow)
+    assert (code, change["change"]) == (1, "opens")
+    # the Deny covered keyless requests too: what its removal opens names no account at all
+    # only under --strict-attribution; by default the request names a foreign account
+    assert deputies[SERVICE]["request"]["context"].get(SOURCE_ACCOUNT) not in (None, OWNER)
+    assert_opens(guarded, open_allow, deputies[SERVICE])
+
+
+def test_a_template_resource_renamed_is_removed_and_added(tmp_path):
+    text = (DATA / "cfn-trust.yaml").read_text()
+    old = write(tmp_path / "old.yaml", text)
+    new = write(tmp_path / "new.yaml", text.replace("  OpenRole:", "  OpenRole2:").replace("  PinnedRole:",
+                                                                                          "  PinnedRole2:"))
+    code, out, _ = run("diff", old, new, "--account", OWNER, "--format", "json")
+    changes = {(c["kind"], c["resource"]): c for c in json.loads(out)["changes"]}
+    assert set(changes) == {("added", "PinnedRole2"), ("added", "OpenRole2"), ("changed", "ParameterRole"),
+                            ("changed", "ArnRole"), ("removed", "PinnedRole"), ("removed", "OpenRole")}
+    assert changes[("added", "OpenRole2")]["change"] == "opens"  # a new vulnerable policy opens
+    assert changes[("added", "OpenRole2")]["result"]["verdict"] == "vulnerable"
+    assert changes[("added", "PinnedRole2")]["change"] == "no-new-access"
+    assert changes[("removed", "OpenRole")]["change"] == "removed"
+    # an unresolved parameter the same in both versions decides nothing
+    assert changes[("changed", "ParameterRole")]["change"] == "no-new-access"
+    assert code == 1
+
+
+def test_regional_names_read_alike_in_both_versions(tmp_path):
+    # A Service principal admits regional names on deputy's reading only
+    # (A16); the same principal block in both versions is read the same
+    # way, whatever AWS does, so a tightened condition is a proof.
+    arn = "aws:SourceArn"
+    old = policy(statement(condition={"ArnLike": {arn: "arn:aws:rekognition:*:*:*"}}))
+    new = policy(statement(condition={"ArnLike": {arn: f"arn:aws:rekognition:*:{OWNER}:*"}}))
+    code, change, _ = diff(tmp_path, old, new)
+    assert (code, change["change"]) == (0, "closes")
+
+
+def test_a_change_deputy_reads_one_way_only_is_unknown_never_no_new_access(tmp_path):
+    # {"AWS": "*"} may exclude service principals (A1): replacing it with
+    # "*" opens foreign access on that reading, though not on deputy's.
+    old = policy(statement(principal={"AWS": "*"}))
+    new = policy(statement(principal="*"))
+    code, change, deputies = diff(tmp_path, old, new)
+    assert code == 3 and change["change"] == "unknown"
+    assert "section 8" in deputies["any other service principal"]["message"]
+    code, change, _ = diff(tmp_path, new, old)  # the other way, nothing can open
+    assert (code, change["change"]) == (0, "no-new-access")
+
+
+def test_unreadable_new_version_is_an_error_and_unreadable_old_is_checked_as_new(tmp_path):
+    code, change, _ = diff(tmp_path, pinned(OWNER), '{"Statement": [}')
+    assert (code, change["change"]) == (2, "error") and ":1:" in change["message"]
+    code, change, _ = diff(tmp_path, '{"Statement": [}', policy(statement()))
+    assert (code, change["change"]) == (1, "opens")
+    assert any("old version could not be read" in w for w in change["warnings"])
+
+
+def test_directories_matched_by_relative_path(tmp_path):
+    for side, docs in (("old", {"a/same.json": pinned(OWNER), "gone.json": pinned(OWNER),
+                                "a/loose.json": pinned(OWNER)}),
+                       ("new", {"a/same.json": pinned(OWNER), "added.json": pinned(OWNER),
+                                "a/loose.json": pinned(OWNER, OTHER)})):
+        for name, doc in docs.items():
+            write(tmp_path / side / name, doc)
+    code, out, _ = run("diff", str(tmp_path / "old"), str(tmp_path / "new"), "--account", OWNER, "--format", "json")
+    document = json.loads(out)
+    changes = {(c["kind"], Path(c["path"]).name): c["change"] for c in document["changes"]}
+    assert changes == {("changed", "same.json"): "no-new-access", ("changed", "loose.json"): "opens",
+                       ("added", "added.json"): "no-new-access", ("removed", "gone.json"): "removed"}
+    assert document["summary"]["opens"] == 1 and document["summary"]["added"] == 1
+    assert code == 1
+
+
+def test_text_output_and_usage_errors(tmp_path):
+    old = write(tmp_path / "o.json", pinned(OWNER))
+    new = write(tmp_path / "n.json", pinned(OWNER, ATTACKER))
+    code, out, _ = run("diff", old, new, "--account", OWNER)
+    assert code == 1
+    assert out.startswith(f"{new}: OPENS for {SERVICE}: ")
+    assert f'"{SOURCE_ACCOUNT}": "{ATTACKER}"' in out
+    assert out.splitlines()[-1].startswith("1 policy: 1 opens, 0 no new foreign access")
+    code, _, err = run("diff", old, str(tmp_path), "--account", OWNER)
+    assert code == 2 and "both be files or both be directories" in err
+    code, _, err = run("diff", old, str(tmp_path / "missing.json"), "--account", OWNER)
+    assert code == 2 and "missing.json" in err
+
+
+@pytest.mark.parametrize("flag", ["--help"])
+def test_help_documents_answers_and_exit_codes(flag):
+    code, out, _ = run("diff", flag)
+    assert code == 0
+    for text in ("exit codes:", "no new foreign access", "closes", "--base", "markdown"):
+        assert text in out
