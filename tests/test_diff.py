@@ -161,6 +161,18 @@ def test_regional_names_read_alike_in_both_versions(tmp_path):
     assert (code, change["change"]) == (0, "closes")
 
 
+def test_a_service_added_to_a_principal_list_keeps_each_value_read_alike(tmp_path):
+    arn = "aws:SourceArn"
+    old = policy(statement(principal={"Service": SERVICE},
+                           condition={"ArnLike": {arn: "arn:aws:rekognition:*:*:*"}}))
+    new = policy(statement(principal={"Service": [SERVICE, "sagemaker.amazonaws.com"]},
+                           condition={"ArnLike": {arn: f"arn:aws:*:*:{OWNER}:*"}}))
+    code, change, deputies = diff(tmp_path, old, new)
+    assert code == 0
+    assert deputies[SERVICE]["change"] == "closes"
+    assert deputies["sagemaker.amazonaws.com"]["change"] == "no-new-access"
+
+
 def test_a_change_deputy_reads_one_way_only_is_unknown_never_no_new_access(tmp_path):
     # {"AWS": "*"} may exclude service principals (A1): replacing it with
     # "*" opens foreign access on that reading, though not on deputy's.

@@ -70,6 +70,19 @@ class StatementEncoder:
                 out.append((("empty condition", s.condition), F.BoolVal))  # A9: a Deny's applies to nothing
         return out
 
+    def principal_values(self, s: Statement) -> list[tuple[tuple, object]] | None:
+        """Where the statement's ``Principal`` is a map (not ``*``, not
+        ``NotPrincipal``): each value as a part of its own, in the form of
+        ``parts`` (``("principal value", kind, value)``); the principal part
+        is their disjunction under either reading (P1). None otherwise."""
+        block = s.principals
+        if block is None or block.negated or block.wildcard is not None:
+            return None
+        p = self.request.principal
+        return [(("principal value", e.kind.value, v.value),
+                 lambda side, e=e, v=v: self._principal_value(e.kind.value, v.value, p, side, v.span))
+                for e in block.entries for v in e.values.items]
+
     # -- principals ----------------------------------------------------------
 
     def principal(self, s: Statement, allow_side: bool) -> F.Term:

@@ -44,7 +44,8 @@ from verifier.encoder import logic as F
 from verifier.encoder import request_for
 from verifier.encoder.statements import StatementEncoder
 from verifier.evaluator import Decision, evaluate
-from verifier.policy.ast import Effect, Policy
+from verifier.policy import keys
+from verifier.policy.ast import ConditionEntry, Effect, PatternBlock, Policy, PrincipalBlock
 from verifier.policy.loading import LoadedPolicy
 from verifier.prove import counterexample, findings, solver, threat, witness
 from verifier.prove.question import Question
@@ -115,13 +116,21 @@ class DiffQuestion(Question):
         usual = s.effect_kind is not Effect.DENY  # the side check reads this statement on
         terms = []
         for what, encode in encoder.parts(s):
-            term, other = encode(usual), encode(not usual)
-            if term is not other:
-                term = self._reading((s.effect_kind, what, variables), term, other)
+            values = encoder.principal_values(s) if what[0] == "principal" else None
+            if values is not None:  # read value by value: a value added to a list leaves the others alike
+                term = F.Or(*[self._part(s.effect_kind, key, part, usual, variables) for key, part in values])
+            else:
+                term = self._part(s.effect_kind, what, encode, usual, variables)
             terms.append(term)
             if term is F.FALSE:
                 return F.FALSE
         return F.And(*terms)
+
+    def _part(self, effect, what: tuple, encode, usual: bool, variables: bool) -> F.Term:
+        term, other = encode(usual), encode(not usual)
+        if term is other:
+            return term
+        return self._reading((effect, _meaning(what), variables), term, other)
 
     def _reading(self, key: tuple, usual: F.Term, other: F.Term) -> F.Term:
         """AWS's meaning of one ambiguous part: somewhere between its two
@@ -139,30 +148,55 @@ class DiffQuestion(Question):
         return bool(self._readings)
 
 
+def _meaning(what: tuple) -> tuple:
+    """A part's syntax, less what cannot change its meaning: how a list was
+    written, the order and repetition of values (ORed), the letter case of
+    a condition key (C2)."""
+    kind, *rest = what
+    node = rest[0] if rest else None
+    if isinstance(node, PatternBlock):
+        return kind, node.negated, frozenset(t.value for t in node.patterns.items)
+    if isinstance(node, PrincipalBlock):
+        return kind, node.negated, node.wildcard.value if node.wildcard else None, frozenset(
+            (e.kind.value, frozenset(v.value for v in e.values.items)) for e in node.entries)
+    if isinstance(node, ConditionEntry):
+        return kind, node.operator.value, keys.fold(node.key.value), frozenset(v.value for v in node.values.items), \
+            bool(node.values.items)
+    return what
+
+
 class DiffRun:
     """Both questions (opens, closes) about one deputy, over one session."""
 
     def __init__(self, old: Version, new: Version, model: ThreatModel):
         self.old, self.new, self.model = old, new, model.one_question()
         self.question = DiffQuestion(old, new, self.model)
-        q = self.question
-        self.foreign = q.foreign()
-        self.base = q.base()
-        # Deputy's own readings first: a request that needs no other reading replays.
-        self.wishes = [q.deputy_reading] + counterexample.preferences(q, q.policy)
-        mapping, constraints = q.finalize()
-        self.substitution = F.Substitution(mapping)
-        self.constraints = constraints
+        self.foreign = self.question.foreign()
+        self._prepared: tuple | None = None
         self._session: Session | None = None
 
     def allowed(self, loaded: LoadedPolicy) -> F.Term:
         return self.question.allowed[id(loaded)]
 
+    def _prepare(self) -> tuple:
+        """``(substitution, constraints, base, wishes)``, built when a query
+        first needs the solver: a deputy the new version grants nothing
+        needs no string classes at all."""
+        if self._prepared is None:
+            q = self.question
+            base = q.base()
+            # Deputy's own readings first: a request that needs no other reading replays.
+            wishes = [q.deputy_reading] + counterexample.preferences(q, q.policy)
+            mapping, constraints = q.finalize()
+            self._prepared = (F.Substitution(mapping), constraints, base, wishes)
+        return self._prepared
+
     def session(self, timeout_ms: int) -> Session:
         if self._session is None:
-            session = self._session = Session(timeout_ms, self.substitution)
-            session.add(*self.constraints, *self.base, *self.question.brackets)
-            session.add(*counterexample.wish_constraints(self.wishes))
+            substitution, constraints, base, wishes = self._prepare()
+            session = self._session = Session(timeout_ms, substitution)
+            session.add(*constraints, *base, *self.question.brackets)
+            session.add(*counterexample.wish_constraints(wishes))
         return self._session
 
     def find(self, allowing: LoadedPolicy, denying: LoadedPolicy, timeout_ms: int):
@@ -170,7 +204,7 @@ class DiffRun:
         reading)``: a foreign request ``allowing`` allows and ``denying``
         does not."""
         terms = [self.foreign, self.allowed(allowing), F.Not(self.allowed(denying))]
-        if any(t is F.FALSE or self.substitution(t) is F.FALSE for t in terms):
+        if any(t is F.FALSE for t in terms) or any(self._prepare()[0](t) is F.FALSE for t in terms):
             # False as encoded: z3 is still the one to say UNSAT.
             return ("unsat", None, True) if solver.refutes_false() else ("unknown", "solver error", True)
         session = self.session(timeout_ms)
@@ -179,7 +213,7 @@ class DiffRun:
             outcome = session.check(timeout_ms=timeout_ms)
             if outcome.status != "sat":
                 return outcome.status, outcome.reason, True
-            better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10)) or outcome
+            better = counterexample.prefer(session, self._prepare()[3], max(100, timeout_ms // 10)) or outcome
             usual = not self.question.ambiguous or bool(better.read(self.question.deputy_reading))
             return "sat", counterexample.decode(better.read, self.question), usual
 
