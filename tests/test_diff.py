@@ -229,3 +229,16 @@ def test_help_documents_answers_and_exit_codes(flag):
     assert code == 0
     for text in ("exit codes:", "no new foreign access", "closes", "--base", "markdown"):
         assert text in out
+
+
+def test_readme_diff_example():
+    root = Path(__file__).resolve().parent.parent / "examples" / "change"
+    code, out, _ = run("diff", str(root / "before"), str(root / "after"), "--account", OWNER)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].endswith("after/queue.json: OPENS for sns.amazonaws.com: a foreign request of the deputy is "
+                             "allowed by the new version and denied by the old one; the request replays in the "
+                             "evaluator against both")
+    assert '        "aws:SourceAccount": "999988887777"' in lines
+    assert "  allowed by statement 0 (AllowTopicsToSend) at line 4 of the new version" in lines
+    assert lines[-1] == "1 policy: 1 opens, 0 no new foreign access, 0 closes, 0 unknown, 0 error, 0 removed (0 new)"

@@ -33,7 +33,8 @@ exit codes:
   3  none of the above, but some verdict is unknown (time limit, or a construct deputy
      does not model, or a value the input does not state, such as a template parameter)
   A finding under a suppression of the configuration file is reported but does not
-  count; one whose suppression has expired counts again.
+  count; one whose suppression has expired counts again. With --baseline only new
+  findings count; with --base only what the change opens (see deputy diff --help).
 
 verdicts:
   safe        z3 proved that no foreign request of the deputy is allowed
