@@ -242,3 +242,117 @@ def test_readme_diff_example():
     assert '        "aws:SourceAccount": "999988887777"' in lines
     assert "  allowed by statement 0 (AllowTopicsToSend) at line 4 of the new version" in lines
     assert lines[-1] == "1 policy: 1 opens, 0 no new foreign access, 0 closes, 0 unknown, 0 error, 0 removed (0 new)"
+
+
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  PinnedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: rekognition.amazonaws.com}
+            Action: sts:AssumeRole
+            Condition:
+              StringEquals:
+                aws:SourceAccount: !Ref AWS::AccountId
+"""
+
+
+def test_two_templates_without_an_account_stand_one_placeholder_for_the_owner(tmp_path):
+    # The new version names the account the old one's placeholder would be:
+    # both must be read with one and the same placeholder.
+    partner = """  PartnerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: rekognition.amazonaws.com}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {aws:SourceAccount: "111122223333"}}
+"""
+    old = write(tmp_path / "old.yaml", TEMPLATE)
+    new = write(tmp_path / "new.yaml", TEMPLATE + partner)
+    code, out, _ = run("diff", old, new, "--format", "json")
+    changes = {c["resource"]: c for c in json.loads(out)["changes"]}
+    assert changes["PinnedRole"]["change"] == "no-new-access"
+    assert "same in both versions" in changes["PinnedRole"]["message"]
+    assert changes["PartnerRole"]["kind"] == "added"
+
+
+def test_template_values_unstated_read_wide_in_new_and_narrow_in_old(tmp_path):
+    # A condition on an ARN the template builds from a resource's name,
+    # known only after deployment: tightening to it opens nothing; dropping
+    # it opens access whatever the name is.
+    guarded = TEMPLATE.replace("aws:SourceAccount: !Ref AWS::AccountId",
+                               "aws:SourceAccount: !Ref AWS::AccountId\n              ArnLike:\n"
+                               "                aws:SourceArn: !Sub 'arn:aws:rekognition:us-east-1:"
+                               "${AWS::AccountId}:streamprocessor/${Processor}'") + \
+        "  Processor:\n    Type: AWS::Rekognition::StreamProcessor\n"
+    loose = TEMPLATE.replace("              StringEquals:\n                aws:SourceAccount: !Ref AWS::AccountId\n",
+                             "              StringLike:\n                aws:SourceAccount: '*'\n")
+    assert loose != TEMPLATE
+    for old_text, new_text, expected in ((TEMPLATE, guarded, "no-new-access"), (guarded, loose, "opens")):
+        old = write(tmp_path / "old.yaml", old_text)
+        new = write(tmp_path / "new.yaml", new_text)
+        code, out, _ = run("diff", old, new, "--account", OWNER, "--format", "json")
+        (change,) = [c for c in json.loads(out)["changes"] if c["resource"] == "PinnedRole"]
+        assert change["change"] == expected, change
+
+
+IF_TEMPLATE = """\
+Conditions:
+  Pinned: !Equals [!Ref Mode, pinned]
+Parameters:
+  Mode: {{Type: String}}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: rekognition.amazonaws.com}}
+            Action: sts:AssumeRole
+            Condition: !If
+              - Pinned
+              - {{StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}}}
+              - {other}
+"""
+ARN_ONLY = "{ArnLike: {aws:SourceArn: !Sub 'arn:aws:rekognition:*:${AWS::AccountId}:*'}}"
+
+
+@pytest.mark.parametrize("old_other, new_other, expected, label", [
+    (ARN_ONLY, "!Ref AWS::NoValue", "opens", "Pinned=false"),  # unconditioned when not Pinned
+    ("!Ref AWS::NoValue", ARN_ONLY, "closes", None),
+    (ARN_ONLY, "{ArnLike: {aws:SourceArn: !Sub 'arn:aws:rekognition:us-*:${AWS::AccountId}:*'}}", "no-new-access",
+     None),
+])
+def test_template_conditions_each_assignment_against_the_same(tmp_path, old_other, new_other, expected, label):
+    old = write(tmp_path / "old.yaml", IF_TEMPLATE.format(other=old_other))
+    new = write(tmp_path / "new.yaml", IF_TEMPLATE.format(other=new_other))
+    code, out, _ = run("diff", old, new, "--account", OWNER, "--format", "json")
+    (change,) = json.loads(out)["changes"]
+    assert change["change"] == expected, change
+    if label:
+        assert any(label in a for a in change["assumptions"])
+    else:
+        assert any("each of the 2 assignments" in a for a in change["assumptions"])
+
+
+def test_a_deny_over_an_unstated_resource_removed_is_unknown_added_opens_nothing(tmp_path):
+    text = (Path(__file__).resolve().parent / "data" / "diff" / "deny-unstated-resource.yaml").read_text()
+    with_deny = write(tmp_path / "with.yaml", text)
+    without = write(tmp_path / "without.yaml", text[:text.index("          - Effect: Deny")])
+    code, out, _ = run("diff", with_deny, without, "--account", OWNER, "--format", "json")
+    (change,) = json.loads(out)["changes"]
+    # Removing it opens access only if its Resource covers the topic: deputy cannot know.
+    assert (code, change["change"]) == (3, "unknown")
+    assert "values the input does not state" in change["deputies"][0]["message"]
+    code, out, _ = run("diff", without, with_deny, "--account", OWNER, "--format", "json")
+    (change,) = json.loads(out)["changes"]
+    assert (code, change["change"]) == (0, "no-new-access")

@@ -297,8 +297,9 @@ def _confirm(run: DiffRun, request: Request, usual: bool, timeout_ms: int) -> De
             return _opens(second, new, model, "z3")
         if status == "unknown":
             return _unknown(model, f"could not decide ({second})", request)
-        return _unknown(model, "a foreign request is allowed by the new version and denied by the old one only for "
-                        "some of the values the input does not state (see the assumptions)", request)
+        return _unknown(model, "whether the new version allows a foreign request that the old one denies depends "
+                        "on values the input does not state (read as widely as possible in the new version and as "
+                        "narrowly as possible in the old one, a request is found; read the other way, none)", request)
     unread = [what for what, _, _ in run.question.request.unsupported]
     if unread:
         return _unknown(model, "the requests found depend on what deputy cannot encode (" + "; ".join(unread) + ")",
