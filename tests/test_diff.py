@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import ATTACKER, OTHER, OWNER, SERVICE, policy, statement
+from tests.test_sources_cloudformation import IF_TEMPLATE
 from verifier.cli import main
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import load_text
@@ -244,36 +245,15 @@ def test_readme_diff_example():
     assert lines[-1] == "1 policy: 1 opens, 0 no new foreign access, 0 closes, 0 unknown, 0 error, 0 removed (0 new)"
 
 
-TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  PinnedRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: {Service: rekognition.amazonaws.com}
-            Action: sts:AssumeRole
-            Condition:
-              StringEquals:
-                aws:SourceAccount: !Ref AWS::AccountId
-"""
+# The fixture's PinnedRole alone: rekognition pinned to the template's own account.
+TEMPLATE = (DATA / "cfn-trust.yaml").read_text().split("  OpenRole:")[0]
 
 
 def test_two_templates_without_an_account_stand_one_placeholder_for_the_owner(tmp_path):
     # The new version names the account the old one's placeholder would be:
     # both must be read with one and the same placeholder.
-    partner = """  PartnerRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Statement:
-          - Effect: Allow
-            Principal: {Service: rekognition.amazonaws.com}
-            Action: sts:AssumeRole
-            Condition: {StringEquals: {aws:SourceAccount: "111122223333"}}
-"""
+    partner = TEMPLATE.split("Resources:\n")[1].replace("PinnedRole", "PartnerRole").replace(
+        "!Ref AWS::AccountId", '"111122223333"')
     old = write(tmp_path / "old.yaml", TEMPLATE)
     new = write(tmp_path / "new.yaml", TEMPLATE + partner)
     code, out, _ = run("diff", old, new, "--format", "json")
@@ -303,26 +283,6 @@ def test_template_values_unstated_read_wide_in_new_and_narrow_in_old(tmp_path):
         assert change["change"] == expected, change
 
 
-IF_TEMPLATE = """\
-Conditions:
-  Pinned: !Equals [!Ref Mode, pinned]
-Parameters:
-  Mode: {{Type: String}}
-Resources:
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: {{Service: rekognition.amazonaws.com}}
-            Action: sts:AssumeRole
-            Condition: !If
-              - Pinned
-              - {{StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}}}
-              - {other}
-"""
 ARN_ONLY = "{ArnLike: {aws:SourceArn: !Sub 'arn:aws:rekognition:*:${AWS::AccountId}:*'}}"
 
 
