@@ -108,6 +108,15 @@ def test_a_path_absent_at_the_revision_is_new(repo):
     assert found[("added", "infra/added.json")]["change"] == "no-new-access"
 
 
+def test_a_path_deleted_since_the_revision_has_its_policies_removed(repo):
+    shutil.rmtree(repo / "other")
+    code, out, _ = run("check", "other", "--base", "HEAD", "--account", OWNER, "--format", "json")
+    assert code == 0
+    assert {(c["kind"], c["path"]) for c in json.loads(out)["changes"]} == {("removed", "HEAD:other/open.json")}
+    code, out, _ = run("check", "never-was", "--base", "HEAD", "--account", OWNER)
+    assert code == 2 and "never-was: ERROR: never-was: cannot read file" in out
+
+
 def test_base_from_a_subdirectory_and_with_a_glob(repo, monkeypatch):
     monkeypatch.chdir(repo / "infra")
     code, out, _ = run("check", "*.json", "--base", "HEAD", "--account", OWNER, "--format", "json")

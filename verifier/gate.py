@@ -9,6 +9,7 @@ from it.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -69,9 +70,12 @@ def check_base(args, configured, colour: bool, stdout: TextIO, stderr: TextIO) -
     exclude = tuple(args.exclude)
     with tempfile.TemporaryDirectory(prefix="deputy-base-") as copy:
         old_paths = gitref.materialize(tree, args.base, copy)
-        old = diffing.read_side(old_paths, copy, model, args.input_format, exclude,
+        old = diffing.read_side([p for p in old_paths if p], copy, model, args.input_format, exclude,
                                 shown=lambda relative: f"{args.base}:{relative}")
-        new = diffing.read_side(args.paths, tree.top, model, args.input_format, exclude)
+        # A path deleted since REF: its policies are removed, not unreadable.
+        now = [p for p, before in zip(args.paths, old_paths) if before is None or os.path.lexists(p)
+               or glob.has_magic(p)]
+        new = diffing.read_side(now, tree.top, model, args.input_format, exclude)
         changes = diffing.diff(old, new, chooser, args.timeout)
     where = (f"{args.base}:" + " ".join(tree.paths), " ".join(args.paths), args.base, new.skipped)
     return _finish(args, changes, (settings, model), colour, where, stdout, stderr)

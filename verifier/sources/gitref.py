@@ -45,11 +45,11 @@ def locate(paths: list[str], ref: str) -> Tree:
     return Tree(top, tuple(relative))
 
 
-def materialize(tree: Tree, ref: str, into: str) -> list[str]:
+def materialize(tree: Tree, ref: str, into: str) -> list[str | None]:
     """Write every file under ``tree.paths`` as it is at ``ref`` into the
-    directory ``into`` (at its path from the top), and return the paths
-    to read there: each path given that exists at ``ref`` (a glob is kept
-    as a glob). A path absent at ``ref`` is new, so it is left out."""
+    directory ``into`` (at its path from the top), and return, for each
+    path given, the path to read there, or None where it does not exist at
+    ``ref`` (a new path; a glob is kept as a glob)."""
     # ls-tree knows no glob pathspec: a glob's directory is copied whole, and
     # the walk expands the glob in the copy as it does in the work tree.
     specs = [":(literal)" + (_fixed_prefix(p) if glob.has_magic(p) else p) for p in tree.paths]
@@ -71,8 +71,7 @@ def materialize(tree: Tree, ref: str, into: str) -> list[str]:
     present = []
     for path in tree.paths:
         local = os.path.join(into, *path.split("/")) if path != "." else into
-        if glob.has_magic(path) or os.path.exists(local):
-            present.append(local)
+        present.append(local if glob.has_magic(path) or os.path.exists(local) else None)
     return present
 
 
