@@ -228,6 +228,16 @@ def test_baseline_sarif_states_and_an_unknown_that_is_new(policies):
     assert code == 3  # the known vulnerable ones do not fail, the new unknown does
 
 
+def test_baseline_in_markdown(policies):
+    run("check", "infra", "--account", OWNER, "--write-baseline", "b.txt")
+    (policies / "infra/new.json").write_text(OPEN)
+    code, out, _ = run("check", "infra", "--account", OWNER, "--baseline", "b.txt", "--format", "markdown")
+    assert code == 1
+    assert out.startswith("### deputy check: 3 vulnerable, 0 unknown, 0 unreadable")
+    assert "Baseline `b.txt`: 2 known (not failing), 1 new, 0 fixed" in out
+    assert "- new: `infra/new.json: rekognition.amazonaws.com: foreign-source-account`" in out
+
+
 def test_a_broken_baseline_is_an_error_with_its_line(policies):
     (policies / "b.txt").write_text("# comment\ninfra/open.json only two\n")
     code, _, err = run("check", "infra", "--account", OWNER, "--baseline", "b.txt")

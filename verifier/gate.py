@@ -166,12 +166,14 @@ def with_baseline(rendered: str, fmt: str, report) -> str:
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt == "sarif":
         return _sarif_states(rendered, report)
+    if fmt == "markdown":
+        from verifier.outputs import markdown
+
+        return rendered + markdown.baseline_section(report)
     lines = [f"baseline {report.path}: {len(report.known)} known (not failing), {len(report.new)} new, "
              f"{len(report.fixed)} fixed"]
     lines += [f"  new: {e.describe()}" for e in report.new] + [f"  fixed: {e.describe()}" for e in report.fixed]
-    prefix = "\n" if fmt == "markdown" else ""
-    return rendered + prefix + "\n".join(("- " + line.strip()) if fmt == "markdown" and line.startswith("  ")
-                                         else line for line in lines) + "\n"
+    return rendered + "\n".join(lines) + "\n"
 
 
 def _sarif_states(rendered: str, report) -> str:

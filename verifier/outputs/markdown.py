@@ -14,10 +14,9 @@ _MARK = {"vulnerable": "🔴", "opens": "🔴", "error": "🟣", "unknown": "�
          "no-new-access": "✅", "removed": "➖"}
 
 
-def check_markdown(results: list[Result], baseline=None) -> str:
+def check_markdown(results: list[Result]) -> str:
     """``deputy check --format markdown``: the table lists every policy
-    that is not safe, one row per deputy; ``baseline`` (a
-    ``baseline.Report``) adds which findings are known, new and fixed."""
+    that is not safe, one row per deputy."""
     found = counts(results)
     failing = [r for r in results if r.verdict is not Verdict.SAFE]
     headline = ("no foreign access found" if not failing
@@ -32,8 +31,6 @@ def check_markdown(results: list[Result], baseline=None) -> str:
             note = " (suppressed)" if r.suppressed else ""
             rows.append((r.where(), label, answer.verdict.value, _cell(answer.message) + note, answer.counterexample))
     lines += _table(rows)
-    if baseline is not None:
-        lines += _baseline(baseline)
     return "\n".join(lines) + "\n"
 
 
@@ -83,12 +80,14 @@ def _table(rows) -> list[str]:
     return lines
 
 
-def _baseline(report) -> list[str]:
-    lines = ["", f"Baseline `{_code(report.path)}`: {len(report.known)} known, {len(report.new)} new, "
+def baseline_section(report) -> str:
+    """What a baseline (a ``baseline.Report``) says of a check: findings
+    known (not failing), new and fixed."""
+    lines = ["", f"Baseline `{_code(report.path)}`: {len(report.known)} known (not failing), {len(report.new)} new, "
              f"{len(report.fixed)} fixed"]
     lines += [f"- new: `{_code(e.describe())}`" for e in report.new]
     lines += [f"- fixed: `{_code(e.describe())}`" for e in report.fixed]
-    return lines
+    return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:
