@@ -92,8 +92,8 @@ def test_base_passes_when_the_change_opens_nothing(repo):
     # other/ is vulnerable at HEAD and now: not what the change opens
     code, out, _ = run("check", "other", "--base", "HEAD", "--account", OWNER)
     assert code == 0
-    assert out.splitlines()[0] == "other/open.json: NO NEW FOREIGN ACCESS: no new foreign access: the policy is the " \
-                                  "same in both versions"
+    assert out.splitlines()[0] == "other/open.json: NO NEW FOREIGN ACCESS: the policy is the same in both versions " \
+                                  "(its lines may have moved)"
     code, _, _ = run("check", "other", "--account", OWNER)
     assert code == 1  # without --base the old finding fails
 

@@ -88,7 +88,8 @@ def diff(old: Side, new: Side, model, timeout: float, progress=None) -> list[Pol
         out.append(pair(before, item, chosen, timeout) if before is not None else _added(item, chosen, timeout))
     for key, item in old.found.items():
         if key not in new.found and key[0] not in broken and item.error is None:
-            out.append(PolicyChange("removed", item.file, Change.REMOVED, "the policy is not in the new version", resource=item.resource, source=_source(item, None, None)))
+            out.append(PolicyChange("removed", item.file, Change.REMOVED, "the policy is not in the new version",
+                                    resource=item.resource, source=_source(item, None, None)))
     return out
 
 
@@ -113,8 +114,8 @@ def pair(old: Found, new: Found, model: ThreatModel, timeout: float) -> PolicyCh
         return change
     try:
         if _canonical(old) == _canonical(new):
-            return PolicyChange("changed", new.file, Change.NO_NEW, "no new foreign access: the policy is the same "
-                                "in both versions", resource=new.resource, old_path=old.file,
+            return PolicyChange("changed", new.file, Change.NO_NEW, "the policy is the same in both versions (its "
+                                "lines may have moved)", resource=new.resource, old_path=old.file,
                                 source=_source(new, None, None))
         if old.variants or new.variants:
             return _variants(old, new, model, timeout)

@@ -70,10 +70,6 @@ class Version:
     def exact(self) -> bool:
         return self.wide is self.narrow
 
-    @staticmethod
-    def of(loaded: LoadedPolicy) -> Version:
-        return Version(loaded, loaded)
-
 
 class DiffQuestion(Question):
     """The threat model of ``Question`` (``base``, ``foreign``) over one
@@ -313,8 +309,8 @@ def _confirm(run: DiffRun, request: Request, usual: bool, timeout_ms: int) -> De
 
 def _opens(request: Request, new: Version, model: ThreatModel, how: str) -> DeputyChange:
     evaluation = evaluate(new.narrow.policy, request)
-    return DeputyChange(model.deputy.service, Change.OPENS, "a foreign request of the deputy is allowed by the new version and "
-                        "denied by the old one; the request replays in the evaluator against both",
+    return DeputyChange(model.deputy.service, Change.OPENS, "a foreign request of the deputy is allowed by the new "
+                        "version and denied by the old one; the request replays in the evaluator against both",
                         request=request, statements=_refs(new.narrow.policy, evaluation), solver=how,
                         assumptions=findings.readings_of(evaluation))
 
