@@ -33,7 +33,8 @@ exit codes:
   3  none of the above, but some verdict is unknown (time limit, or a construct deputy
      does not model, or a value the input does not state, such as a template parameter)
   A finding under a suppression of the configuration file is reported but does not
-  count; one whose suppression has expired counts again.
+  count; one whose suppression has expired counts again. With --baseline only new
+  findings count; with --base only what the change opens (see deputy diff --help).
 
 verdicts:
   safe        z3 proved that no foreign request of the deputy is allowed
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--request", required=True, metavar="REQUEST.json", help="request JSON file")
     ev.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     _add_check(commands)
+    _add_diff(commands)
     _add_fix(commands)
     return parser
 
@@ -101,9 +103,6 @@ def _add_threat_model(parser, configurable: bool) -> None:
 
 
 def _add_check(commands) -> None:
-    from verifier.sources import FORMATS
-    from verifier.sources.walk import EXCLUDED_DIRS
-
     ck = commands.add_parser(
         "check", help="prove that no foreign request of a service can be allowed, or show one",
         description="Decide, for each policy, whether any request of the deputy service that names an "
@@ -113,37 +112,65 @@ def _add_check(commands) -> None:
                     help="policy JSON files, CloudFormation templates (JSON or YAML), Terraform plans "
                          "(terraform show -json), account exports (aws iam get-account-authorization-details), "
                          "directories of them, or globs")
-    ck.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
-                    help="read every PATH as this format instead of detecting it from the content: "
-                         + ", ".join(FORMATS))
-    ck.add_argument("--account", metavar="ACCT",
-                    help="the owner's 12-digit account (the account of the role or resource); required for "
-                         "policy files; for templates and plans a placeholder stands for it when absent, and an "
-                         "account export states it in each role's ARN")
-    _add_threat_model(ck, configurable=True)
-    ck.add_argument("--config", metavar="FILE",
-                    help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
-                         "in the working directory); command-line flags override it")
-    ck.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
-                    help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
-                         "2.1.0, for code scanning), junit (JUnit XML, one test case per policy)")
-    ck.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                    help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
-    ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                    help="solver time limit per policy (default 5)")
-    ck.add_argument("-v", "--verbose", action="store_true",
-                    help="print more detail: every result's assumptions and warnings (by default a safe policy is "
-                         "one line), and the files of a directory that were skipped, and why")
+    _add_common(ck, ("text", "json", "sarif", "junit", "markdown"))
     ck.add_argument("--fail-on-useless", action="store_true",
                     help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
                          "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                     help="check policies in N worker processes (default 1; results keep the order of the files)")
-    ck.add_argument("--exclude", metavar="GLOB", action="append", default=None,
-                    help="in a directory, do not read files or directories matching GLOB (a name, or a path "
-                         "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). Never "
-                         "read: " + ", ".join(sorted(EXCLUDED_DIRS)) + ", and what .gitignore ignores")
+    ck.add_argument("--base", metavar="REF", help="fail only on what the change from git revision REF opens (each "
+                    "PATH as it is at REF, read with git, no checkout, against PATH now; as `deputy diff`)")
+    ck.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are known: reported, not failing")
+    ck.add_argument("--write-baseline", metavar="FILE", help="write this run's findings to FILE (text, one a line)")
     _add_debugging(ck)
+
+
+def _add_common(parser, formats: tuple[str, ...]) -> None:
+    """The options check and diff share: inputs, owner, threat model,
+    configuration, output."""
+    from verifier.sources import FORMATS
+    from verifier.sources.walk import EXCLUDED_DIRS
+
+    parser.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                        help="read every input as this format instead of detecting it from the content: "
+                             + ", ".join(FORMATS))
+    parser.add_argument("--account", metavar="ACCT",
+                        help="the owner's 12-digit account (the account of the role or resource); required for "
+                             "policy files; for templates and plans a placeholder stands for it when absent, and "
+                             "an account export states it in each role's ARN")
+    _add_threat_model(parser, configurable=True)
+    parser.add_argument("--config", metavar="FILE",
+                        help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
+                             "in the working directory); command-line flags override it")
+    parser.add_argument("--format", choices=formats, default="text",
+                        help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
+                             "2.1.0, for code scanning)" + (", junit (JUnit XML, one test case per policy)"
+                                                            if "junit" in formats else "")
+                             + ", markdown (a table and the counterexamples, for a pull request or a job summary)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="solver time limit per policy (default 5)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print more detail: every result's assumptions and warnings (by default a safe policy "
+                             "is one line), and the files of a directory that were skipped, and why")
+    parser.add_argument("--exclude", metavar="GLOB", action="append", default=None,
+                        help="in a directory, do not read files or directories matching GLOB (a name, or a path "
+                             "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). "
+                             "Never read: " + ", ".join(sorted(EXCLUDED_DIRS)) + ", and what .gitignore ignores")
+
+
+def _add_diff(commands) -> None:
+    from verifier.gate import DIFF_EPILOG
+
+    df = commands.add_parser(
+        "diff", help="what a change opens: foreign requests the new version allows and the old one denied",
+        description="Decide, per policy and deputy, whether NEW lets in a foreign request that OLD denied "
+                    "(`deputy check PATH --base REF` compares with a git revision).",
+        epilog=DIFF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    df.add_argument("old", metavar="OLD", help="the old version: a file or a directory")
+    df.add_argument("new", metavar="NEW", help="the new version: a file or a directory (the same kind as OLD)")
+    _add_common(df, ("text", "json", "sarif", "markdown"))
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -188,14 +215,30 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
     return 3 if evaluation.decision is Decision.UNKNOWN else 0
 
 
-def _check(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import checking
+def _configured(args):
+    """The settings, the threat model and the per-resource chooser the
+    options and the configuration file give."""
     from verifier import config as configuration
 
     settings = configuration.find(args.config)
     configuration.merge_settings(args, settings)
     model = _threat_model(args)
-    chooser = configuration.ModelFor(model, settings.scopes) if settings.scopes else model
+    return settings, model, configuration.ModelFor(model, settings.scopes) if settings.scopes else model
+
+
+def _diff(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import gate
+
+    return gate.diff_command(args, _configured(args), _colour(args.color, stdout), stdout, stderr)
+
+
+def _check(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import checking, gate
+    from verifier import config as configuration
+
+    settings, model, chooser = _configured(args)
+    if args.base:
+        return gate.check_base(args, (settings, model, chooser), _colour(args.color, stdout), stdout, stderr)
     scan = checking.scan_paths(args.paths, tuple(args.exclude))
     if (args.jobs or 1) > 1:
         # Nothing needs the whole list before checking: workers read,
@@ -213,11 +256,12 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"deputy: {note}\n")
     if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
-    stdout.write(_render(args, results, model, stdout, scan.skipped))
+    report = gate.baseline(args, results, stderr)
+    stdout.write(gate.with_baseline(_render(args, results, model, stdout, scan.skipped), args.format, report))
     if args.verbose:
         for skipped in scan.skipped:
             stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
-    return checking.exit_code(results, fail_on_useless=args.fail_on_useless)
+    return gate.exit_code(results, report, args.fail_on_useless)
 
 
 def _threat_model(args):
@@ -318,7 +362,7 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
     return outcome.exit_code
 
 
-_COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
+_COMMANDS = {"eval": _eval, "check": _check, "diff": _diff, "fix": _fix}
 
 
 def _render(args, results, model, stdout, skipped=()) -> str:
@@ -338,18 +382,14 @@ def _render(args, results, model, stdout, skipped=()) -> str:
         from verifier.outputs import junit
 
         return junit.dumps(results, fail_on_useless=args.fail_on_useless)
+    if args.format == "markdown":
+        from verifier.outputs import markdown
+
+        return markdown.check_markdown(results)
     from verifier.outputs import text
 
     return text.check_text(results, colour=_colour(args.color, stdout), verbose=args.verbose) + \
-        _skipped_line(skipped, args.verbose)
-
-
-def _skipped_line(skipped, verbose: bool) -> str:
-    """Below the summary: how many walked files were not policies."""
-    if not skipped:
-        return ""
-    noun = "file that is not a policy" if len(skipped) == 1 else "files that are not policies"
-    return f"skipped {len(skipped)} {noun}" + ("" if verbose else " (-v lists them)") + "\n"
+        text.skipped_line(skipped, args.verbose)
 
 
 def _colour(choice: str, stream) -> bool:
@@ -388,8 +428,6 @@ class _Progress:
         if self.on:
             self.stream.write("\r\033[K")
             self.stream.flush()
-
-
 
 
 def entry() -> None:

@@ -133,7 +133,10 @@ def _useless(r: Result, finding: dict, base: str) -> dict:
     return out
 
 
-def _fingerprint(policy: Result, base: str, deputy: str | None, rule: str, extra: str = "") -> dict:
+def _fingerprint(policy, base: str, deputy: str | None, rule: str, extra: str = "") -> dict:
+    """What identifies a finding, never where its lines are: the file, the
+    resource in it, the deputy and the rule (``policy``: a ``Result`` or a
+    ``PolicyChange``, anything with a ``path`` and a ``source``)."""
     import hashlib
 
     resource = (policy.source or {}).get("resource") or ""
@@ -192,3 +195,58 @@ def _uri(path: str, base: str) -> str:
     if relative.startswith(".."):
         return "file://" + quote(absolute.replace(os.sep, "/"))
     return quote(relative.replace(os.sep, "/"))
+
+
+# -- deputy diff and check --base: only what the change opens is a result --------------
+
+OPENS_RULE = {
+    "id": "DEPUTY005",
+    "name": "NewForeignAccess",
+    "level": "error",
+    "short": "This change lets a service act for another account: a foreign request the old version denied is "
+             "allowed",
+    "full": "Compared with the base version, the new version of the policy allows a request of the deputy service "
+            "principal whose source keys name an account outside the trusted ones, and the old version denied it. "
+            "deputy replayed the request through its evaluator against both versions; it is in the message and in "
+            "properties.request.",
+    "help": "Tie the service's access to your account in the changed statements (StringEquals aws:SourceAccount, "
+            "or ArnLike aws:SourceArn with ARNs of your account), or revert the change.",
+}
+
+
+def diff_document(changes, version: str, base: str | None = None) -> dict:
+    """The SARIF log of a comparison: one result per (policy, deputy) that
+    the change opens, at the statement of the new version that allows the
+    request; nothing else is a finding."""
+    base = base or os.getcwd()
+    return {
+        "$schema": SCHEMA, "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "deputy", "version": version, "rules": [_rule(OPENS_RULE)]}},
+                  "columnKind": "unicodeCodePoints",
+                  "results": [_opens(c, d, base) for c in changes for d in c.opening()]}],
+    }
+
+
+def _opens(change, deputy, base: str) -> dict:
+    source = change.source or {}
+    line = deputy.statements[0].line if deputy.statements else source.get("line")
+    physical = {"artifactLocation": {"uri": _uri(change.path, base)}}
+    if line:
+        physical["region"] = {"startLine": line}
+    location = {"physicalLocation": physical}
+    if change.resource:
+        location["logicalLocations"] = [{"name": change.resource, "kind": "resource"}]
+    where = f" [{change.resource}]" if change.resource else ""
+    text = (f"OPENS{where} for {deputy.label}: {deputy.message}\nRequest (replay it with `deputy eval --request`): "
+            + json.dumps(deputy.request.to_json(), ensure_ascii=False, separators=(", ", ": ")))
+    if deputy.statements:
+        text += "\n" + "; ".join("allowed by " + ref.describe() for ref in deputy.statements)
+    out = {"ruleId": OPENS_RULE["id"], "ruleIndex": 0, "level": OPENS_RULE["level"], "message": {"text": text},
+           "locations": [location], "partialFingerprints": _fingerprint(change, base, deputy.label, OPENS_RULE["id"]),
+           "properties": {"change": deputy.change.value, "deputy": deputy.label, "kind": change.kind,
+                          "request": deputy.request.to_json(), "assumptions": list(deputy.assumptions)}}
+    if change.suppressed:
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": change.suppression.get("reason", "")}]
+    return out
+

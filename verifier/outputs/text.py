@@ -58,6 +58,14 @@ def check_text(results, colour: bool = False, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def skipped_line(skipped, verbose: bool) -> str:
+    """Below the summary: how many walked files were not policies."""
+    if not skipped:
+        return ""
+    noun = "file that is not a policy" if len(skipped) == 1 else "files that are not policies"
+    return f"skipped {len(skipped)} {noun}" + ("" if verbose else " (-v lists them)") + "\n"
+
+
 def _result_lines(r, colour: bool, verbose: bool) -> list[str]:
     verdict = _paint(r.verdict.value.upper(), COLOURS[r.verdict.value], colour)
     if r.suppressed:
