@@ -316,3 +316,39 @@ def test_a_deny_over_an_unstated_resource_removed_is_unknown_added_opens_nothing
     code, out, _ = run("diff", without, with_deny, "--account", OWNER, "--format", "json")
     (change,) = json.loads(out)["changes"]
     assert (code, change["change"]) == (0, "no-new-access")
+
+
+TOPIC = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics:
+        - arn:aws:sns:us-east-1:123456789012:alerts
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: events.amazonaws.com}
+            Action: sns:Publish
+            Resource: arn:aws:sns:us-east-1:123456789012:alerts
+"""
+TOPIC_PINNED = TOPIC + """\
+            Condition:
+              StringEquals: {aws:SourceAccount: "123456789012"}
+"""
+
+
+@pytest.mark.parametrize("flags, expected", [((), (3, "unknown")),
+                                             (("--account", "123456789012"), (1, "opens"))])
+def test_an_opening_on_a_written_out_accounts_resource_is_no_proof_without_the_owner(tmp_path, flags, expected):
+    # With a placeholder owner and the resource's account written out, the
+    # new version opens nothing on the placeholder's topics: "no new foreign
+    # access" there was a false proof, since that account may be the owner.
+    old, new = write(tmp_path / "old.yaml", TOPIC_PINNED), write(tmp_path / "new.yaml", TOPIC)
+    code, out, _ = run("diff", old, new, "--format", "json", *flags)
+    (change,) = json.loads(out)["changes"]
+    assert (code, change["change"]) == expected
+    if not flags:
+        assert "give --account" in change["message"]

@@ -16,6 +16,8 @@ as one ``PolicyChange``.
 
 from __future__ import annotations
 
+import json
+
 import os
 from dataclasses import dataclass, field, replace
 
@@ -151,9 +153,10 @@ def _pair(old: Found, new: Found, model: ThreatModel, timeout: float) -> PolicyC
         deputies.Deputies(named).questions()
     answers = []
     for deputy in asked:
-        answer = diff_deputy(old_version, new_version, model.asking(deputy), timeout)
-        if answer.change is Change.OPENS and placeholder:
-            answer = _whoever_owns(old, new, model.asking(deputy), answer, old_version, new_version, timeout)
+        if placeholder:
+            answer = _owner_unstated(old, new, model.asking(deputy), old_version, new_version, timeout)
+        else:
+            answer = diff_deputy(old_version, new_version, model.asking(deputy), timeout)
         answers.append(answer)
     wildcard = any(f.wildcard for f in found)
     shown = [a for a in answers if model.services or a.service is not None or wildcard
@@ -213,6 +216,39 @@ def _owner(old: Found, new: Found, model: ThreatModel):
                              new.span.column if new.span else 0)
         return replace(model, owner=owner), [owners.assumption(owner)], True
     return replace(model, owner=owner), [], placeholder
+
+
+def _owner_unstated(old: Found, new: Found, model: ThreatModel, old_version, new_version,
+                    timeout: float) -> DeputyChange:
+    """The answer when a placeholder stands for the owner's account, as
+    ``partial.owner_unstated`` for ``check``: no new access is proved with
+    the resource in any account (which resources are the owner's depends
+    on the owner), an opening must be on the owner's resource whichever
+    account the input names owns it; anything between is unknown."""
+    from verifier.prove.diff import diff_deputy
+    from verifier.prove.threat import classify
+
+    def owners_resource(answer: DeputyChange) -> bool:
+        return answer.request is not None and not classify(answer.request, model).problems
+
+    anywhere = diff_deputy(old_version, new_version, replace(model, any_owner=True), timeout)
+    if anywhere.change is Change.NO_NEW or (anywhere.change is Change.CLOSES and owners_resource(anywhere)):
+        return anywhere
+    strict = anywhere if anywhere.change is Change.OPENS and owners_resource(anywhere) else \
+        diff_deputy(old_version, new_version, model, timeout)
+    if strict.change is Change.OPENS:
+        return _whoever_owns(old, new, model, strict, old_version, new_version, timeout)
+    if anywhere.change is Change.CLOSES:
+        return strict  # no new access is proved; the request that closes is the one on the owner's resource
+    if anywhere.change is not Change.OPENS:
+        return anywhere  # unknown or error: no proof over every owner
+    if strict.change in (Change.UNKNOWN, Change.ERROR):
+        return strict
+    return DeputyChange(anywhere.service, Change.UNKNOWN, "could not decide: the input does not say which account "
+                        f"owns the resource, and the new version opens {anywhere.request.resource}, which is the "
+                        "owner's only if the owner is that account: give --account", solver=anywhere.solver,
+                        seconds=anywhere.seconds + strict.seconds,
+                        warnings=["unconfirmed request: " + json.dumps(anywhere.request.to_json(), ensure_ascii=False)])
 
 
 def _whoever_owns(old: Found, new: Found, model: ThreatModel, answer: DeputyChange, old_version, new_version,
