@@ -111,17 +111,37 @@ def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: flo
     """Repair every vulnerable deputy of the policy (or the one ``model``
     asks about), one after the other on the same text, keeping every
     deputy's legitimate request allowed."""
+    found = search(loaded, questions(loaded, model), timeout, original)
+    if isinstance(found, Repair):
+        return found
+    return _finish(loaded, original, found.policy, found.changes, found.legitimate, found.models, timeout)
+
+
+def questions(loaded: LoadedPolicy, model: ThreatModel) -> list[ThreatModel]:
+    """One model per deputy to repair: the one ``--service`` names, else
+    every deputy the policy has."""
     from verifier.prove import deputies
 
     single = model.one_question()
     if single.deputy is not None:
-        models = [single]
-    else:
-        models = [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
-    return _repair_all(loaded, original, models, timeout)
+        return [single]
+    return [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
 
 
-def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], timeout: float) -> Repair:
+@dataclass
+class Repaired:
+    """A repaired AST, not yet rendered as text nor verified from it:
+    ``legitimate`` maps each deputy's label to its legitimate request."""
+
+    policy: Policy
+    changes: list[dict]
+    legitimate: dict[str, Request]
+    models: list[ThreatModel]
+
+
+def search(loaded: LoadedPolicy, models: list[ThreatModel], timeout: float, original: str = "") -> Repaired | Repair:
+    """The repaired policy, or a ``Repair`` that says the policy is already
+    safe or why it cannot be repaired (``original`` is its text)."""
     from verifier.prove.prover import verdict_only
 
     path = loaded.policy.source
@@ -149,7 +169,7 @@ def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], 
                           legitimate=legitimate[m.deputy.label])
         policy, made = step
         changes += made
-    return _finish(loaded, original, policy, changes, legitimate, models, timeout)
+    return Repaired(policy, changes, legitimate, models)
 
 
 def _repair_deputy(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, keep: list[Request], timeout: float):
