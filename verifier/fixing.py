@@ -119,13 +119,20 @@ def fix_file(path: str, model: ThreatModel, timeout: float = 5.0, write: bool = 
     it cannot be read; ``UsageError`` for ``write`` on a plan)."""
     from verifier.sources import detect
 
-    data = detect.read(path)
+    return fix_data(path, detect.read(path), model, timeout, write)
+
+
+def fix_data(path: str, data: bytes, model: ThreatModel, timeout: float = 5.0, write: bool = False) -> Repair:
+    """``fix_file`` of a file's content (``path`` names it in messages)."""
+    from verifier.sources import detect
+
     fmt, root = detect.parse(path, data, None)
+    text = data.decode("utf-8")  # parse has refused anything else
     if fmt == "policy":
         if not model.owner:
             raise InputError("a policy file does not say which account owns it; give --account (the owner's "
                              "12-digit account)", path, root.span.line, root.span.column)
-        return repair.repair_file(path, model, timeout)
+        return repair.repair_text(text, path, model, timeout)
     if fmt == "account-export":
         raise InputError("deputy fix does not edit account exports: repair each role's trust policy where it is "
                          "defined", path, 1, 1)
@@ -134,7 +141,6 @@ def fix_file(path: str, model: ThreatModel, timeout: float = 5.0, write: bool = 
             raise UsageError("--write cannot edit a Terraform plan (deputy cannot edit HCL): apply the printed "
                              "policies to the configuration", "deputy fix")
         return _guarded(path, lambda: fix_plan(path, root, model, timeout))
-    text = data.decode("utf-8")
     return _guarded(path, lambda: fix_template(path, text, root, model, timeout))
 
 

@@ -97,6 +97,12 @@ def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
+    return repair_text(original, path, model, timeout)
+
+
+def repair_text(original: str, path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
+    """The repair of one policy given as text (``path`` names it in
+    messages); ``InputError`` if it cannot be read."""
     loaded = loading.load_text(original, path)
     try:
         return repair(loaded, original, model, timeout)
