@@ -335,3 +335,27 @@ def test_editor_refuses_overlapping_edits():
     editor.replace(root.members[0], "y")
     with pytest.raises(ValueError):
         editor.result()
+
+
+ALIASED = """\
+Resources:
+  A:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: &doc
+        Statement:
+          - {Effect: Allow, Principal: {Service: glue.amazonaws.com}, Action: sts:AssumeRole}
+  B:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: *doc
+"""
+
+
+def test_a_policy_shared_through_a_yaml_alias_is_not_changed_behind_a_failure(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(ALIASED)
+    code, document = fix_json(path, "--write")
+    assert code == 1 and [p["status"] for p in document["policies"]] == ["failed", "failed"]
+    assert "changed (a YAML alias?)" in document["policies"][1]["message"]
+    assert path.read_text() == ALIASED

@@ -278,9 +278,8 @@ aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. B
 printed or written, the repaired text is parsed again, proved safe, and checked to still
 allow a legitimate request (the owner's account, the service, the action) in the evaluator
 and in the prover. --write replaces the file atomically, keeping its formatting outside the
-changed conditions. A CloudFormation template is repaired in its own text (the owner written
-!Ref AWS::AccountId) and every policy in it proved again; for a Terraform plan the repaired
-policies are printed with their resource addresses (deputy cannot edit HCL).
+changed conditions. A template is repaired in its own text and proved again; a Terraform
+plan's repaired policies are printed with their addresses (deputy cannot edit HCL).
 """
 
 
@@ -290,10 +289,8 @@ def _add_fix(commands) -> None:
         description="Repair a vulnerable policy: change the offending Allow statements until the prover "
                     "says safe, keeping the legitimate request of the owner's account allowed.",
         epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    fx.add_argument("policy", metavar="POLICY", help="policy JSON file, CloudFormation template (JSON or YAML) or "
-                                                    "Terraform plan (terraform show -json)")
-    fx.add_argument("--account", metavar="ACCT", help="the owner's 12-digit account (required for a policy file; "
-                                                      "a template or plan states it, as for check)")
+    fx.add_argument("policy", metavar="POLICY", help="policy JSON file, CloudFormation template or Terraform plan")
+    fx.add_argument("--account", metavar="ACCT", help="the owner's 12-digit account (needed for a policy file)")
     _add_threat_model(fx, configurable=False)
     fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",

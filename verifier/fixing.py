@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from verifier.debug import repair
 from verifier.debug.repair import Repair
-from verifier.errors import InputError, UsageError
+from verifier.errors import DeputyError, InputError, UsageError
 from verifier.prove.threat import ThreatModel
 from verifier.results import Verdict
 from verifier.sources import member_value
@@ -149,7 +149,7 @@ def _guarded(path: str, run) -> Repair:
         return run()
     except InputError:
         raise
-    except (ValueError, TypeError, KeyError, RuntimeError, RecursionError, MemoryError) as exc:
+    except (DeputyError, ValueError, TypeError, KeyError, RuntimeError, RecursionError, MemoryError) as exc:
         return Repair(path, "failed", f"cannot repair: internal error ({type(exc).__name__}: {exc}); please "
                       "report this input")
 
@@ -240,7 +240,9 @@ def _verify(path, text, found, fixes, model: ThreatModel, timeout: float):
         return first, f"it does not read: {exc}"
     if [f.resource for f in again] != [f.resource for f in found]:
         return first, "its resources changed"
-    for fix, item, read in zip(fixes, again, exact):
+    for fix, item, read, before in zip(fixes, again, exact, found):
+        if fix.status != "repaired" and _tree(read.node) != _tree(before.node):
+            return fix.resource, f"{fix.resource}, which is not repaired, changed (a YAML alias?)"
         if fix.status not in ("repaired", "already-safe"):
             continue
         verdict = checking.check_found(item, model, timeout).verdict
@@ -250,6 +252,19 @@ def _verify(path, text, found, fixes, model: ThreatModel, timeout: float):
         if problem:
             return fix.resource, problem
     return None, None
+
+
+def _tree(node):
+    """A policy's nodes without their places, to compare two readings."""
+    from verifier.policy.jsontree import JArray, JObject, JScalar
+
+    if isinstance(node, JObject):
+        return tuple((m.name, _tree(m.value)) for m in node.members)
+    if isinstance(node, JArray):
+        return [_tree(i) for i in node.items]
+    if isinstance(node, JScalar):
+        return node.kind, node.value
+    return repr(getattr(node, "what", node))
 
 
 def _same_and_useful(read, fix: PolicyFix) -> str | None:
