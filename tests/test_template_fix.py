@@ -97,13 +97,13 @@ KINDS = """\
 AWSTemplateFormatVersion: "2010-09-09"
 # top comment
 Resources:
-  Queue:
+  Jobs:
     Type: AWS::SQS::Queue
-  Role:
-    Type: AWS::IAM::Role
+  SchedulerRole:
+    Type: 'AWS::IAM::Role'
     Properties:
       AssumeRolePolicyDocument:
-        Version: "2012-10-17"
+        Version: '2012-10-17'
         Statement:
           - Effect: Allow   # the deputy
             Principal:
@@ -112,17 +112,19 @@ Resources:
             Condition:
               StringEqualsIfExists:
                 aws:SourceAccount: !Ref AWS::AccountId   # keep me
-  QueuePolicy:
-    Type: AWS::SQS::QueuePolicy
+  JobsPolicy:
+    Type: 'AWS::SQS::QueuePolicy'
     Properties:
-      Queues: [!Ref Queue]
+      Queues:
+        - !Ref Jobs
       PolicyDocument:
-        Version: "2012-10-17"
+        Version: '2012-10-17'
         Statement:
           - Effect: Allow
-            Principal: {Service: sns.amazonaws.com}
-            Action: sqs:SendMessage
-            Resource: !GetAtt Queue.Arn
+            Principal:
+              Service: sns.amazonaws.com
+            Action: 'sqs:SendMessage'
+            Resource: !GetAtt Jobs.Arn
             Condition:
               StringEquals:
                 aws:SourceAccount:

@@ -271,8 +271,6 @@ def _same_and_useful(read, fix: PolicyFix) -> str | None:
     """Why the policy read from the repaired text is not the repaired one,
     or no longer allows a legitimate request."""
     from verifier.debug import template_edits as edits
-    from verifier.debug.repair import _useful
-    from verifier.evaluator import Decision, evaluate
     from verifier.policy import loading, parser
     from verifier.sources.unresolved import settle
 
@@ -280,15 +278,7 @@ def _same_and_useful(read, fix: PolicyFix) -> str | None:
     loaded = loading.accept(parser.build_policy(settle(read.node).node, read.file), read.kind)
     if edits.canonical(loaded.policy) != edits.canonical(repaired.policy):
         return "the text does not read as the repaired policy"
-    for m in repaired.models:
-        request = repaired.legitimate.get(m.deputy.label)
-        if request is None:
-            continue
-        if evaluate(loaded.policy, request).decision is not Decision.ALLOW:
-            return f"the evaluator does not allow the legitimate request of {m.deputy.label}"
-        if not _useful(loaded, m):
-            return f"the prover finds no trusted request of {m.deputy.label} allowed"
-    return None
+    return repair.still_allowed(loaded, repaired.models, repaired.legitimate)
 
 
 # -- Terraform plans -------------------------------------------------------------------------------

@@ -331,6 +331,13 @@ def verify(text: str, path: str, loaded: LoadedPolicy, models: list[ThreatModel]
         verdict = verdict_only(final, m, timeout)
         if verdict.verdict is not Verdict.SAFE:
             return f"the prover's verdict for {m.deputy.label} is {verdict.verdict.value}"
+    return still_allowed(final, models, legitimate)
+
+
+def still_allowed(final: LoadedPolicy, models: list[ThreatModel], legitimate: dict) -> str | None:
+    """Why ``final`` no longer allows some deputy's legitimate request (in
+    the evaluator, or no trusted request at all in the prover), or None."""
+    for m in models:
         request = legitimate.get(m.deputy.label)
         if request is None:
             continue
