@@ -361,3 +361,13 @@ def test_a_policy_shared_through_a_yaml_alias_is_not_changed_behind_a_failure(tm
     assert code == 1 and [p["status"] for p in document["policies"]] == ["failed", "failed"]
     assert "changed (a YAML alias?)" in document["policies"][1]["message"]
     assert path.read_text() == ALIASED
+
+
+def test_an_account_export_is_refused_and_a_template_without_policies_needs_nothing(tmp_path):
+    code, _, err = run("fix", str(DATA / "sources" / "account-export.json"))
+    assert code == 2 and "does not edit account exports" in err
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    code, document = fix_json(path, "--write")
+    assert code == 0 and document["status"] == "already-safe" and document["policies"] == []
+    assert path.read_text() == "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
