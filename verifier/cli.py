@@ -312,8 +312,8 @@ def _details(args) -> dict | None:
 FIX_EPILOG = """\
 exit codes:
   0  repaired (the diff and the repaired policy are printed), or already safe
-  1  could not repair (the reason is printed); nothing is written
-  2  the policy or the command line could not be read
+  1  some policy could not be repaired (the reason is printed); the others' repairs stand
+  2  the input or the command line could not be read
 
 A repair changes only the Allow statements that let counterexamples in: it tightens a
 source-key condition already there (drops IfExists or a set qualifier, reads StringLike on
@@ -322,7 +322,8 @@ aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. B
 printed or written, the repaired text is parsed again, proved safe, and checked to still
 allow a legitimate request (the owner's account, the service, the action) in the evaluator
 and in the prover. --write replaces the file atomically, keeping its formatting outside the
-changed conditions.
+changed conditions. A template is repaired in its own text and proved again; a Terraform
+plan's repaired policies are printed with their addresses (deputy cannot edit HCL).
 """
 
 
@@ -332,8 +333,8 @@ def _add_fix(commands) -> None:
         description="Repair a vulnerable policy: change the offending Allow statements until the prover "
                     "says safe, keeping the legitimate request of the owner's account allowed.",
         epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    fx.add_argument("policy", metavar="POLICY", help="policy JSON file")
-    fx.add_argument("--account", metavar="ACCT", required=True, help="the owner's 12-digit account")
+    fx.add_argument("policy", metavar="POLICY", help="policy JSON file, CloudFormation template or Terraform plan")
+    fx.add_argument("--account", metavar="ACCT", help="the owner's 12-digit account (needed for a policy file)")
     _add_threat_model(fx, configurable=False)
     fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
@@ -343,12 +344,13 @@ def _add_fix(commands) -> None:
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import fixing
     from verifier.debug import repair
     from verifier.outputs import json as json_output
     from verifier.outputs import text
 
     model = _threat_model(args)
-    outcome = repair.repair_file(args.policy, model, args.timeout)
+    outcome = fixing.fix_file(args.policy, model, args.timeout, args.write)
     if args.write and outcome.status == "repaired":
         try:
             repair.write(outcome)

@@ -97,6 +97,12 @@ def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
+    return repair_text(original, path, model, timeout)
+
+
+def repair_text(original: str, path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
+    """The repair of one policy given as text (``path`` names it in
+    messages); ``InputError`` if it cannot be read."""
     loaded = loading.load_text(original, path)
     try:
         return repair(loaded, original, model, timeout)
@@ -111,17 +117,37 @@ def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: flo
     """Repair every vulnerable deputy of the policy (or the one ``model``
     asks about), one after the other on the same text, keeping every
     deputy's legitimate request allowed."""
+    found = search(loaded, questions(loaded, model), timeout, original)
+    if isinstance(found, Repair):
+        return found
+    return _finish(loaded, original, found.policy, found.changes, found.legitimate, found.models, timeout)
+
+
+def questions(loaded: LoadedPolicy, model: ThreatModel) -> list[ThreatModel]:
+    """One model per deputy to repair: the one ``--service`` names, else
+    every deputy the policy has."""
     from verifier.prove import deputies
 
     single = model.one_question()
     if single.deputy is not None:
-        models = [single]
-    else:
-        models = [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
-    return _repair_all(loaded, original, models, timeout)
+        return [single]
+    return [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
 
 
-def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], timeout: float) -> Repair:
+@dataclass
+class Repaired:
+    """A repaired AST, not yet rendered as text nor verified from it:
+    ``legitimate`` maps each deputy's label to its legitimate request."""
+
+    policy: Policy
+    changes: list[dict]
+    legitimate: dict[str, Request]
+    models: list[ThreatModel]
+
+
+def search(loaded: LoadedPolicy, models: list[ThreatModel], timeout: float, original: str = "") -> Repaired | Repair:
+    """The repaired policy, or a ``Repair`` that says the policy is already
+    safe or why it cannot be repaired (``original`` is its text)."""
     from verifier.prove.prover import verdict_only
 
     path = loaded.policy.source
@@ -149,7 +175,7 @@ def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], 
                           legitimate=legitimate[m.deputy.label])
         policy, made = step
         changes += made
-    return _finish(loaded, original, policy, changes, legitimate, models, timeout)
+    return Repaired(policy, changes, legitimate, models)
 
 
 def _repair_deputy(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, keep: list[Request], timeout: float):
@@ -305,6 +331,13 @@ def verify(text: str, path: str, loaded: LoadedPolicy, models: list[ThreatModel]
         verdict = verdict_only(final, m, timeout)
         if verdict.verdict is not Verdict.SAFE:
             return f"the prover's verdict for {m.deputy.label} is {verdict.verdict.value}"
+    return still_allowed(final, models, legitimate)
+
+
+def still_allowed(final: LoadedPolicy, models: list[ThreatModel], legitimate: dict) -> str | None:
+    """Why ``final`` no longer allows some deputy's legitimate request (in
+    the evaluator, or no trusted request at all in the prover), or None."""
+    for m in models:
         request = legitimate.get(m.deputy.label)
         if request is None:
             continue

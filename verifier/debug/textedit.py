@@ -67,7 +67,7 @@ def _statement_edits(text, offsets, old: Statement, new: Statement):
     old_blocks = {b.operator.value: b for b in old.condition.operators}
     new_blocks = {b.operator.value: b for b in new.condition.operators}
     edits, inserted = [], []
-    renamed = _renames(old_blocks, new_blocks)
+    renamed = renames(old_blocks, new_blocks)
     for name, block in new_blocks.items():
         if name in renamed.values():
             continue
@@ -100,7 +100,7 @@ def _statement_edits(text, offsets, old: Statement, new: Statement):
     return _merge_insertions(edits)
 
 
-def _renames(old_blocks: dict, new_blocks: dict) -> dict[str, str]:
+def renames(old_blocks: dict, new_blocks: dict) -> dict[str, str]:
     """Operator blocks that only changed their operator name."""
     out = {}
     gone = [n for n in old_blocks if n not in new_blocks]

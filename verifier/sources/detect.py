@@ -109,13 +109,13 @@ def _typed(resources) -> bool:
     return any("::" in (getattr(t, "value", None) or "") for t in types)
 
 
-def find(path: str, forced: str | None, account: str | None, avoid: set[str]) -> list[Found]:
-    """The policies of one file; a file that cannot be read is one ``Found``
-    carrying the error."""
+def find(path: str, forced: str | None, account: str | None, avoid: set[str], data: bytes | None = None) -> list[Found]:
+    """The policies of one file (or of ``data``, named ``path``); a file
+    that cannot be read is one ``Found`` carrying the error."""
     from verifier.sources import account_export, cloudformation, terraform
 
     try:
-        data = read(path)
+        data = read(path) if data is None else data
         fmt, root = parse(path, data, forced)
         if fmt == "policy" and len(data) > jsontree.MAX_BYTES:
             parser.parse_bytes(data, path)  # a policy keeps its own limit: raises the size error
