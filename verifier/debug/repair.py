@@ -90,13 +90,10 @@ def _ending(text: str) -> str:
 
 def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
     """The repair of one policy file; ``InputError`` if it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            original = handle.read().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
+    from verifier.policy import jsontree, parser
+
+    # The size is checked before the file is read whole, as ``check`` does.
+    original = parser.decode(jsontree.read_file(path), path)
     loaded = loading.load_text(original, path)
     try:
         return repair(loaded, original, model, timeout)

@@ -29,11 +29,7 @@ _LARGE_SNIFF = re.compile(rb'"(format_version|terraform_version|RoleDetailList)"
 
 
 def read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(LARGE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
+    return jsontree.read_file(path, LARGE_BYTES)
 
 
 def looks_like_json(data: bytes, path: str) -> bool:
