@@ -37,7 +37,7 @@ from verifier.policy import keys, loading
 from verifier.debug import edits, textedit
 from verifier.prove import threat
 from verifier.policy.ast import Effect, Policy
-from verifier.errors import DeputyError, InputError
+from verifier.errors import BudgetExceeded, DeputyError, InputError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
@@ -99,6 +99,8 @@ def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
         return repair(loaded, original, model, timeout)
     except InputError:
         raise
+    except BudgetExceeded as exc:
+        return Repair(path, "failed", f"cannot repair: the verdict is unknown: {exc}", original)
     except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         return Repair(path, "failed", f"cannot repair: internal error ({type(exc).__name__}: {exc}); please "
                       "report this policy", original)
