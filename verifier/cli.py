@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.command is None:
         parser.print_help(stderr)
         return 2
+    from verifier.outputs.stream import Writer
+
+    stdout, stderr = Writer(stdout, getattr(args, "format", "text")), Writer(stderr, "text")
     try:
         return _COMMANDS[args.command](args, stdout, stderr)
     except InputError as exc:
@@ -197,23 +200,26 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     model = _threat_model(args)
     chooser = configuration.ModelFor(model, settings.scopes) if settings.scopes else model
     scan = checking.scan_paths(args.paths, tuple(args.exclude))
+    notices: list = []
     if (args.jobs or 1) > 1:
         # Nothing needs the whole list before checking: workers read,
         # detect and check whole files.
         progress = _Progress(stderr, len(scan.files))
         results = checking.check_files(scan.files, chooser, args.input_format, args.timeout, args.jobs,
-                                       lambda index, path: progress.show(path), _details(args))
+                                       lambda index, path: progress.show(path), _details(args), notices)
     else:
-        found = checking.collect(scan.files, model, args.input_format)
+        found = checking.collect(scan.files, model, args.input_format, notices)
         progress = _Progress(stderr, len(found))
         results = checking.check_all(found, chooser, args.timeout, args.jobs,
                                      lambda index, item: progress.show(item.where()), _details(args))
     progress.done()
     for note in configuration.apply(results, settings.suppressions):
         stderr.write(f"deputy: {note}\n")
+    for notice in notices:
+        stderr.write(f"deputy: warning: {notice}\n")
     if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
-    stdout.write(_render(args, results, model, stdout, scan.skipped))
+    stdout.write(_render(args, results, model, stdout, scan.skipped, notices))
     if args.verbose:
         for skipped in scan.skipped:
             stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
@@ -321,7 +327,7 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
 _COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
 
 
-def _render(args, results, model, stdout, skipped=()) -> str:
+def _render(args, results, model, stdout, skipped=(), notices=()) -> str:
     from verifier import __version__
 
     if args.format == "json":
@@ -329,11 +335,12 @@ def _render(args, results, model, stdout, skipped=()) -> str:
 
         document = json_output.check_json(results, model)
         document["skipped"] = [{"path": s.path, "reason": s.reason} for s in skipped]
+        document["warnings"] = [n.to_json() for n in notices]
         return json_output.dumps(document)
     if args.format == "sarif":
         from verifier.outputs import sarif
 
-        return sarif.dumps(results, __version__)
+        return sarif.dumps(results, __version__, notices)
     if args.format == "junit":
         from verifier.outputs import junit
 
@@ -397,10 +404,12 @@ def entry() -> None:
     try:
         code = main()
     except KeyboardInterrupt:
+        sys.stderr.write("deputy: interrupted\n")
         code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        sys.stderr.write(f"deputy: internal error: {type(exc).__name__}: {exc} (please report this)\n")
+        message = f"deputy: internal error: {type(exc).__name__}: {exc} (please report this)\n"
+        sys.stderr.write(message.encode("ascii", "backslashreplace").decode("ascii"))
         code = 3
     sys.exit(code)

@@ -105,9 +105,11 @@ def _typed(resources) -> bool:
     return any("::" in (getattr(t, "value", None) or "") for t in types)
 
 
-def find(path: str, forced: str | None, account: str | None, avoid: set[str]) -> list[Found]:
+def find(path: str, forced: str | None, account: str | None, avoid: set[str],
+         notices: list | None = None) -> list[Found]:
     """The policies of one file; a file that cannot be read is one ``Found``
-    carrying the error."""
+    carrying the error. ``notices`` receives the file's warnings
+    (``sources.Notice``)."""
     from verifier.sources import account_export, cloudformation, terraform
 
     try:
@@ -118,7 +120,7 @@ def find(path: str, forced: str | None, account: str | None, avoid: set[str]) ->
         if fmt == "policy":
             return [Found(path, "policy", node=root, span=root.span, error=_no_owner(path, root, account))]
         if fmt == "cloudformation":
-            return cloudformation.extract(path, root, account, avoid)
+            return cloudformation.extract(path, root, account, avoid, notices)
         if fmt == "terraform":
             return terraform.extract(path, root, account)
         return account_export.extract(path, root)
