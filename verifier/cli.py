@@ -275,7 +275,8 @@ FIX_EPILOG = """\
 exit codes:
   0  repaired (the diff and the repaired policy are printed), or already safe
   1  could not repair (the reason is printed); nothing is written
-  2  the policy or the command line could not be read
+  2  the policy or the command line could not be read, or --write was refused (the repair is
+     printed, the file left as it was)
 
 A repair changes only the Allow statements that let counterexamples in: it tightens a
 source-key condition already there (drops IfExists or a set qualifier, reads StringLike on
@@ -283,8 +284,10 @@ aws:SourceArn as ArnLike), or adds StringEquals aws:SourceAccount OWNER and/or A
 aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. Before it is
 printed or written, the repaired text is parsed again, proved safe, and checked to still
 allow a legitimate request (the owner's account, the service, the action) in the evaluator
-and in the prover. --write replaces the file atomically, keeping its formatting outside the
-changed conditions.
+and in the prover. --write replaces the file atomically (a temporary file beside it, synced
+to disk, renamed over it), keeping its formatting outside the changed conditions, its line
+endings, its final newline or lack of one, its mode and its owner. It refuses a read-only
+file unless --force, and a file with other names (hard links), which the rename would split.
 """
 
 
@@ -301,7 +304,11 @@ def _add_fix(commands) -> None:
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per proof (default 5)")
     fx.add_argument("--write", action="store_true",
-                    help="replace POLICY with the repaired policy (only once it is proved)")
+                    help="replace POLICY with the repaired policy (only once it is proved), keeping its mode, owner "
+                         "and line endings; refused for a read-only file (see --force) and for a file with other "
+                         "names (hard links)")
+    fx.add_argument("--force", action="store_true",
+                    help="with --write: replace a read-only file too, or one whose owner cannot be kept")
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -311,16 +318,19 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
 
     model = _threat_model(args)
     outcome = repair.repair_file(args.policy, model, args.timeout)
+    refused = None
     if args.write and outcome.status == "repaired":
         try:
-            repair.write(outcome)
-        except OSError as exc:
-            stderr.write(f"deputy: error: cannot write {args.policy}: {exc.strerror or exc}\n")
-            return 2
+            repair.write(outcome, args.force)
+        except (OSError, InputError) as exc:
+            refused = exc.strerror or exc if isinstance(exc, OSError) else exc.message
     if args.format == "json":
         stdout.write(json_output.dumps(outcome.to_json()))
     else:
         stdout.write(text.fix_text(outcome))
+    if refused is not None:  # the repair is printed, the file left as it was
+        stderr.write(f"deputy: error: cannot write {args.policy}: {refused}\n")
+        return 2
     return outcome.exit_code
 
 

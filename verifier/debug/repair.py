@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 
 from verifier.policy import keys, loading
@@ -340,23 +338,16 @@ def _shared_statement_warnings(policy: Policy, touched: set[int], models: list[T
 # -- writing ---------------------------------------------------------------------------------
 
 
-def write(repair: Repair) -> None:
-    """Replace the file with the verified repair, atomically."""
+def write(repair: Repair, force: bool = False) -> None:
+    """Replace the file with the verified repair, atomically, keeping its
+    mode, owner, line endings and final newline (``debug.writing``);
+    ``InputError`` when that is refused (read-only without ``force``,
+    hard links)."""
+    from verifier.debug import writing
+
     if repair.status != "repaired" or repair.text is None:
         raise ValueError("only a verified repair is written")
-    target = os.path.realpath(repair.path)  # through a symlink, not over it
-    directory = os.path.dirname(target)
-    mode = os.stat(target).st_mode & 0o777
-    fd, temp = tempfile.mkstemp(prefix=".deputy-fix-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(repair.text)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    writing.replace(repair.path, writing.keep_layout(repair.original, repair.text), force)
     repair.written = True
 
 
