@@ -30,8 +30,9 @@ exit codes:
   0  every policy is safe
   1  at least one policy is vulnerable (a foreign request of the deputy is allowed)
   2  no policy is vulnerable, but an input could not be read or the command line is wrong
-  3  none of the above, but some verdict is unknown (time limit, or a construct deputy
-     does not model, or a value the input does not state, such as a template parameter)
+  3  none of the above, but some verdict is unknown (time limit, a size bound, a construct
+     deputy does not model, or a value the input does not state, such as a template parameter)
+  130  interrupted (Ctrl-C)
   A finding under a suppression of the configuration file is reported but does not
   count; one whose suppression has expired counts again.
 
@@ -130,7 +131,8 @@ def _add_check(commands) -> None:
     ck.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                     help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                    help="solver time limit per policy (default 5)")
+                    help="time limit per policy (default 5), for all of its work: the automata built before the "
+                         "solver, every deputy's question, the solver, --explain; what is undecided then is unknown")
     ck.add_argument("-v", "--verbose", action="store_true",
                     help="print more detail: every result's assumptions and warnings (by default a safe policy is "
                          "one line), and the files of a directory that were skipped, and why")
@@ -138,7 +140,8 @@ def _add_check(commands) -> None:
                     help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
                          "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                    help="check policies in N worker processes (default 1; results keep the order of the files)")
+                    help="check policies in N worker processes (default 1; results keep the order of the files; "
+                         "a worker the system kills costs only the policy it was checking, then unknown)")
     ck.add_argument("--exclude", metavar="GLOB", action="append", default=None,
                     help="in a directory, do not read files or directories matching GLOB (a name, or a path "
                          "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). Never "
