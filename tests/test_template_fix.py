@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import CORPUS_ROOT
 from verifier.cli import main
 from verifier import fixing
 from verifier.debug.templatetext import ACCOUNT, Editor, Intrinsic
@@ -21,7 +22,7 @@ from verifier.sources.yamltree import parse_yaml
 
 DATA = Path(__file__).resolve().parent / "data"
 OWNER = "111122223333"
-CORPUS = Path("/work/shared/corpus/cfn")
+CORPUS = CORPUS_ROOT / "cfn"
 
 
 def run(*argv):
@@ -302,6 +303,7 @@ SAMPLE = ["0005.yaml", "0010.yaml", "0036.json", "0039.yaml", "0049.json"]
 def test_corpus_templates_are_repaired_and_then_safe(tmp_path, name):
     path = tmp_path / name
     shutil.copy(CORPUS / name, path)
+    path.chmod(0o644)  # the corpus is read-only, and fix --write refuses a read-only file
     before = verdicts(path)
     assert "vulnerable" in before.values()
     code, document = fix_json(path, "--write")

@@ -108,7 +108,7 @@ def check(source, *, account: str | None = None, trusted_accounts=(), trusted_or
         from verifier.sources import detect
 
         found = detect.find(TEXT_NAME, input_format, model.owner or None, set(model.trusted_accounts),
-                            text.encode("utf-8"))
+                            data=text.encode("utf-8"))
         return Report(checking.check_all(found, model, timeout, details=details), [], model)
     paths = [os.fspath(p) for p in source] if isinstance(source, (list, tuple)) else [os.fspath(source)]
     scan = checking.scan_paths(paths, tuple(exclude))

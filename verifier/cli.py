@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from typing import TextIO
 
@@ -30,8 +29,9 @@ exit codes:
   0  every policy is safe
   1  at least one policy is vulnerable (a foreign request of the deputy is allowed)
   2  no policy is vulnerable, but an input could not be read or the command line is wrong
-  3  none of the above, but some verdict is unknown (time limit, or a construct deputy
-     does not model, or a value the input does not state, such as a template parameter)
+  3  none of the above, but some verdict is unknown (time limit, a size bound, a construct
+     deputy does not model, or a value the input does not state, such as a template parameter)
+  130  interrupted (Ctrl-C)
   A finding under a suppression of the configuration file is reported but does not
   count; one whose suppression has expired counts again. With --baseline only new
   findings count; with --base only what the change opens (see deputy diff --help).
@@ -117,7 +117,8 @@ def _add_check(commands) -> None:
                     help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
                          "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                    help="check policies in N worker processes (default 1; results keep the order of the files)")
+                    help="check policies in N worker processes (default 1; results keep the order of the files; "
+                         "a worker the system kills costs only the policy it was checking, then unknown)")
     ck.add_argument("--base", metavar="REF", help="fail only on what the change from git revision REF opens (each "
                     "PATH as it is at REF, read with git, no checkout, against PATH now; as `deputy diff`)")
     ck.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are known: reported, not failing")
@@ -150,7 +151,9 @@ def _add_common(parser, formats: tuple[str, ...]) -> None:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="solver time limit per policy (default 5)")
+                        help="time limit per policy (default 5), for all of its work: the automata built before "
+                             "the solver, every deputy's question, the solver, --explain; what is undecided then "
+                             "is unknown")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print more detail: every result's assumptions and warnings (by default a safe policy "
                              "is one line), and the files of a directory that were skipped, and why")
@@ -188,6 +191,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.command is None:
         parser.print_help(stderr)
         return 2
+    from verifier.outputs.stream import Writer
+
+    stdout, stderr = Writer(stdout, getattr(args, "format", "text")), Writer(stderr, "text")
     try:
         return _COMMANDS[args.command](args, stdout, stderr)
     except InputError as exc:
@@ -228,36 +234,44 @@ def _configured(args):
 
 def _diff(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier import gate
+    from verifier.outputs import console
 
-    return gate.diff_command(args, _configured(args), _colour(args.color, stdout), stdout, stderr)
+    return gate.diff_command(args, _configured(args), console.colour(args.color, stdout), stdout, stderr)
 
 
 def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier import checking, gate
     from verifier import config as configuration
+    from verifier.outputs import console
 
     settings, model, chooser = _configured(args)
     if args.base:
-        return gate.check_base(args, (settings, model, chooser), _colour(args.color, stdout), stdout, stderr)
+        return gate.check_base(args, (settings, model, chooser), console.colour(args.color, stdout), stdout, stderr)
     scan = checking.scan_paths(args.paths, tuple(args.exclude))
+    notices: list = []
     if (args.jobs or 1) > 1:
         # Nothing needs the whole list before checking: workers read,
         # detect and check whole files.
-        progress = _Progress(stderr, len(scan.files))
+        progress = console.Progress(stderr, len(scan.files))
         results = checking.check_files(scan.files, chooser, args.input_format, args.timeout, args.jobs,
-                                       lambda index, path: progress.show(path), _details(args))
+                                       lambda index, path: progress.show(path), _details(args), notices)
     else:
-        found = checking.collect(scan.files, model, args.input_format)
-        progress = _Progress(stderr, len(found))
+        found = checking.collect(scan.files, model, args.input_format, notices)
+        progress = console.Progress(stderr, len(found))
         results = checking.check_all(found, chooser, args.timeout, args.jobs,
                                      lambda index, item: progress.show(item.where()), _details(args))
     progress.done()
     for note in configuration.apply(results, settings.suppressions):
         stderr.write(f"deputy: {note}\n")
+    for notice in notices:
+        stderr.write(f"deputy: warning: {notice}\n")
     if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
     report = gate.baseline(args, results, stderr)
-    stdout.write(gate.with_baseline(_render(args, results, model, stdout, scan.skipped), args.format, report))
+    document = console.check_document(args.format, results, model, skipped=scan.skipped, notices=notices,
+                                      colour=console.colour(args.color, stdout), verbose=args.verbose,
+                                      fail_on_useless=args.fail_on_useless)
+    stdout.write(gate.with_baseline(document, args.format, report))
     if args.verbose:
         for skipped in scan.skipped:
             stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
@@ -313,7 +327,8 @@ FIX_EPILOG = """\
 exit codes:
   0  repaired (the diff and the repaired policy are printed), or already safe
   1  some policy could not be repaired (the reason is printed); the others' repairs stand
-  2  the input or the command line could not be read
+  2  the input or the command line could not be read, or --write was refused (the repair is
+     printed, the file left as it was)
 
 A repair changes only the Allow statements that let counterexamples in: it tightens a
 source-key condition already there (drops IfExists or a set qualifier, reads StringLike on
@@ -321,9 +336,12 @@ aws:SourceArn as ArnLike), or adds StringEquals aws:SourceAccount OWNER and/or A
 aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. Before it is
 printed or written, the repaired text is parsed again, proved safe, and checked to still
 allow a legitimate request (the owner's account, the service, the action) in the evaluator
-and in the prover. --write replaces the file atomically, keeping its formatting outside the
-changed conditions. A template is repaired in its own text and proved again; a Terraform
-plan's repaired policies are printed with their addresses (deputy cannot edit HCL).
+and in the prover. --write replaces the file atomically (a temporary file beside it, synced
+to disk, renamed over it), keeping its formatting outside the changed conditions, its line
+endings, its final newline or lack of one, its mode and its owner. It refuses a read-only
+file unless --force, and a file with other names (hard links), which the rename would split.
+A template is repaired in its own text and proved again; a Terraform plan's repaired policies
+are printed with their addresses (deputy cannot edit HCL).
 """
 
 
@@ -340,7 +358,11 @@ def _add_fix(commands) -> None:
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per proof (default 5)")
     fx.add_argument("--write", action="store_true",
-                    help="replace POLICY with the repaired policy (only once it is proved)")
+                    help="replace POLICY with the repaired policy (only once it is proved), keeping its mode, owner "
+                         "and line endings; refused for a read-only file (see --force) and for a file with other "
+                         "names (hard links)")
+    fx.add_argument("--force", action="store_true",
+                    help="with --write: replace a read-only file too, or one whose owner cannot be kept")
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -351,85 +373,23 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
 
     model = _threat_model(args)
     outcome = fixing.fix_file(args.policy, model, args.timeout, args.write)
+    refused = None
     if args.write and outcome.status == "repaired":
         try:
-            repair.write(outcome)
-        except OSError as exc:
-            stderr.write(f"deputy: error: cannot write {args.policy}: {exc.strerror or exc}\n")
-            return 2
+            repair.write(outcome, args.force)
+        except (OSError, InputError) as exc:
+            refused = exc.strerror or exc if isinstance(exc, OSError) else exc.message
     if args.format == "json":
         stdout.write(json_output.dumps(outcome.to_json()))
     else:
         stdout.write(text.fix_text(outcome))
+    if refused is not None:  # the repair is printed, the file left as it was
+        stderr.write(f"deputy: error: cannot write {args.policy}: {refused}\n")
+        return 2
     return outcome.exit_code
 
 
 _COMMANDS = {"eval": _eval, "check": _check, "diff": _diff, "fix": _fix}
-
-
-def _render(args, results, model, stdout, skipped=()) -> str:
-    from verifier import __version__
-
-    if args.format == "json":
-        from verifier.outputs import json as json_output
-
-        document = json_output.check_json(results, model)
-        document["skipped"] = [{"path": s.path, "reason": s.reason} for s in skipped]
-        return json_output.dumps(document)
-    if args.format == "sarif":
-        from verifier.outputs import sarif
-
-        return sarif.dumps(results, __version__)
-    if args.format == "junit":
-        from verifier.outputs import junit
-
-        return junit.dumps(results, fail_on_useless=args.fail_on_useless)
-    if args.format == "markdown":
-        from verifier.outputs import markdown
-
-        return markdown.check_markdown(results)
-    from verifier.outputs import text
-
-    return text.check_text(results, colour=_colour(args.color, stdout), verbose=args.verbose) + \
-        text.skipped_line(skipped, args.verbose)
-
-
-def _colour(choice: str, stream) -> bool:
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    return _isatty(stream)
-
-
-def _isatty(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-class _Progress:
-    """``[i/n] file`` on stderr, redrawn in place, when stderr is a terminal
-    and there are enough policies for the wait to be noticed."""
-
-    THRESHOLD = 3
-
-    def __init__(self, stream, total: int):
-        self.stream, self.total, self.count = stream, total, 0
-        self.on = total >= self.THRESHOLD and _isatty(stream)
-
-    def show(self, what: str) -> None:
-        self.count += 1
-        if self.on:
-            text = f"deputy: checking [{self.count}/{self.total}] {what}"
-            self.stream.write("\r\033[K" + text[:100])
-            self.stream.flush()
-
-    def done(self) -> None:
-        if self.on:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
 
 
 def entry() -> None:
@@ -437,10 +397,12 @@ def entry() -> None:
     try:
         code = main()
     except KeyboardInterrupt:
+        sys.stderr.write("deputy: interrupted\n")
         code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        sys.stderr.write(f"deputy: internal error: {type(exc).__name__}: {exc} (please report this)\n")
+        message = f"deputy: internal error: {type(exc).__name__}: {exc} (please report this)\n"
+        sys.stderr.write(message.encode("ascii", "backslashreplace").decode("ascii"))
         code = 3
     sys.exit(code)

@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 
 from verifier.policy import keys, loading
 from verifier.debug import edits, textedit
 from verifier.prove import threat
 from verifier.policy.ast import Effect, Policy
-from verifier.errors import DeputyError, InputError
+from verifier.errors import BudgetExceeded, DeputyError, InputError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
@@ -90,13 +88,10 @@ def _ending(text: str) -> str:
 
 def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
     """The repair of one policy file; ``InputError`` if it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            original = handle.read().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
+    from verifier.policy import jsontree, parser
+
+    # The size is checked before the file is read whole, as ``check`` does.
+    original = parser.decode(jsontree.read_file(path), path)
     return repair_text(original, path, model, timeout)
 
 
@@ -108,6 +103,8 @@ def repair_text(original: str, path: str, model: ThreatModel, timeout: float = 5
         return repair(loaded, original, model, timeout)
     except InputError:
         raise
+    except BudgetExceeded as exc:
+        return Repair(path, "failed", f"cannot repair: the verdict is unknown: {exc}", original)
     except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         return Repair(path, "failed", f"cannot repair: internal error ({type(exc).__name__}: {exc}); please "
                       "report this policy", original)
@@ -374,23 +371,16 @@ def _shared_statement_warnings(policy: Policy, touched: set[int], models: list[T
 # -- writing ---------------------------------------------------------------------------------
 
 
-def write(repair: Repair) -> None:
-    """Replace the file with the verified repair, atomically."""
+def write(repair: Repair, force: bool = False) -> None:
+    """Replace the file with the verified repair, atomically, keeping its
+    mode, owner, line endings and final newline (``debug.writing``);
+    ``InputError`` when that is refused (read-only without ``force``,
+    hard links)."""
+    from verifier.debug import writing
+
     if repair.status != "repaired" or repair.text is None:
         raise ValueError("only a verified repair is written")
-    target = os.path.realpath(repair.path)  # through a symlink, not over it
-    directory = os.path.dirname(target)
-    mode = os.stat(target).st_mode & 0o777
-    fd, temp = tempfile.mkstemp(prefix=".deputy-fix-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(repair.text)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    writing.replace(repair.path, writing.keep_layout(repair.original, repair.text), force)
     repair.written = True
 
 

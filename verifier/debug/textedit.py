@@ -21,13 +21,17 @@ def render(original: str, before: Policy, after: Policy, touched: set[int]) -> t
     back to ``after``, else the whole policy re-serialised (indent 2)."""
     from verifier.policy import printer
 
+    from verifier.debug.writing import keep_layout
+
     try:
         text = _edit(original, before, after, touched)
-        if text is not None and loading.parser.parse_policy(text) == after:
-            return text, "edited in place"
+        if text is not None:
+            text = keep_layout(original, text)  # CRLF stays CRLF, inserted lines too
+            if loading.parser.parse_policy(text) == after:
+                return text, "edited in place"
     except (InputError, ValueError, IndexError):
         pass
-    return printer.dumps(after, indent=2) + "\n", "re-serialised"
+    return keep_layout(original, printer.dumps(after, indent=2) + "\n"), "re-serialised"
 
 
 def _edit(original: str, before: Policy, after: Policy, touched: set[int]) -> str | None:

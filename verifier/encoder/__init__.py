@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verifier import deadline
 from verifier.policy.ast import Effect, Policy, Statement
 from verifier.encoder import logic as F
 from verifier.encoder import symbolic
@@ -49,6 +50,7 @@ def encode(policy: Policy, extra_keys: dict[str, tuple[Kind, int]] | None = None
     encoder = StatementEncoder(request, policy.variables_enabled)
     allows, denies = [], []
     for statement in policy.statements:
+        deadline.check()  # a policy of thousands of statements is encoded one statement at a time
         term = encoder.statement(statement)
         (denies if statement.effect_kind is Effect.DENY else allows).append((statement, term))
     return PolicyEncoding(request, allows, denies)

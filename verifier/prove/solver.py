@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from verifier import deadline
 from verifier.encoder import logic as F
 from verifier.errors import InternalError
 
@@ -79,7 +80,13 @@ class Session:
             self._solver.pop()
 
     def check(self, assumptions=(), timeout_ms: int | None = None) -> Outcome:
-        """``assumptions`` are boolean variables (``logic.Bool``)."""
+        """``assumptions`` are boolean variables (``logic.Bool``). Never
+        longer than the policy's time leaves (``verifier.deadline``)."""
+        left = deadline.remaining_ms()
+        if left is not None:
+            if left <= 0:
+                return Outcome("unknown", reason=deadline.reason())
+            timeout_ms = min(left, self._timeout if timeout_ms is None else timeout_ms)
         if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
             self._timeout = max(1, int(timeout_ms))
             self._solver.set("timeout", self._timeout)
