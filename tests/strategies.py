@@ -333,3 +333,35 @@ def any_request(draw):
 
 def _arn_principal() -> str:
     return f"arn:aws:iam::{OWNER}:role/r"
+
+
+# -- pairs of versions of a policy, for deputy diff ---------------------------------------
+
+
+@st.composite
+def policy_pair(draw, keys=None) -> tuple[str, str]:
+    """Two versions of a policy: unrelated, or the second one edit away from
+    the first (a statement added, removed or replaced, a condition dropped,
+    an effect flipped, a Sid renamed), as pull requests make them."""
+    old = json.loads(draw(policy_text(keys)))
+    if draw(st.integers(0, 3)) == 0:
+        return json.dumps(old), draw(policy_text(keys))
+    new = json.loads(json.dumps(old))
+    statements = new["Statement"]
+    edit = draw(st.sampled_from(["add", "remove", "replace", "uncondition", "flip", "sid", "condition"]))
+    index = draw(st.integers(0, len(statements) - 1))
+    if edit == "add":
+        statements.insert(draw(st.integers(0, len(statements))), draw(statement(keys=keys)))
+    elif edit == "remove" and len(statements) > 1:
+        del statements[index]
+    elif edit == "replace":
+        statements[index] = draw(statement(keys=keys))
+    elif edit == "uncondition":
+        statements[index].pop("Condition", None)
+    elif edit == "flip":
+        statements[index]["Effect"] = "Deny" if statements[index]["Effect"] == "Allow" else "Allow"
+    elif edit == "sid":
+        statements[index]["Sid"] = draw(st.sampled_from(["A", "B", "Renamed"]))
+    else:
+        statements[index]["Condition"] = draw(condition(keys))
+    return json.dumps(old), json.dumps(new)

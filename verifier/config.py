@@ -140,14 +140,11 @@ def find(explicit: str | None, cwd: str | None = None) -> Config:
 def load(path: str) -> Config:
     import tomllib
 
+    from verifier.policy import jsontree, parser
+
+    text = parser.decode(jsontree.read_file(path), path)
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
         data = tomllib.loads(text)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
-    except UnicodeDecodeError:
-        raise InputError("the configuration is not UTF-8", path) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

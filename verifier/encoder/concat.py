@@ -15,20 +15,20 @@ from __future__ import annotations
 
 from collections import deque
 
+from verifier import deadline
 from verifier.encoder import automata
 from verifier.encoder import lang as L
-
-BUDGET = 200_000
-"""States explored before giving up (the relation then stays unchecked)."""
+from verifier.encoder.classes import STATE_BUDGET
 
 _READABLE = [ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789-_./:"] + list(range(0x21, 0x7F))
 
 
 def together(whole: list[L.Lang], before: L.Lang, part: list[L.Lang], after: L.Lang,
-             budget: int = BUDGET) -> dict[tuple[frozenset, frozenset], tuple[str, str]] | None:
+             budget: int = STATE_BUDGET) -> dict[tuple[frozenset, frozenset], tuple[str, str]] | None:
     """(memberships of the whole, memberships of the part) -> (whole, part)
     strings realizing them with ``whole`` in ``before + part + after``;
-    None if the exploration exceeds ``budget`` states."""
+    None if the exploration exceeds ``budget`` states; ``deadline.TimeLimit``
+    once the policy's time is up."""
     outer = [automata.dfa(x) for x in whole]
     inner = [automata.dfa(x) for x in part]
     edges = (automata.dfa(before), automata.dfa(after))
@@ -36,8 +36,12 @@ def together(whole: list[L.Lang], before: L.Lang, part: list[L.Lang], after: L.L
     seen = {start: ("", "")}
     todo = deque([start])
     found: dict = {}
+    explored = 0
     while todo:
         state = todo.popleft()
+        explored += 1
+        if explored % 256 == 0:
+            deadline.check()
         texts = seen[state]
         for nxt, extra in _moves(state, outer, inner, edges):
             texts_next = (texts[0] + extra, texts[1] + (extra if state[0] == 1 and extra else ""))

@@ -201,7 +201,7 @@ def static_pattern(found, like: bool, lenient: bool) -> tuple:
             pattern.append(part.char)
         elif isinstance(part, Substituted):
             pattern += L.glob(part.text) if like and lenient else L.literal_pattern(part.text)
-    return tuple(pattern)
+    return L.collapsed(tuple(pattern))
 
 
 def _has_special(text: str | None) -> bool:

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 
 from verifier.encoder import automata, concat
 from verifier.encoder import lang as L
-from verifier.encoder.classes import realizable, settled_by_domain
+from verifier.encoder.classes import STATE_BUDGET, realizable, settled_by_domain
+from verifier.errors import BudgetExceeded
 from verifier.encoder import logic as F
 
 
@@ -104,7 +105,6 @@ class StringSpace:
         self._joints: dict[Var, _Joint] = {}
         self._withins: list[_Within] = []
         self._within_of: dict[Var, _Within] = {}
-        self.overflowed: list[str] = []
         self.unchecked: list[str] = []
         self._domains: dict[Var, tuple[L.Lang, tuple]] = {}
         self._members: dict[tuple, F.Term] = {}  # the same test recurs, once per value of a long list
@@ -264,12 +264,9 @@ class StringSpace:
 
     def _within(self, relation: _Within) -> list[F.Term]:
         whole, part = self._slots[relation.whole], self._slots[relation.part]
-        found = None if whole.choice is None or part.choice is None else \
-            concat.together(whole.languages, relation.before, part.languages, relation.after)
+        found = concat.together(whole.languages, relation.before, part.languages, relation.after)
         if found is None:
-            self.unchecked.append(f"{relation.whole.name} around {relation.part.name}")
-            del self._within_of[relation.whole], self._within_of[relation.part]
-            return []
+            raise _too_large()
         index_whole = {v: i for i, v in enumerate(whole.vectors)}
         index_part = {v: i for i, v in enumerate(part.vectors)}
         for (vector_whole, vector_part), texts in found.items():
@@ -303,8 +300,7 @@ class StringSpace:
         banned = frozenset(i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in excluded)
         found = realizable(slot.languages, counted=counted, required=needed)
         if found is None:
-            self.overflowed.append(slot.var.name)
-            return  # atoms stay free: a proof then holds whatever they are
+            raise _too_large()
         kept = [(v, w) for v, w in found.items() if needed <= v and not banned & v]
         slot.vectors = [v for v, _ in kept]
         slot.witnesses = [w[0] for _, w in kept]
@@ -342,8 +338,7 @@ class StringSpace:
             return []
         both = realizable(a.languages + b.languages)
         if both is None:
-            self.unchecked.append(f"{joint.a.name} = {joint.b.name}")
-            return []
+            raise _too_large()
         split = len(a.languages)
         index_a = {v: i for i, v in enumerate(a.vectors)}
         index_b = {v: i for i, v in enumerate(b.vectors)}
@@ -413,6 +408,13 @@ class StringSpace:
             else:
                 text_b = _another(b, j, text_a)
         return text_a if term == joint.a else text_b
+
+
+def _too_large() -> BudgetExceeded:
+    # Never a verdict on a partial exploration, nor on tests left free:
+    # the size bound ends the question as unknown, with its reason.
+    return BudgetExceeded(f"the string constraints of this policy exceed {STATE_BUDGET:,} states "
+                          "(automaton states of its patterns, explored together)")
 
 
 def _another(slot: _Slot, index: int, avoid: str) -> str:

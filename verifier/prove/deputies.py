@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from verifier.errors import BudgetExceeded
 from verifier.policy.ast import Effect, Policy, Statement
 from verifier.prove.threat import Deputy, ThreatModel, global_name
 from verifier.results import DeputyResult, Result, Verdict
@@ -83,7 +84,17 @@ def questions(policy: Policy, model: ThreatModel) -> tuple[Deputies, list[Deputy
     found = of_policy(policy)
     if model.services:
         return found, [Deputy(global_name(s)) for s in dict.fromkeys(model.services)]
+    if len(found.named) > MAX_DEPUTIES:
+        raise BudgetExceeded(f"the policy names {len(found.named):,} service principals, more than the "
+                             f"{MAX_DEPUTIES:,} deputy asks about (each is a question of its own); --service "
+                             "asks about the ones you name")
     return found, found.questions()
+
+
+MAX_DEPUTIES = 1_000
+"""Named deputies asked about in one policy (real ones name a few): past
+this, each a question and an answer of its own, the time and the report
+grow without bound."""
 
 
 def deputy_of(answer: DeputyResult, named: tuple[str, ...]) -> Deputy:

@@ -14,7 +14,7 @@ import time
 from verifier.prove import certify, counterexample, deputies, findings, grants, readable, solver, threat, witness
 from verifier.policy.ast import Statement
 from verifier.encoder import logic as F
-from verifier.errors import InternalError
+from verifier.errors import BudgetExceeded, InternalError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
@@ -39,7 +39,15 @@ def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
 
 
 def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
-    """The verdict of one deputy's question (``model.deputy``)."""
+    """The verdict of one deputy's question (``model.deputy``); unknown,
+    with the bound named, when the question passes one of deputy's bounds."""
+    try:
+        return _check_deputy(loaded, model, timeout)
+    except BudgetExceeded as exc:
+        return Result(loaded.policy.source, Verdict.UNKNOWN, f"could not decide: {exc}")
+
+
+def _check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float) -> Result:
     started = time.perf_counter()
     F.new_epoch()
     run = _Run(loaded, model)
@@ -51,7 +59,11 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
         result.assumptions += run.readings()
     result.warnings = findings.diagnostic_warnings(loaded) + (run.unencoded() if run.built else []) + result.warnings
     if result.verdict is not Verdict.UNKNOWN:
-        result.warnings += run.side_questions(result)
+        try:
+            result.warnings += run.side_questions(result)
+        except BudgetExceeded as exc:  # the verdict stands; what is said beside it is cut short
+            result.warnings.append(f"the questions beside the verdict (a request naming no source account, a "
+                                   f"trusted request) were not all asked: {exc}")
     result.useless = findings.placeholders(loaded, run.admitting()) + run.blocked
     if result.counterexample is not None:
         result.assumptions += findings.uncatalogued(result.counterexample.action)
@@ -240,8 +252,6 @@ class _Run:
         space = self.encoding.request.space
         out += [f"deputy cannot relate the strings {pair} exactly; the verdict holds whatever they are"
                 for pair in space.unchecked]
-        out += [f"too many patterns on {name} to enumerate their combinations; the verdict holds "
-                "whatever they are" for name in space.overflowed]
         return out
 
     def side_questions(self, result: Result) -> list[str]:

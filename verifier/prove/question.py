@@ -155,7 +155,8 @@ class Question:
         ]
         out += [r.keys[keys.fold(key)].present for key in m.required_keys]
         out += [F.Not(r.keys[k].present) for k in keys.NOT_FOR_SERVICES if k in r.keys]  # K10
-        out.append(space.member(r.resource, _OWNED(m.owner)))
+        if not m.any_owner:
+            out.append(space.member(r.resource, _OWNED(m.owner)))
         arn = r.keys[keys.SOURCE_ARN]
         if m.source_service and arn.kind is Kind.ARN:
             out.append(F.Implies(arn.present, space.equals(arn.elements[0].parts[1], m.source_service)))

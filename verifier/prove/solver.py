@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from verifier import deadline
 from verifier.encoder import logic as F
 from verifier.errors import InternalError
 from verifier.prove import certify
@@ -85,9 +86,16 @@ class Session:
             self.pop()
 
     def check(self, assumptions=(), timeout_ms: int | None = None, proof: bool = True) -> Outcome:
-        """``assumptions`` are boolean variables (``logic.Bool``). ``proof``
-        False: an UNSAT answer proves nothing to a user (a counterexample's
-        readability wish that does not fit), so ``--certify`` leaves it alone."""
+        """``assumptions`` are boolean variables (``logic.Bool``). Never
+        longer than the policy's time leaves (``verifier.deadline``).
+        ``proof`` False: an UNSAT answer proves nothing to a user (a
+        counterexample's readability wish that does not fit), so
+        ``--certify`` leaves it alone."""
+        left = deadline.remaining_ms()
+        if left is not None:
+            if left <= 0:
+                return Outcome("unknown", reason=deadline.reason())
+            timeout_ms = min(left, self._timeout if timeout_ms is None else timeout_ms)
         if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
             self._timeout = max(1, int(timeout_ms))
             self._solver.set("timeout", self._timeout)
@@ -116,8 +124,12 @@ class Session:
         """``--certify``: cvc5 on the same question, after z3 said UNSAT (the
         proof stands only if cvc5 agrees) or could not answer (cvc5's
         answer is taken instead, a portfolio)."""
-        script = self._text.standalone([f for level in self._levels for f in level], assumptions)
-        answer = certify.solve(script, self._timeout)
+        left = deadline.remaining_ms()
+        if left is not None and left <= 0:
+            answer = certify.Answer("unknown", reason=deadline.reason())  # cvc5 not asked: no time left
+        else:
+            script = self._text.standalone([f for level in self._levels for f in level], assumptions)
+            answer = certify.solve(script, self._timeout if left is None else min(left, self._timeout))
         if outcome.status == "unsat":
             if answer.status == "unsat":
                 return Outcome("unsat", core=outcome.core, solver="z3 and cvc5")
