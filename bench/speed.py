@@ -68,6 +68,42 @@ def corpus_section(directory: str) -> dict:
             "peak_rss_mb": _peak_rss_mb(), "slowest": [[round(s * 1e3, 1), p] for s, p in slowest[:5]]}
 
 
+def certify_section(directory: str) -> dict:
+    """What ``--certify`` costs: every corpus file checked without it and
+    with it, one after the other (so that machine noise falls on both), and
+    what cvc5 said: proofs it confirmed, disagreements, answers it gave
+    where z3 could not."""
+    from verifier.checking import check_path, expand_paths
+    from verifier.prove import certify
+    from verifier.prove.threat import ThreatModel
+
+    model = ThreatModel(owner=OWNER)
+    paths = expand_paths([directory])
+    for flag in (False, True, False):  # grammar, tables and cvc5's library: start-up, measured apart
+        certify.enable(flag)
+        check_path(paths[0], model, 5.0)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    tally = {"proofs": 0, "disagreements": 0, "portfolio": 0, "verdicts_changed": 0}
+    for path in paths:
+        verdicts = []
+        for flag in (False, True):
+            certify.enable(flag)
+            t = time.perf_counter()
+            result = check_path(path, model, 5.0)
+            times[flag].append(time.perf_counter() - t)
+            verdicts.append(result.verdict)
+        certify.enable(False)
+        tally["verdicts_changed"] += verdicts[0] != verdicts[1]
+        for answer in [a.result for a in result.deputies or ()] or [result]:
+            tally["proofs"] += answer.verdict.value == "safe" and answer.solver == "z3 and cvc5"
+            tally["disagreements"] += "disagree" in answer.message
+            tally["portfolio"] += answer.solver == "cvc5"
+    plain, certified = sum(times[False]), sum(times[True])
+    extra = [b - a for a, b in zip(times[False], times[True])]
+    return {"count": len(paths), "plain_s": plain, "certified_s": certified, "ratio": certified / plain,
+            "extra_ms": _quantiles(extra), **tally}
+
+
 MUTATIONS = ("add-account", "drop-condition", "new-deputy", "rename-sid", "add-deny")
 """How ``diff_section`` makes a policy's second version, one per file in
 turn: a foreign account added to a source-key condition, an Allow's
@@ -440,6 +476,16 @@ def text(figures: dict) -> str:
                   "  slowest: " + ", ".join(f"{name} {ms} ms" for ms, name in diff["slowest"])]
     elif diff:
         lines.append(f"diff: failed: {diff['error']}")
+    cert = figures.get("certify")
+    if cert and "error" not in cert:
+        extra = cert["extra_ms"]
+        lines.append(f"--certify: {cert['count']} policies {cert['plain_s']:.2f} s without, {cert['certified_s']:.2f} s "
+                     f"with ({cert['ratio']:.2f}x); extra ms per policy p50 {extra['p50']:.1f} p90 {extra['p90']:.1f} "
+                     f"max {extra['max']:.1f}; {cert['proofs']} proofs confirmed by cvc5, {cert['disagreements']} "
+                     f"disagreements, {cert['portfolio']} answered by cvc5 alone, {cert['verdicts_changed']} "
+                     "verdicts changed")
+    elif cert:
+        lines.append(f"--certify: failed: {cert['error']}")
     if "startup" in figures:
         lines.append(f"start-up: deputy --version {figures['startup']['deputy_version_s'] * 1e3:.0f} ms")
     command = figures.get("command")
@@ -479,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--rounds", type=int, default=3, help="runs per whole-command timing (median kept)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
-                        "corpus, diff, startup, parliament, jobs, repo, scale")
+                        "corpus, diff, certify, startup, parliament, jobs, repo, scale")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -487,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         if section == "scale":
             result = scale_section(rest[0], [int(n) for n in rest[1:]])
         else:
-            result = {"corpus": corpus_section, "diff": diff_section}[section](rest[0])
+            result = {"corpus": corpus_section, "diff": diff_section, "certify": certify_section}[section](rest[0])
         print(json.dumps(result))
         return 0
     skip = set(filter(None, args.skip.split(",")))
@@ -499,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["corpus"] = _child("corpus", args.corpus)
     if "diff" not in skip:
         figures["diff"] = _child("diff", args.corpus)
+    if "certify" not in skip:
+        figures["certify"] = _child("certify", args.corpus)
     if "startup" not in skip:
         figures["startup"] = startup_section()
     if "parliament" not in skip:

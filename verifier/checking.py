@@ -20,6 +20,7 @@ from verifier.policy import loading
 from verifier.errors import BudgetExceeded, DeputyError, InputError
 from verifier.results import DeputyResult, Result, Verdict
 from verifier.sources import Found, JUnresolved, detect
+from verifier.prove import certify
 from verifier.prove.threat import ThreatModel
 
 
@@ -84,7 +85,7 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
         if progress:
             progress(index, found[index])
 
-    return workers.run(_check_found_job, [(f, model, timeout, details) for f in found], jobs,
+    return workers.run(_check_found_job, [(f, model, timeout, details, certify.enabled()) for f in found], jobs,
                        lambda job, cause: _lost(job[0], cause), done, ahead=1)
 
 
@@ -111,7 +112,7 @@ def check_files(files: list[str], model: ThreatModel, input_format: str | None, 
     def lost(job, cause):
         return [_lost(Found(job[0], job[2] or "unknown"), cause)], []
 
-    jobs_in = [(f, model, input_format, timeout, details) for f in files]
+    jobs_in = [(f, model, input_format, timeout, details, certify.enabled()) for f in files]
     results = []
     for found, noticed in workers.run(_check_file_job, jobs_in, jobs, lost, done):
         results += found
@@ -146,7 +147,8 @@ def _warm(model: ThreatModel) -> None:
 
 
 def _check_file_job(job: tuple) -> tuple[list[Result], list]:
-    path, model, input_format, timeout, details = job
+    path, model, input_format, timeout, details, certified = job
+    certify.enable(certified)  # each job carries --certify, however its worker started
     notices: list = []
     found = _find(path, _base(model), input_format, notices)
     return [check_found(item, model, timeout, details) for item in found], notices
@@ -158,7 +160,8 @@ def _base(model) -> ThreatModel:
 
 
 def _check_found_job(job: tuple) -> Result:
-    return check_found(*job)
+    certify.enable(job[-1])
+    return check_found(*job[:-1])
 
 
 def check_found(found: Found, model, timeout: float, details: dict | None = None) -> Result:

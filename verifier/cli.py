@@ -154,6 +154,7 @@ def _add_common(parser, formats: tuple[str, ...]) -> None:
                         help="time limit per policy (default 5), for all of its work: the automata built before "
                              "the solver, every deputy's question, the solver, --explain; what is undecided then "
                              "is unknown")
+    _add_certify(parser)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print more detail: every result's assumptions and warnings (by default a safe policy "
                              "is one line), and the files of a directory that were skipped, and why")
@@ -229,6 +230,7 @@ def _configured(args):
     settings = configuration.find(args.config)
     configuration.merge_settings(args, settings)
     model = _threat_model(args)
+    _second_solver(args.certify)
     return settings, model, configuration.ModelFor(model, settings.scopes) if settings.scopes else model
 
 
@@ -276,6 +278,15 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         for skipped in scan.skipped:
             stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
     return gate.exit_code(results, report, args.fail_on_useless)
+
+
+def _second_solver(wanted: bool) -> None:
+    from verifier.prove import certify
+
+    try:
+        certify.enable(bool(wanted))
+    except certify.Unavailable as exc:
+        raise UsageError(str(exc), "deputy check") from exc
 
 
 def _threat_model(args):
@@ -363,6 +374,14 @@ def _add_fix(commands) -> None:
                          "names (hard links)")
     fx.add_argument("--force", action="store_true",
                     help="with --write: replace a read-only file too, or one whose owner cannot be kept")
+    _add_certify(fx)
+
+
+def _add_certify(parser) -> None:
+    parser.add_argument("--certify", action="store_true", default=None,
+                        help="re-check every proof (each UNSAT answer) with a second solver, cvc5, on the same "
+                             "SMT-LIB script: a disagreement or a cvc5 failure makes the answer unknown, naming "
+                             "both answers; where z3 cannot decide, cvc5 is asked before giving up")
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -372,6 +391,7 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
     from verifier.outputs import text
 
     model = _threat_model(args)
+    _second_solver(args.certify)
     outcome = fixing.fix_file(args.policy, model, args.timeout, args.write)
     refused = None
     if args.write and outcome.status == "repaired":

@@ -78,4 +78,6 @@ def _variable_keys(policy: Policy) -> list[str]:
         for entry in (statement.condition.entries if statement.condition else ()):
             for value in entry.values.items:
                 found += variable_keys(value.value)
+        for pattern in (statement.resources.patterns.items if statement.resources else ()):
+            found += variable_keys(pattern.value)
     return found

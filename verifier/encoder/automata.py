@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from verifier.encoder.lang import MAX_CODE, Alt, Chars, Intersection, Lang, Rep, Seq
+from verifier.encoder.lang import MAX_CODE, Alt, Chars, Intersection, Lang, Native, Rep, Seq
 
 
 @dataclass
@@ -102,6 +102,8 @@ class DFA:
 
 @lru_cache(maxsize=65536)
 def dfa(lang: Lang) -> DFA:
+    if isinstance(lang, Native):
+        return lang.automaton()
     return DFA(nfa(lang))
 
 
@@ -124,6 +126,14 @@ def nfa(lang: Lang) -> NFA:
 
 
 def matches(lang: Lang, text: str) -> bool:
+    if isinstance(lang, Native):
+        automaton = lang.automaton()
+        state = automaton.start
+        for c in text:
+            state = automaton.step(state, ord(c))
+            if state < 0:
+                return False
+        return automaton.accepting[state]
     return nfa(lang).matches(text)
 
 

@@ -237,6 +237,16 @@ class Intersection(Lang):
     parts: tuple[Lang, ...]
 
 
+class Native(Lang):
+    """A language that brings its own deterministic automaton (``automaton()``:
+    ``start``, ``step``, ``cuts``, ``accepting``, as ``automata.DFA``),
+    where a regular expression of it would be far too large. Only ever
+    tested whole: it cannot sit inside a sequence or a union."""
+
+    def automaton(self):
+        raise NotImplementedError
+
+
 def _remember_hash(cls: type) -> None:
     # Terms are deep trees used as cache and dict keys many times over; the
     # generated hash walks the whole tree each time. A term never changes,

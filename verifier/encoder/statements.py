@@ -13,6 +13,7 @@ import re
 from verifier.policy.ast import Effect, PatternBlock, PrincipalBlock, Statement
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
+from verifier.encoder import resources
 from verifier.encoder.conditions import ConditionEncoder
 from verifier.encoder.pieces import static_pattern
 from verifier.encoder.symbolic import SymbolicRequest
@@ -222,7 +223,8 @@ class StatementEncoder:
         if found is VALUELESS:
             return VALUELESS
         if any(isinstance(p, Variable) for p in found):
-            return self.request.free_atom(f"a variable in Resource {pattern!r}", block.span)
+            return resources.with_variables(self.request, found, lenient, _API_PREFIX if api else L.EMPTY_STRING,
+                                            pattern, block.span)
         tokens = static_pattern(found, like=True, lenient=lenient)
         if not lenient:
             tokens = L.segment_bound(tokens)

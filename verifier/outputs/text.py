@@ -112,6 +112,8 @@ def _detail(r, indent: str, full: bool, verbose: bool) -> list[str]:
         for ref in r.statements:
             role = "allowed by" if r.counterexample is not None else "rests on"
             lines.append(f"{indent}{role} {ref.describe()}")
+    if verbose and r.verdict is Verdict.SAFE and "cvc5" in (r.solver or ""):
+        lines.append(f"{indent}proof by {r.solver} (--certify)")
     if verbose:
         lines += [f"{indent}assumes: {a}" for a in r.assumptions]
     if full or verbose:

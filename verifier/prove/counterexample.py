@@ -107,13 +107,13 @@ def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> Outcome |
     only if it fits with those kept before it), or None if none was found
     in time. The session must hold ``wish_constraints(wishes)``."""
     flags = _flags(wishes)
-    outcome = session.check(flags, timeout_ms=timeout_ms)
+    outcome = session.check(flags, timeout_ms=timeout_ms, proof=False)
     if outcome.status == "sat":
         return outcome
     kept: list = []
     best = None
     for flag in flags:
-        attempt = session.check(kept + [flag], timeout_ms=timeout_ms)
+        attempt = session.check(kept + [flag], timeout_ms=timeout_ms, proof=False)
         if attempt.status == "sat":
             kept.append(flag)
             best = attempt

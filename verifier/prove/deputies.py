@@ -129,12 +129,12 @@ def combine(asked: list[DeputyResult], shown: list[DeputyResult], source: str) -
             seen.setdefault((finding["line"], finding["column"], finding["message"]), finding)
     out.useless = list(seen.values())
     if top.verdict is Verdict.SAFE:
-        out.message = _safe_message(shown)
+        out.message = _safe_message(shown, top.solver or "z3")
     return out
 
 
-def _safe_message(shown: list[DeputyResult]) -> str:
+def _safe_message(shown: list[DeputyResult], by: str) -> str:
     if not shown:
-        return ("no deputy: no Allow statement admits a service principal (proof by z3 that no service "
+        return (f"no deputy: no Allow statement admits a service principal (proof by {by} that no service "
                 "principal's foreign request is allowed)")
-    return "no foreign request of any deputy is allowed (proof by z3)"
+    return f"no foreign request of any deputy is allowed (proof by {by})"

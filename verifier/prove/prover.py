@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import counterexample, deputies, findings, grants, readable, solver, threat, witness
+from verifier.prove import certify, counterexample, deputies, findings, grants, readable, solver, threat, witness
 from verifier.policy.ast import Statement
 from verifier.encoder import logic as F
 from verifier.errors import BudgetExceeded, InternalError
@@ -189,10 +189,11 @@ class _Run:
             session.add(self.foreign, self.encoding.any_allow, *also)
             outcome = session.check(self.guards, timeout_ms=timeout_ms)
             if outcome.status == "unknown":
-                return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
+                return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver=outcome.solver)
             if outcome.status == "unsat":
                 core = {id(c) for c in outcome.core}
-                return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core])
+                return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core],
+                                  outcome.solver)
             # The Deny statements stay in force while a readable model is sought.
             session.add(*self.guards)
             return self._counterexample(session, outcome, timeout_ms)
@@ -209,21 +210,23 @@ class _Run:
                       statements=_refs([s for s in self.policy.statements if s.index in indexes]),
                       solver="evaluator: a canonical request")
 
-    def _safe(self, denies: list[Statement]) -> Result:
-        return Result(self.policy.source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
+    def _safe(self, denies: list[Statement], by: str | None = None) -> Result:
+        by = by or ("z3 and cvc5" if certify.enabled() else "z3")
+        return Result(self.policy.source, Verdict.SAFE, f"no foreign request of the deputy is allowed (proof by {by})",
                       statements=_refs(self.admitting() + denies),
-                      assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
+                      assumptions=self.model.assumptions(self.question.has_resource), solver=by)
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
         better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
-        request = counterexample.decode((better or outcome).read, self.question)
+        found = better or outcome
+        request = counterexample.decode(found.read, self.question)
         try:
             allowing = _replay(self.loaded, request, self.model, expected="foreign")
         except InternalError as exc:
             return self._replay_failure(request, str(exc))
         return Result(self.policy.source, Verdict.VULNERABLE,
                       "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
-                      counterexample=request, statements=_refs(allowing), solver="z3",
+                      counterexample=request, statements=_refs(allowing), solver=found.solver,
                       assumptions=findings.readings_of(evaluate(self.policy, request)))
 
     def _replay_failure(self, request: Request, why: str) -> Result:
