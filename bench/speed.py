@@ -75,6 +75,126 @@ def corpus_section(directory: str) -> dict:
             "peak_rss_mb": _peak_rss_mb(), "slowest": [[round(s * 1e3, 1), p] for s, p in slowest[:5]]}
 
 
+def certify_section(directory: str) -> dict:
+    """What ``--certify`` costs: every corpus file checked without it and
+    with it, one after the other (so that machine noise falls on both), and
+    what cvc5 said: proofs it confirmed, disagreements, answers it gave
+    where z3 could not."""
+    from verifier.checking import check_path, expand_paths
+    from verifier.prove import certify
+    from verifier.prove.threat import ThreatModel
+
+    model = ThreatModel(owner=OWNER)
+    paths = expand_paths([directory])
+    for flag in (False, True, False):  # grammar, tables and cvc5's library: start-up, measured apart
+        certify.enable(flag)
+        check_path(paths[0], model, 5.0)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    tally = {"proofs": 0, "disagreements": 0, "portfolio": 0, "verdicts_changed": 0}
+    for path in paths:
+        verdicts = []
+        for flag in (False, True):
+            certify.enable(flag)
+            t = time.perf_counter()
+            result = check_path(path, model, 5.0)
+            times[flag].append(time.perf_counter() - t)
+            verdicts.append(result.verdict)
+        certify.enable(False)
+        tally["verdicts_changed"] += verdicts[0] != verdicts[1]
+        for answer in [a.result for a in result.deputies or ()] or [result]:
+            tally["proofs"] += answer.verdict.value == "safe" and answer.solver == "z3 and cvc5"
+            tally["disagreements"] += "disagree" in answer.message
+            tally["portfolio"] += answer.solver == "cvc5"
+    plain, certified = sum(times[False]), sum(times[True])
+    extra = [b - a for a, b in zip(times[False], times[True])]
+    return {"count": len(paths), "plain_s": plain, "certified_s": certified, "ratio": certified / plain,
+            "extra_ms": _quantiles(extra), **tally}
+
+
+MUTATIONS = ("add-account", "drop-condition", "new-deputy", "rename-sid", "add-deny")
+"""How ``diff_section`` makes a policy's second version, one per file in
+turn: a foreign account added to a source-key condition, an Allow's
+condition dropped, an unconditioned Allow for another service, every Sid
+renamed (nothing opens), a Deny of requests from another account added."""
+
+
+def mutate(document: dict, how: str) -> dict:
+    """A second version of a policy document, as a pull request makes it."""
+    doc = json.loads(json.dumps(document))
+    statements = doc.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    allows = [s for s in statements if isinstance(s, dict) and s.get("Effect") == "Allow"]
+    if how == "add-account":
+        for statement in allows:
+            for block in (statement.get("Condition") or {}).values():
+                for key, value in (block.items() if isinstance(block, dict) else ()):
+                    if key.lower() == "aws:sourceaccount":
+                        block[key] = (value if isinstance(value, list) else [value]) + ["444455556666"]
+                        return doc
+        how = "new-deputy"  # no such condition: open another way
+    if how == "drop-condition" and any("Condition" in s for s in allows):
+        next(s for s in allows if "Condition" in s).pop("Condition")
+        return doc
+    if how == "rename-sid":
+        for number, statement in enumerate(statements):
+            if isinstance(statement, dict):
+                statement["Sid"] = f"Renamed{number}"
+        return doc
+    if how == "add-deny":
+        statements.append({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+                           "Condition": {"StringNotEquals": {"aws:SourceAccount": OWNER}}})
+        doc["Statement"] = statements
+        return doc
+    resource = {"Resource": "*"} if any("Resource" in s for s in allows) else {}
+    statements.append({"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                       "Action": "sts:AssumeRole" if not resource else "*", **resource})
+    doc["Statement"] = statements
+    return doc
+
+
+def diff_section(directory: str) -> dict:
+    """``deputy diff`` on corpus pairs: each policy against a mutated copy
+    (``MUTATIONS``, in turn), timed per pair from the two parsed inputs to
+    the answer (both versions encoded over one request, every deputy's
+    query, the replays)."""
+    from verifier import diffing
+    from verifier.checking import expand_paths
+    from verifier.prove.threat import ThreatModel
+    from verifier.sources import detect
+
+    model = ThreatModel(owner=OWNER)
+    latencies, answers, by_mutation, slowest = [], {}, {}, []
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = []
+        for index, path in enumerate(expand_paths([directory])):
+            try:
+                document = json.loads(Path(path).read_text())
+            except (ValueError, UnicodeDecodeError):
+                continue  # not JSON: no second version to make
+            if not isinstance(document, dict):
+                continue
+            how = MUTATIONS[index % len(MUTATIONS)]
+            second = Path(tmp) / Path(path).name
+            second.write_text(json.dumps(mutate(document, how), indent=2))
+            pairs.append((how, detect.find(path, None, OWNER, set()), detect.find(str(second), None, OWNER, set())))
+        diffing.pair(pairs[0][1][0], pairs[0][2][0], model, 5.0)  # start-up, measured apart
+        started = time.perf_counter()
+        for how, old, new in pairs:
+            t = time.perf_counter()
+            change = diffing.pair(old[0], new[0], model, 5.0)
+            elapsed = time.perf_counter() - t
+            latencies.append(elapsed)
+            slowest.append((elapsed, new[0].file))
+            answers[change.change.value] = answers.get(change.change.value, 0) + 1
+            counts = by_mutation.setdefault(how, {})
+            counts[change.change.value] = counts.get(change.change.value, 0) + 1
+        total = time.perf_counter() - started
+    slowest.sort(reverse=True)
+    return {"count": len(latencies), "answers": answers, "by_mutation": by_mutation,
+            "latency_ms": _quantiles(latencies), "seconds": total, "peak_rss_mb": _peak_rss_mb(),
+            "slowest": [[round(s * 1e3, 1), Path(p).name] for s, p in slowest[:5]]}
+
+
 def scale_section(family: str, sizes: list[int]) -> dict:
     from verifier.checking import check_path
     from verifier.prove.threat import ThreatModel
@@ -397,6 +517,26 @@ def text(figures: dict) -> str:
                   "  slowest: " + ", ".join(f"{Path(p).name} {ms} ms" for ms, p in corpus["slowest"])]
     elif corpus:
         lines.append(f"corpus: failed: {corpus['error']}")
+    diff = figures.get("diff")
+    if diff and "error" not in diff:
+        lat = diff["latency_ms"]
+        lines += [f"diff: {diff['count']} corpus pairs (each policy against a mutated copy)  answers {diff['answers']}",
+                  f"  latency ms  p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  p99 {lat['p99']:.1f}  "
+                  f"max {lat['max']:.1f}  mean {lat['mean']:.1f}  peak memory {diff['peak_rss_mb']:.0f} MB",
+                  "  by mutation: " + "; ".join(f"{how} {counts}" for how, counts in diff["by_mutation"].items()),
+                  "  slowest: " + ", ".join(f"{name} {ms} ms" for ms, name in diff["slowest"])]
+    elif diff:
+        lines.append(f"diff: failed: {diff['error']}")
+    cert = figures.get("certify")
+    if cert and "error" not in cert:
+        extra = cert["extra_ms"]
+        lines.append(f"--certify: {cert['count']} policies {cert['plain_s']:.2f} s without, {cert['certified_s']:.2f} s "
+                     f"with ({cert['ratio']:.2f}x); extra ms per policy p50 {extra['p50']:.1f} p90 {extra['p90']:.1f} "
+                     f"max {extra['max']:.1f}; {cert['proofs']} proofs confirmed by cvc5, {cert['disagreements']} "
+                     f"disagreements, {cert['portfolio']} answered by cvc5 alone, {cert['verdicts_changed']} "
+                     "verdicts changed")
+    elif cert:
+        lines.append(f"--certify: failed: {cert['error']}")
     if "startup" in figures:
         lines.append(f"start-up: deputy --version {figures['startup']['deputy_version_s'] * 1e3:.0f} ms")
     command = figures.get("command")
@@ -449,12 +589,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--rounds", type=int, default=3, help="runs per whole-command timing (median kept)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
-                        "corpus, startup, onefile, parliament, templates, jobs, repo, scale")
+                        "corpus, diff, certify, startup, onefile, parliament, templates, jobs, repo, scale")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         section, *rest = args.child
-        result = corpus_section(rest[0]) if section == "corpus" else scale_section(rest[0], [int(n) for n in rest[1:]])
+        if section == "scale":
+            result = scale_section(rest[0], [int(n) for n in rest[1:]])
+        else:
+            result = {"corpus": corpus_section, "diff": diff_section, "certify": certify_section}[section](rest[0])
         print(json.dumps(result))
         return 0
     skip = set(filter(None, args.skip.split(",")))
@@ -464,6 +607,10 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
     if "corpus" not in skip:
         figures["corpus"] = _child("corpus", args.corpus)
+    if "diff" not in skip:
+        figures["diff"] = _child("diff", args.corpus)
+    if "certify" not in skip:
+        figures["certify"] = _child("certify", args.corpus)
     if "startup" not in skip:
         figures["startup"] = startup_section()
     if "onefile" not in skip:

@@ -107,3 +107,20 @@ def when(case_id: str, effect: str, condition, context, expected: Decision, **re
 
 
 ROW = "doc, context, expected, caller"
+
+
+def _corpus_root():
+    """The public corpus of ../shared/corpus (DEVELOPERS.md): beside this
+    checkout, or where ``DEPUTY_CORPUS`` says (a worktree elsewhere);
+    tests that need it skip, saying so, where it is absent."""
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (os.environ.get("DEPUTY_CORPUS"), here.parent / "shared" / "corpus", "/work/shared/corpus"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return here.parent / "shared" / "corpus"
+
+
+CORPUS_ROOT = _corpus_root()

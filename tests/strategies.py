@@ -22,19 +22,28 @@ OTHER = "444455556666"
 DEPUTY = "rekognition.amazonaws.com"
 
 ACCOUNTS = [OWNER, ATTACKER, OTHER]
+LOST_ZERO = "011112222333"
+"""An account whose number is 11112222333: NumericEquals with the unquoted
+number matches it, StringEquals does not (F2)."""
 ARNS = [
     f"arn:aws:rekognition:us-east-1:{OWNER}:streamprocessor/a",
     f"arn:aws:rekognition:eu-west-1:{ATTACKER}:streamprocessor/b",
     "arn:aws:s3:::bucket",
     f"arn:aws:rekognition:us-east-1:{ATTACKER}:x:{OWNER}:y",
+    f"arn:aws:rekognition:us-east-1:{ATTACKER}:streamprocessor/o-aaaaaaaaaa-x",
 ]
 
 # (key, operator families that make sense on it, policy values, request values)
 STRING_OPS = ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase",
               "StringNotEqualsIgnoreCase"]
 ARN_OPS = ["ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"]
+# Numeric operators on a key also compared as a string: a typed view of its
+# text (verifier/encoder/numeric.py), read as the evaluator reads it.
+NUMERIC_VIEW_OPS = ["NumericEquals", "NumericLessThanEquals", "NumericGreaterThan", "NumericNotEquals"]
 KEYS = {
-    "aws:SourceAccount": (STRING_OPS, ACCOUNTS + ["1111222233*", "*", "11112222333?"], ACCOUNTS),
+    "aws:SourceAccount": (STRING_OPS + NUMERIC_VIEW_OPS,
+                          ACCOUNTS + ["1111222233*", "*", "11112222333?", "11112222333", "500000000000", "1e3"],
+                          ACCOUNTS + [LOST_ZERO]),
     "aws:SourceArn": (ARN_OPS + ["StringLike", "StringEquals", "StringNotLike"],
                       [f"arn:aws:rekognition:*:{OWNER}:*", "arn:aws:rekognition:*", "arn:aws:s3:::bucket",
                        f"arn:aws:*:*:{ATTACKER}:*", "*", ARNS[0]], ARNS),
@@ -57,7 +66,21 @@ KEYS = {
                         ["2019-12-31T23:59:59Z", "2025-01-01T00:00:00Z", "1700000000"]),
     "aws:SourceIp": (["IpAddress", "NotIpAddress"], ["10.0.0.0/8", "192.0.2.1", "2001:db8::/32", "10.0.0.1/8"],
                      ["10.1.2.3", "192.0.2.1", "2001:db8::1", "8.8.8.8"]),
-    "aws:SecureTransport": (["Bool"], ["true", "false", "True"], ["true", "false"]),
+    # Request values in every spelling: "True" reads as true only where that admits more (A12).
+    "aws:SecureTransport": (["Bool"], ["true", "false", "True"], ["true", "false", "True", "FALSE"]),
+    # A text key compared as a string and as a number: its request values
+    # are any text, numbers in every spelling among them (A12: "+5", "5.",
+    # ".5" only where that admits more; "1e1" never).
+    "aws:PrincipalTag/level": (["StringEquals", "StringLike", "NumericLessThan", "NumericEquals",
+                                "NumericGreaterThanEquals"],
+                               ["10", "010", "1*", "5.5", "-0", "-0.25"],
+                               ["10", "010", "10.0", "abc", "-0", "9.99", "1e1", "-0.250", "+5", ".5", "5."]),
+    # A text key compared as a string and as a date: instants in other zones,
+    # with and without seconds, and text that is no date.
+    "aws:PrincipalTag/expires": (["DateLessThan", "DateGreaterThanEquals", "DateEquals", "StringLike"],
+                                 ["2020-01-01T00:00:00Z", "2020-01-01T05:30:00+05:30", "2020-01-0*"],
+                                 ["2019-12-31T23:59:59Z", "2020-01-01T00:00:00+01:00", "2020-01-01T05:29:59.5+05:30",
+                                  "2020-01-01T00:00Z", "soon"]),
 }
 MULTI = {"aws:SourceOrgPaths", "aws:TagKeys"}
 
@@ -70,6 +93,16 @@ VARIABLES = {
     "aws:SourceArn": (ARN_OPS, ["arn:aws:rekognition:*:${aws:SourceAccount}:*"]),
 }
 
+# A variable mixed with text inside an ARN part or a value: exact where the
+# match can only be asserted (a positive operator in an Allow), so drawn only
+# there (verifier/encoder/pieces.py, StringSpace.within), and on a key that
+# no equality above relates (a string in an exact equality and in such a
+# relation too keeps the equality exact and leaves the other free).
+MIXED_VARIABLES = {
+    "aws:SourceArn": (["ArnLike", "ArnEquals"],
+                      ["arn:aws:rekognition:*:*:streamprocessor/${aws:SourceOrgID}-*"]),
+}
+
 SERVICES = [DEPUTY, "s3.amazonaws.com", "REKOGNITION.amazonaws.com", "rekognition.us-east-1.amazonaws.com",
             "*.amazonaws.com", "rekognition"]
 ACTIONS = ["sts:AssumeRole", "sts:*", "sts:Assume?ole", "STS:assumerole", "sts:TagSession", "*", "AssumeRole",
@@ -80,8 +113,17 @@ RESOURCES = ["*", "arn:aws:s3:::bucket/*", f"arn:aws:execute-api:*:{OWNER}:*", "
              "execute-api:/prod/GET/*", "execute-api:/*/POST/*", "execute-api:/prod/*/a?", "bucket", "arn:aws:s3"]
 """Resource values of every form: ARN patterns, API Gateway's shorthand, and
 values that are not ARN patterns (read on the side that admits more)."""
+VARIABLE_RESOURCES = ["arn:aws:s3:::bucket/${aws:SourceOrgID}/*", "arn:aws:s3:::bucket/${aws:SourceOrgID, 'none'}",
+                      "execute-api:/${aws:SourceOrgID}/*", "arn:aws:s3:::*/${aws:PrincipalServiceName}*"]
+"""Resource values with a policy variable (V1), drawn where the reading
+matches more (an Allow's Resource, a Deny's NotResource): the encoder
+relates the resource to the key's string exactly there (see
+verifier/encoder/resources.py; elsewhere the construct is named and left
+free, test_unsupported.py)."""
 REQUEST_RESOURCES = [None, f"{API}/prod/GET/pets", f"{API}/test/POST/ab", f"{API}/prod/PUT/a:b",
-                     "arn:aws:s3:::bucket/key", f"arn:aws:sns:us-east-1:{OWNER}:topic"]
+                     "arn:aws:s3:::bucket/key", f"arn:aws:sns:us-east-1:{OWNER}:topic",
+                     "arn:aws:s3:::bucket/o-aaaaaaaaaa/log", "arn:aws:s3:::bucket/none", f"{API}/o-aaaaaaaaaa/x",
+                     f"arn:aws:s3:::bucket/{DEPUTY}/x"]
 REQUEST_PRINCIPALS = [DEPUTY, "rekognition.us-east-1.amazonaws.com", "s3.amazonaws.com"]
 
 
@@ -97,7 +139,7 @@ def operator_name(draw, key: str) -> str:
 
 
 @st.composite
-def condition(draw, keys=None) -> dict:
+def condition(draw, keys=None, allow: bool = False) -> dict:
     out: dict = {}
     for _ in range(draw(st.integers(1, 3))):
         key = draw(st.sampled_from(sorted(keys or KEYS)))
@@ -112,6 +154,9 @@ def condition(draw, keys=None) -> dict:
             variable_ops, variables = VARIABLES.get(key, ((), ()))
             if any(op.split(":")[-1].replace("IfExists", "") == v for v in variable_ops) and draw(st.booleans()):
                 chosen.append(draw(st.sampled_from(variables)))
+            mixed_ops, mixed = MIXED_VARIABLES.get(key, ((), ()))
+            if allow and op.split(":")[-1].replace("IfExists", "") in mixed_ops and draw(st.booleans()):
+                chosen.append(draw(st.sampled_from(mixed)))
         spelled = draw(st.sampled_from([key, key.upper(), key.lower()]))
         block = out.setdefault(op, {})
         if any(k.lower() == key.lower() for k in block):
@@ -147,11 +192,12 @@ def statement(draw, effect: str | None = None, keys=None) -> dict:
     actions = draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True))
     out["NotAction" if draw(st.integers(0, 9)) == 0 else "Action"] = actions[0] if len(actions) == 1 else actions
     if draw(st.integers(0, 2)) == 0:
-        patterns = draw(st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=2, unique=True))
-        out["NotResource" if draw(st.integers(0, 4)) == 0 else "Resource"] = \
-            patterns[0] if len(patterns) == 1 else patterns
+        negated = draw(st.integers(0, 4)) == 0
+        pool = RESOURCES + (VARIABLE_RESOURCES if (effect == "Allow") != negated else [])
+        patterns = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
+        out["NotResource" if negated else "Resource"] = patterns[0] if len(patterns) == 1 else patterns
     if draw(st.integers(0, 4)) > 0:
-        out["Condition"] = draw(condition(keys))
+        out["Condition"] = draw(condition(keys, allow=effect == "Allow"))
     return out
 
 
@@ -170,7 +216,7 @@ def request(draw):
     """A request inside the encoder's and the threat model's request space."""
     principal_name = draw(st.sampled_from(REQUEST_PRINCIPALS))
     context: dict = {}
-    account = draw(st.sampled_from([None, *ACCOUNTS]))
+    account = draw(st.sampled_from([None, *ACCOUNTS, LOST_ZERO]))
     if account:
         context["aws:SourceAccount"] = account
     arn = draw(st.sampled_from([None, *ARNS]))
@@ -207,7 +253,7 @@ def every_deputy_request(service: str = DEPUTY, action: str = "sts:AssumeRole"):
     tag_sets = [None] + [list(c) for n in (1, 2) for c in itertools.combinations(KEYS["aws:TagKeys"][2], n)]
     for principal_name in (service, "rekognition.us-east-1.amazonaws.com"):
         for account, arn, org, principal_account, tags in itertools.product(
-                [None, *ACCOUNTS], [None, *ARNS], [None, "o-aaaaaaaaaa"], [None, *ACCOUNTS], tag_sets):
+                [None, *ACCOUNTS, LOST_ZERO], [None, *ARNS], [None, "o-aaaaaaaaaa"], [None, *ACCOUNTS], tag_sets):
             if arn and account and arn.split(":")[4] not in ("", account):
                 continue
             named = account or (arn.split(":")[4] if arn else "")
@@ -287,3 +333,35 @@ def any_request(draw):
 
 def _arn_principal() -> str:
     return f"arn:aws:iam::{OWNER}:role/r"
+
+
+# -- pairs of versions of a policy, for deputy diff ---------------------------------------
+
+
+@st.composite
+def policy_pair(draw, keys=None) -> tuple[str, str]:
+    """Two versions of a policy: unrelated, or the second one edit away from
+    the first (a statement added, removed or replaced, a condition dropped,
+    an effect flipped, a Sid renamed), as pull requests make them."""
+    old = json.loads(draw(policy_text(keys)))
+    if draw(st.integers(0, 3)) == 0:
+        return json.dumps(old), draw(policy_text(keys))
+    new = json.loads(json.dumps(old))
+    statements = new["Statement"]
+    edit = draw(st.sampled_from(["add", "remove", "replace", "uncondition", "flip", "sid", "condition"]))
+    index = draw(st.integers(0, len(statements) - 1))
+    if edit == "add":
+        statements.insert(draw(st.integers(0, len(statements))), draw(statement(keys=keys)))
+    elif edit == "remove" and len(statements) > 1:
+        del statements[index]
+    elif edit == "replace":
+        statements[index] = draw(statement(keys=keys))
+    elif edit == "uncondition":
+        statements[index].pop("Condition", None)
+    elif edit == "flip":
+        statements[index]["Effect"] = "Deny" if statements[index]["Effect"] == "Allow" else "Allow"
+    elif edit == "sid":
+        statements[index]["Sid"] = draw(st.sampled_from(["A", "B", "Renamed"]))
+    else:
+        statements[index]["Condition"] = draw(condition(keys))
+    return json.dumps(old), json.dumps(new)

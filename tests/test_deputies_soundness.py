@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.builders import CORPUS_ROOT
 from tests.support import examples
 from verifier.evaluator import Decision, evaluate
 from verifier.policy import actions as catalogue
@@ -37,7 +38,7 @@ from verifier.results import Verdict
 
 OWNER = "111122223333"
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "policies"
+CORPUS = CORPUS_ROOT / "policies"
 CASES = sorted((ROOT / "bench" / "cases").glob("*.json"))
 _WORST = [Verdict.VULNERABLE, Verdict.ERROR, Verdict.UNKNOWN, Verdict.SAFE]
 

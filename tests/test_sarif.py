@@ -37,7 +37,7 @@ def test_sarif_validates_and_locates_findings(validator):
     assert code == 1
     (run_,) = log["runs"]
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
-    assert set(rules) == {"DEPUTY001", "DEPUTY002", "DEPUTY003", "DEPUTY004"}
+    assert set(rules) == {"DEPUTY001", "DEPUTY002", "DEPUTY003", "DEPUTY004", "DEPUTY006"}
     by_resource = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in run_["results"]}
     # safe policies are not findings
     assert set(by_resource) == {"OpenRole", "ParameterRole"}

@@ -5,13 +5,13 @@ internal error. Skipped where the corpus is not present."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.builders import CORPUS_ROOT
 from tests.test_sources_cloudformation import run
 
-CORPUS = Path("/work/shared/corpus/cfn")
+CORPUS = CORPUS_ROOT / "cfn"
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus ({CORPUS}) is not on this machine")

@@ -37,12 +37,19 @@ def test_unknown_operator_in_a_deny_is_not_trusted_to_deny():
     ({"StringLike": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}, "variable inside a StringLike value"),
     ({"StringEqualsIgnoreCase": {"aws:SourceAccount": "${aws:PrincipalAccount}"}},
      "variable inside a StringEqualsIgnoreCase value"),
-    ({"StringEquals": {"aws:SourceAccount": "x${aws:PrincipalAccount}"}}, "variable inside a StringEquals value"),
+    # A key whose value may hold a wildcard, substituted into a Like pattern.
+    ({"StringLike": {"aws:SourceAccount": "1111${aws:PrincipalAccount}"}}, "variable inside a StringLike value"),
 ])
 def test_unencodable_variables_are_named(condition, construct):
     result = check(trust(condition))
     assert result.verdict is Verdict.UNKNOWN
     assert named(result, construct)
+
+
+def test_a_variable_inside_an_exact_value_is_encoded():
+    # No twelve-digit account is "x" followed by anything (StringSpace.within).
+    result = check(trust({"StringEquals": {"aws:SourceAccount": "x${aws:PrincipalAccount}"}}))
+    assert result.verdict is Verdict.SAFE, result.message
 
 
 def test_leading_space_operator_from_the_corpus():

@@ -12,13 +12,15 @@ hides the verdicts of the others.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
-from verifier import partial
+from verifier import deadline, partial
 from verifier.policy import loading
-from verifier.errors import DeputyError, InputError
+from verifier.errors import BudgetExceeded, DeputyError, InputError
 from verifier.results import DeputyResult, Result, Verdict
 from verifier.sources import Found, JUnresolved, detect
+from verifier.prove import certify
 from verifier.prove.threat import ThreatModel
 
 
@@ -36,16 +38,30 @@ def scan_paths(paths: list[str], exclude: tuple[str, ...] = ()):
     return walk.scan(paths, exclude)
 
 
-def collect(paths: list[str], model: ThreatModel, input_format: str | None = None) -> list[Found]:
-    """Every policy in ``paths`` (files, directories, globs), in order."""
+def collect(paths: list[str], model: ThreatModel, input_format: str | None = None,
+            notices: list | None = None) -> list[Found]:
+    """Every policy in ``paths`` (files, directories, globs), in order;
+    ``notices`` receives the inputs' warnings (``sources.Notice``)."""
     found = []
     for path in expand_paths(paths):
-        found += _find(path, model, input_format)
+        found += _find(path, model, input_format, notices)
     return found
 
 
-def _find(path: str, model: ThreatModel, input_format: str | None) -> list[Found]:
-    return detect.find(path, input_format, model.owner or None, set(model.trusted_accounts))
+def _find(path: str, model: ThreatModel, input_format: str | None, notices: list | None = None) -> list[Found]:
+    started = time.monotonic()
+    try:
+        found = detect.find(path, input_format, model.owner or None, set(model.trusted_accounts), notices)
+    except Exception as exc:  # noqa: BLE001 - a bug met reading one file must not cost the others
+        found = [Found(path, input_format or "unknown", failure=_internal(exc, "reading"))]
+    spent = time.monotonic() - started
+    for item in found:
+        item.spent = spent
+    return found
+
+
+def _internal(exc: BaseException, doing: str) -> str:
+    return f"internal error while {doing} ({type(exc).__name__}: {exc}); please report this input"
 
 
 def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int = 1, progress=None,
@@ -54,7 +70,8 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
     processes share them (each policy is independent, and z3 holds the
     interpreter's lock while it solves, so threads would not help).
     ``progress(i, found)`` is called as each one starts (in one process)
-    or is handed out (with workers)."""
+    or is done (with workers). A worker that dies costs only the policy it
+    was checking, which is then unknown (``verifier.workers``)."""
     if jobs <= 1 or len(found) < 2:
         results = []
         for index, item in enumerate(found):
@@ -62,48 +79,53 @@ def check_all(found: list[Found], model: ThreatModel, timeout: float, jobs: int 
                 progress(index, item)
             results.append(check_found(item, model, timeout, details))
         return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from verifier import workers
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    chunk = max(1, min(16, len(found) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(found)), mp_context=context) as pool:
-        results = []
-        jobs_in = [(f, model, timeout, details) for f in found]
-        for index, result in enumerate(pool.map(_check_found_job, jobs_in, chunksize=chunk)):
-            if progress:
-                progress(index, found[index])
-            results.append(result)
-        return results
+    def done(index):
+        if progress:
+            progress(index, found[index])
+
+    return workers.run(_check_found_job, [(f, model, timeout, details, certify.enabled()) for f in found], jobs,
+                       lambda job, cause: _lost(job[0], cause), done, ahead=1)
 
 
 def check_files(files: list[str], model: ThreatModel, input_format: str | None, timeout: float, jobs: int,
-                progress=None, details: dict | None = None) -> list[Result]:
+                progress=None, details: dict | None = None, notices: list | None = None) -> list[Result]:
     """The verdicts of every policy in ``files``, in order, each worker
     reading, detecting and checking whole files: reading and parsing is a
     good part of the work, and a parsed tree costs more to send to a worker
-    than the file it came from. ``progress(i, file)`` as each file is done."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    than the file it came from. ``progress(i, file)`` as each file is done;
+    ``notices`` receives the files' warnings."""
+    from verifier import workers
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    if context.get_start_method() == "fork":
+    if workers.forks():
         # Import the prover and build the grammar once, here: forked workers
         # inherit them instead of each paying for them.
         from verifier.policy import parser
         parser.prepare()
         _warm(_base(model))
-    chunk = max(1, min(16, len(files) // (jobs * 8)))
-    results: list[Result] = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(files))), mp_context=context) as pool:
-        jobs_in = [(f, model, input_format, timeout, details) for f in files]
-        for index, found in enumerate(pool.map(_check_file_job, jobs_in, chunksize=chunk)):
-            if progress:
-                progress(index, files[index])
-            results += found
+
+    def done(index):
+        if progress:
+            progress(index, files[index])
+
+    def lost(job, cause):
+        return [_lost(Found(job[0], job[2] or "unknown"), cause)], []
+
+    jobs_in = [(f, model, input_format, timeout, details, certify.enabled()) for f in files]
+    results = []
+    for found, noticed in workers.run(_check_file_job, jobs_in, jobs, lost, done):
+        results += found
+        if notices is not None:
+            notices += noticed
     return results
+
+
+def _lost(found: Found, cause: str) -> Result:
+    """The result of a policy (or file) whose worker process died."""
+    result = Result(found.file, Verdict.UNKNOWN, f"could not decide: {cause}; the other policies were checked")
+    result.source = _source(found, None, result)
+    return result
 
 
 _WARM_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -124,9 +146,12 @@ def _warm(model: ThreatModel) -> None:
         pass  # only a head start: the workers build what is missing
 
 
-def _check_file_job(job: tuple) -> list[Result]:
-    path, model, input_format, timeout, details = job
-    return [check_found(item, model, timeout, details) for item in _find(path, _base(model), input_format)]
+def _check_file_job(job: tuple) -> tuple[list[Result], list]:
+    path, model, input_format, timeout, details, certified = job
+    certify.enable(certified)  # each job carries --certify, however its worker started
+    notices: list = []
+    found = _find(path, _base(model), input_format, notices)
+    return [check_found(item, model, timeout, details) for item in found], notices
 
 
 def _base(model) -> ThreatModel:
@@ -135,7 +160,8 @@ def _base(model) -> ThreatModel:
 
 
 def _check_found_job(job: tuple) -> Result:
-    return check_found(*job)
+    certify.enable(job[-1])
+    return check_found(*job[:-1])
 
 
 def check_found(found: Found, model, timeout: float, details: dict | None = None) -> Result:
@@ -145,16 +171,26 @@ def check_found(found: Found, model, timeout: float, details: dict | None = None
     resource that gives one (``config.ModelFor``: per-resource settings)."""
     if not isinstance(model, ThreatModel):
         model = model(found.file, found.resource)
+    # The time its file took to read and parse counts against the policy's
+    # time: a whole run on one input stays within --timeout (and start-up).
+    with deadline.limit(max(0.0, timeout - found.spent), timeout):
+        return _checked(found, model, timeout, details)
+
+
+def _checked(found: Found, model: ThreatModel, timeout: float, details: dict | None) -> Result:
     try:
-        if found.variants:
+        if found.failure is not None:
+            result = Result(found.file, Verdict.UNKNOWN, found.failure)
+        elif found.variants:
             return _check_variants(found, model, timeout)
-        result = _check_found(found, model, timeout, details)
+        else:
+            result = _check_found(found, model, timeout, details)
     except InputError as exc:
         result = Result(found.file, Verdict.ERROR, str(exc))
-    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError,
-            AttributeError) as exc:
-        result = Result(found.file, Verdict.UNKNOWN,
-                        f"internal error while checking ({type(exc).__name__}: {exc}); please report this input")
+    except BudgetExceeded as exc:
+        result = Result(found.file, Verdict.UNKNOWN, f"could not decide: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one policy's failure is its own unknown, never the run's
+        result = Result(found.file, Verdict.UNKNOWN, _internal(exc, "checking"))
     result.path = found.file
     if result.source is None:
         result.source = _source(found, None, result)
@@ -244,30 +280,52 @@ def _each_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: flo
     from verifier.prove import deputies, grants
 
     discovered, asked = deputies.questions(loaded.policy, model)
-    answers = [DeputyResult(d.service, grants.granted(loaded.policy, model.asking(d)),
-                            _one_deputy(found, settled, loaded, model.asking(d), timeout, details, placeholder))
-               for d in asked]
+    answers, explain = [], []
+    for d in asked:
+        if deadline.expired():  # each deputy costs time: the rest are not asked about
+            answers.append(DeputyResult(d.service, [], _out_of_time(found)))
+            continue
+        answers.append(DeputyResult(d.service, grants.granted(loaded.policy, model.asking(d)),
+                                    _one_deputy(found, settled, loaded, model.asking(d), timeout, details,
+                                                placeholder, explain)))
+    # Explained once every deputy has its verdict: explanations only use the time left.
+    final = {id(a.result) for a in answers}
+    for result, asked_model in explain:
+        if id(result) in final:
+            _add_details(result, loaded, asked_model, timeout, details)
     shown = deputies.reported(discovered, answers, bool(model.services))
     result = deputies.combine(answers, shown, found.file)
     result.source = result.source or _source(found, loaded, result)
     return result
 
 
+def _out_of_time(found: Found) -> Result:
+    """A deputy not asked about: the policy's time ran out on the others."""
+    return Result(found.file, Verdict.UNKNOWN, f"could not decide: {deadline.reason()} before this deputy "
+                  "was asked about")
+
+
 def _one_deputy(found: Found, settled, loaded, model: ThreatModel, timeout: float, details,
-                placeholder: bool) -> Result:
+                placeholder: bool, explain: list) -> Result:
+    """One deputy's verdict; ``explain`` receives ``(result, model)`` where
+    --explain or --all asks for details of it."""
+    if placeholder:  # the owner's account is not stated: the verdict must hold whoever owns the resource
+        return partial.owner_unstated(found, model,
+                                      lambda m: _decided(found, settled, loaded, m, timeout, details, explain))
+    return _decided(found, settled, loaded, model, timeout, details, explain)
+
+
+def _decided(found: Found, settled, loaded, model: ThreatModel, timeout: float, details, explain: list) -> Result:
     if settled.deny_indexes:
         result = _bracketed(found, settled, loaded, model, timeout)
     else:
         result = _prove(loaded, model, timeout)
         result.source = _source(found, loaded, result)
         if details and settled.narrowed is None:  # explained on the policy as written, nothing widened
-            _add_details(result, loaded, model, timeout, details)
+            explain.append((result, model))
     if result.verdict is Verdict.VULNERABLE and settled.narrowed is not None:
         result = partial.confirm(found, settled, result, model, timeout, _prove,
                                  lambda policy, r: _source(found, policy, r))
-    if result.verdict is Verdict.VULNERABLE and placeholder:
-        result = partial.whoever_owns(found, model, result,
-                                      lambda m: _one_deputy(found, settled, loaded, m, timeout, details, False))
     return result
 
 
@@ -361,10 +419,12 @@ def check_path(path: str, model: ThreatModel, timeout: float) -> Result:
     except InputError as exc:
         return Result(path, Verdict.ERROR, str(exc))
     try:
-        return check_policy(loaded, model, timeout)
-    except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        return Result(path, Verdict.UNKNOWN,
-                      f"internal error while checking ({type(exc).__name__}: {exc}); please report this policy")
+        with deadline.limit(timeout):
+            return check_policy(loaded, model, timeout)
+    except BudgetExceeded as exc:
+        return Result(path, Verdict.UNKNOWN, f"could not decide: {exc}")
+    except Exception as exc:  # noqa: BLE001 - as check_found
+        return Result(path, Verdict.UNKNOWN, _internal(exc, "checking"))
 
 
 def exit_code(results: list[Result], fail_on_useless: bool = False) -> int:

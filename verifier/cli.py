@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from typing import TextIO
 
@@ -30,10 +29,12 @@ exit codes:
   0  every policy is safe
   1  at least one policy is vulnerable (a foreign request of the deputy is allowed)
   2  no policy is vulnerable, but an input could not be read or the command line is wrong
-  3  none of the above, but some verdict is unknown (time limit, or a construct deputy
-     does not model, or a value the input does not state, such as a template parameter)
+  3  none of the above, but some verdict is unknown (time limit, a size bound, a construct
+     deputy does not model, or a value the input does not state, such as a template parameter)
+  130  interrupted (Ctrl-C)
   A finding under a suppression of the configuration file is reported but does not
-  count; one whose suppression has expired counts again.
+  count; one whose suppression has expired counts again. With --baseline only new
+  findings count; with --base only what the change opens (see deputy diff --help).
 
 verdicts:
   safe        z3 proved that no foreign request of the deputy is allowed
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--request", required=True, metavar="REQUEST.json", help="request JSON file")
     ev.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     _add_check(commands)
+    _add_diff(commands)
     _add_fix(commands)
     return parser
 
@@ -101,9 +103,6 @@ def _add_threat_model(parser, configurable: bool) -> None:
 
 
 def _add_check(commands) -> None:
-    from verifier.sources import FORMATS
-    from verifier.sources.walk import EXCLUDED_DIRS
-
     ck = commands.add_parser(
         "check", help="prove that no foreign request of a service can be allowed, or show one",
         description="Decide, for each policy, whether any request of the deputy service that names an "
@@ -113,37 +112,69 @@ def _add_check(commands) -> None:
                     help="policy JSON files, CloudFormation templates (JSON or YAML), Terraform plans "
                          "(terraform show -json), account exports (aws iam get-account-authorization-details), "
                          "directories of them, or globs")
-    ck.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
-                    help="read every PATH as this format instead of detecting it from the content: "
-                         + ", ".join(FORMATS))
-    ck.add_argument("--account", metavar="ACCT",
-                    help="the owner's 12-digit account (the account of the role or resource); required for "
-                         "policy files; for templates and plans a placeholder stands for it when absent, and an "
-                         "account export states it in each role's ARN")
-    _add_threat_model(ck, configurable=True)
-    ck.add_argument("--config", metavar="FILE",
-                    help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
-                         "in the working directory); command-line flags override it")
-    ck.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
-                    help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
-                         "2.1.0, for code scanning), junit (JUnit XML, one test case per policy)")
-    ck.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                    help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
-    ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                    help="solver time limit per policy (default 5)")
-    ck.add_argument("-v", "--verbose", action="store_true",
-                    help="print more detail: every result's assumptions and warnings (by default a safe policy is "
-                         "one line), and the files of a directory that were skipped, and why")
+    _add_common(ck, ("text", "json", "sarif", "junit", "markdown"))
     ck.add_argument("--fail-on-useless", action="store_true",
                     help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
                          "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                    help="check policies in N worker processes (default 1; results keep the order of the files)")
-    ck.add_argument("--exclude", metavar="GLOB", action="append", default=None,
-                    help="in a directory, do not read files or directories matching GLOB (a name, or a path "
-                         "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). Never "
-                         "read: " + ", ".join(sorted(EXCLUDED_DIRS)) + ", and what .gitignore ignores")
+                    help="check policies in N worker processes (default 1; results keep the order of the files; "
+                         "a worker the system kills costs only the policy it was checking, then unknown)")
+    ck.add_argument("--base", metavar="REF", help="fail only on what the change from git revision REF opens (each "
+                    "PATH as it is at REF, read with git, no checkout, against PATH now; as `deputy diff`)")
+    ck.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are known: reported, not failing")
+    ck.add_argument("--write-baseline", metavar="FILE", help="write this run's findings to FILE (text, one a line)")
     _add_debugging(ck)
+
+
+def _add_common(parser, formats: tuple[str, ...]) -> None:
+    """The options check and diff share: inputs, owner, threat model,
+    configuration, output."""
+    from verifier.sources import FORMATS
+    from verifier.sources.walk import EXCLUDED_DIRS
+
+    parser.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                        help="read every input as this format instead of detecting it from the content: "
+                             + ", ".join(FORMATS))
+    parser.add_argument("--account", metavar="ACCT",
+                        help="the owner's 12-digit account (the account of the role or resource); required for "
+                             "policy files; for templates and plans a placeholder stands for it when absent, and "
+                             "an account export states it in each role's ARN")
+    _add_threat_model(parser, configurable=True)
+    parser.add_argument("--config", metavar="FILE",
+                        help="configuration file (default: deputy.toml, else [tool.deputy] in pyproject.toml, "
+                             "in the working directory); command-line flags override it")
+    parser.add_argument("--format", choices=formats, default="text",
+                        help="output format: text (for a person), json (stable fields, see README), sarif (SARIF "
+                             "2.1.0, for code scanning)" + (", junit (JUnit XML, one test case per policy)"
+                                                            if "junit" in formats else "")
+                             + ", markdown (a table and the counterexamples, for a pull request or a job summary)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output: auto (when stdout is a terminal and NO_COLOR is not set)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="time limit per policy (default 5), for all of its work: the automata built before "
+                             "the solver, every deputy's question, the solver, --explain; what is undecided then "
+                             "is unknown")
+    _add_certify(parser)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print more detail: every result's assumptions and warnings (by default a safe policy "
+                             "is one line), and the files of a directory that were skipped, and why")
+    parser.add_argument("--exclude", metavar="GLOB", action="append", default=None,
+                        help="in a directory, do not read files or directories matching GLOB (a name, or a path "
+                             "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). "
+                             "Never read: " + ", ".join(sorted(EXCLUDED_DIRS)) + ", and what .gitignore ignores")
+
+
+def _add_diff(commands) -> None:
+    from verifier.gate import DIFF_EPILOG
+
+    df = commands.add_parser(
+        "diff", help="what a change opens: foreign requests the new version allows and the old one denied",
+        description="Decide, per policy and deputy, whether NEW lets in a foreign request that OLD denied "
+                    "(`deputy check PATH --base REF` compares with a git revision).",
+        epilog=DIFF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    df.add_argument("old", metavar="OLD", help="the old version: a file or a directory")
+    df.add_argument("new", metavar="NEW", help="the new version: a file or a directory (the same kind as OLD)")
+    _add_common(df, ("text", "json", "sarif", "markdown"))
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -161,6 +192,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.command is None:
         parser.print_help(stderr)
         return 2
+    from verifier.outputs.stream import Writer
+
+    stdout, stderr = Writer(stdout, getattr(args, "format", "text")), Writer(stderr, "text")
     try:
         return _COMMANDS[args.command](args, stdout, stderr)
     except InputError as exc:
@@ -188,36 +222,71 @@ def _eval(args, stdout: TextIO, stderr: TextIO) -> int:
     return 3 if evaluation.decision is Decision.UNKNOWN else 0
 
 
-def _check(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import checking
+def _configured(args):
+    """The settings, the threat model and the per-resource chooser the
+    options and the configuration file give."""
     from verifier import config as configuration
 
     settings = configuration.find(args.config)
     configuration.merge_settings(args, settings)
     model = _threat_model(args)
-    chooser = configuration.ModelFor(model, settings.scopes) if settings.scopes else model
+    _second_solver(args.certify)
+    return settings, model, configuration.ModelFor(model, settings.scopes) if settings.scopes else model
+
+
+def _diff(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import gate
+    from verifier.outputs import console
+
+    return gate.diff_command(args, _configured(args), console.colour(args.color, stdout), stdout, stderr)
+
+
+def _check(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import checking, gate
+    from verifier import config as configuration
+    from verifier.outputs import console
+
+    settings, model, chooser = _configured(args)
+    if args.base:
+        return gate.check_base(args, (settings, model, chooser), console.colour(args.color, stdout), stdout, stderr)
     scan = checking.scan_paths(args.paths, tuple(args.exclude))
+    notices: list = []
     if (args.jobs or 1) > 1:
         # Nothing needs the whole list before checking: workers read,
         # detect and check whole files.
-        progress = _Progress(stderr, len(scan.files))
+        progress = console.Progress(stderr, len(scan.files))
         results = checking.check_files(scan.files, chooser, args.input_format, args.timeout, args.jobs,
-                                       lambda index, path: progress.show(path), _details(args))
+                                       lambda index, path: progress.show(path), _details(args), notices)
     else:
-        found = checking.collect(scan.files, model, args.input_format)
-        progress = _Progress(stderr, len(found))
+        found = checking.collect(scan.files, model, args.input_format, notices)
+        progress = console.Progress(stderr, len(found))
         results = checking.check_all(found, chooser, args.timeout, args.jobs,
                                      lambda index, item: progress.show(item.where()), _details(args))
     progress.done()
     for note in configuration.apply(results, settings.suppressions):
         stderr.write(f"deputy: {note}\n")
+    for notice in notices:
+        stderr.write(f"deputy: warning: {notice}\n")
     if not results:
         stderr.write("deputy: note: no policy found in " + ", ".join(args.paths) + "\n")
-    stdout.write(_render(args, results, model, stdout, scan.skipped))
+    report = gate.baseline(args, results, stderr)
+    document = console.check_document(args.format, results, model, skipped=scan.skipped, notices=notices,
+                                      colour=console.colour(args.color, stdout), verbose=args.verbose,
+                                      fail_on_useless=args.fail_on_useless)
+    stdout.write(gate.with_baseline(document, args.format, report))
     if args.verbose:
         for skipped in scan.skipped:
             stderr.write(f"deputy: skipped {skipped.path}: {skipped.reason}\n")
-    return checking.exit_code(results, fail_on_useless=args.fail_on_useless)
+    return gate.exit_code(results, report, args.fail_on_useless)
+
+
+def _second_solver(wanted: bool) -> None:
+    from verifier.prove import certify
+
+    try:
+        certify.enable(bool(wanted))
+    except certify.Unavailable as exc:
+        raise UsageError(str(exc), "deputy check") from exc
 
 
 def _threat_model(args):
@@ -268,8 +337,9 @@ def _details(args) -> dict | None:
 FIX_EPILOG = """\
 exit codes:
   0  repaired (the diff and the repaired policy are printed), or already safe
-  1  could not repair (the reason is printed); nothing is written
-  2  the policy or the command line could not be read
+  1  some policy could not be repaired (the reason is printed); the others' repairs stand
+  2  the input or the command line could not be read, or --write was refused (the repair is
+     printed, the file left as it was)
 
 A repair changes only the Allow statements that let counterexamples in: it tightens a
 source-key condition already there (drops IfExists or a set qualifier, reads StringLike on
@@ -277,8 +347,12 @@ aws:SourceArn as ArnLike), or adds StringEquals aws:SourceAccount OWNER and/or A
 aws:SourceArn arn:aws:SERVICE:*:OWNER:*, repeating until the prover says safe. Before it is
 printed or written, the repaired text is parsed again, proved safe, and checked to still
 allow a legitimate request (the owner's account, the service, the action) in the evaluator
-and in the prover. --write replaces the file atomically, keeping its formatting outside the
-changed conditions.
+and in the prover. --write replaces the file atomically (a temporary file beside it, synced
+to disk, renamed over it), keeping its formatting outside the changed conditions, its line
+endings, its final newline or lack of one, its mode and its owner. It refuses a read-only
+file unless --force, and a file with other names (hard links), which the rename would split.
+A template is repaired in its own text and proved again; a Terraform plan's repaired policies
+are printed with their addresses (deputy cannot edit HCL).
 """
 
 
@@ -288,108 +362,54 @@ def _add_fix(commands) -> None:
         description="Repair a vulnerable policy: change the offending Allow statements until the prover "
                     "says safe, keeping the legitimate request of the owner's account allowed.",
         epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    fx.add_argument("policy", metavar="POLICY", help="policy JSON file")
-    fx.add_argument("--account", metavar="ACCT", required=True, help="the owner's 12-digit account")
+    fx.add_argument("policy", metavar="POLICY", help="policy JSON file, CloudFormation template or Terraform plan")
+    fx.add_argument("--account", metavar="ACCT", help="the owner's 12-digit account (needed for a policy file)")
     _add_threat_model(fx, configurable=False)
     fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per proof (default 5)")
     fx.add_argument("--write", action="store_true",
-                    help="replace POLICY with the repaired policy (only once it is proved)")
+                    help="replace POLICY with the repaired policy (only once it is proved), keeping its mode, owner "
+                         "and line endings; refused for a read-only file (see --force) and for a file with other "
+                         "names (hard links)")
+    fx.add_argument("--force", action="store_true",
+                    help="with --write: replace a read-only file too, or one whose owner cannot be kept")
+    _add_certify(fx)
+
+
+def _add_certify(parser) -> None:
+    parser.add_argument("--certify", action="store_true", default=None,
+                        help="re-check every proof (each UNSAT answer) with a second solver, cvc5, on the same "
+                             "SMT-LIB script: a disagreement or a cvc5 failure makes the answer unknown, naming "
+                             "both answers; where z3 cannot decide, cvc5 is asked before giving up")
 
 
 def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
+    from verifier import fixing
     from verifier.debug import repair
     from verifier.outputs import json as json_output
     from verifier.outputs import text
 
     model = _threat_model(args)
-    outcome = repair.repair_file(args.policy, model, args.timeout)
+    _second_solver(args.certify)
+    outcome = fixing.fix_file(args.policy, model, args.timeout, args.write)
+    refused = None
     if args.write and outcome.status == "repaired":
         try:
-            repair.write(outcome)
-        except OSError as exc:
-            stderr.write(f"deputy: error: cannot write {args.policy}: {exc.strerror or exc}\n")
-            return 2
+            repair.write(outcome, args.force)
+        except (OSError, InputError) as exc:
+            refused = exc.strerror or exc if isinstance(exc, OSError) else exc.message
     if args.format == "json":
         stdout.write(json_output.dumps(outcome.to_json()))
     else:
         stdout.write(text.fix_text(outcome))
+    if refused is not None:  # the repair is printed, the file left as it was
+        stderr.write(f"deputy: error: cannot write {args.policy}: {refused}\n")
+        return 2
     return outcome.exit_code
 
 
-_COMMANDS = {"eval": _eval, "check": _check, "fix": _fix}
-
-
-def _render(args, results, model, stdout, skipped=()) -> str:
-    from verifier import __version__
-
-    if args.format == "json":
-        from verifier.outputs import json as json_output
-
-        document = json_output.check_json(results, model)
-        document["skipped"] = [{"path": s.path, "reason": s.reason} for s in skipped]
-        return json_output.dumps(document)
-    if args.format == "sarif":
-        from verifier.outputs import sarif
-
-        return sarif.dumps(results, __version__)
-    if args.format == "junit":
-        from verifier.outputs import junit
-
-        return junit.dumps(results, fail_on_useless=args.fail_on_useless)
-    from verifier.outputs import text
-
-    return text.check_text(results, colour=_colour(args.color, stdout), verbose=args.verbose) + \
-        _skipped_line(skipped, args.verbose)
-
-
-def _skipped_line(skipped, verbose: bool) -> str:
-    """Below the summary: how many walked files were not policies."""
-    if not skipped:
-        return ""
-    noun = "file that is not a policy" if len(skipped) == 1 else "files that are not policies"
-    return f"skipped {len(skipped)} {noun}" + ("" if verbose else " (-v lists them)") + "\n"
-
-
-def _colour(choice: str, stream) -> bool:
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    return _isatty(stream)
-
-
-def _isatty(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-class _Progress:
-    """``[i/n] file`` on stderr, redrawn in place, when stderr is a terminal
-    and there are enough policies for the wait to be noticed."""
-
-    THRESHOLD = 3
-
-    def __init__(self, stream, total: int):
-        self.stream, self.total, self.count = stream, total, 0
-        self.on = total >= self.THRESHOLD and _isatty(stream)
-
-    def show(self, what: str) -> None:
-        self.count += 1
-        if self.on:
-            text = f"deputy: checking [{self.count}/{self.total}] {what}"
-            self.stream.write("\r\033[K" + text[:100])
-            self.stream.flush()
-
-    def done(self) -> None:
-        if self.on:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
+_COMMANDS = {"eval": _eval, "check": _check, "diff": _diff, "fix": _fix}
 
 
 def entry() -> None:
@@ -397,10 +417,12 @@ def entry() -> None:
     try:
         code = main()
     except KeyboardInterrupt:
+        sys.stderr.write("deputy: interrupted\n")
         code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        sys.stderr.write(f"deputy: internal error: {type(exc).__name__}: {exc} (please report this)\n")
+        message = f"deputy: internal error: {type(exc).__name__}: {exc} (please report this)\n"
+        sys.stderr.write(message.encode("ascii", "backslashreplace").decode("ascii"))
         code = 3
     sys.exit(code)

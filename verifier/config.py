@@ -12,6 +12,7 @@ require_keys = ["aws:SourceAccount"]
 source_service = "rekognition"
 strict_attribution = false
 timeout = 5
+certify = false                  # re-check every proof with cvc5 (--certify)
 input_format = "cloudformation"
 exclude = ["legacy", "infra/old/*.json"]   # not read in a directory walk
 
@@ -40,7 +41,7 @@ from verifier.errors import InputError, UsageError
 SETTINGS = {
     "account": str, "trusted_accounts": list, "trusted_orgs": list, "service": (str, list), "action": (str, list),
     "require_keys": list, "source_service": str, "strict_attribution": bool, "timeout": (int, float),
-    "input_format": str, "jobs": int, "exclude": list, "suppress": list, "deputy": list,
+    "certify": bool, "input_format": str, "jobs": int, "exclude": list, "suppress": list, "deputy": list,
 }
 SUPPRESSION_KEYS = ("path", "resource", "reason", "expires")
 SCOPED = ("service", "action", "trusted_accounts", "trusted_orgs", "require_keys", "source_service",
@@ -49,13 +50,13 @@ SCOPED = ("service", "action", "trusted_accounts", "trusted_orgs", "require_keys
 
 DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": [], "action": [],
             "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
-            "input_format": None, "jobs": 1, "exclude": []}
+            "certify": False, "input_format": None, "jobs": 1, "exclude": []}
 
 # configuration setting -> command-line destination
 _SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
                   "service": "service", "action": "action", "require_keys": "require_key",
                   "source_service": "source_service", "strict_attribution": "strict_attribution",
-                  "timeout": "timeout", "input_format": "input_format", "jobs": "jobs", "exclude": "exclude"}
+                  "timeout": "timeout", "certify": "certify", "input_format": "input_format", "jobs": "jobs", "exclude": "exclude"}
 
 
 def merge_settings(args, config: Config) -> None:
@@ -139,14 +140,11 @@ def find(explicit: str | None, cwd: str | None = None) -> Config:
 def load(path: str) -> Config:
     import tomllib
 
+    from verifier.policy import jsontree, parser
+
+    text = parser.decode(jsontree.read_file(path), path)
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
         data = tomllib.loads(text)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
-    except UnicodeDecodeError:
-        raise InputError("the configuration is not UTF-8", path) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

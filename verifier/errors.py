@@ -38,3 +38,9 @@ class InternalError(DeputyError):
 
 class UsageError(InputError):
     """A command-line value or setting that cannot be right."""
+
+
+class BudgetExceeded(DeputyError):
+    """The work an input asks for passes one of deputy's bounds (the states
+    of a product of automata, the ways a pattern can cut an ARN). Ends as
+    ``unknown`` with this message, never as a verdict."""

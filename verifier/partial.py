@@ -86,6 +86,44 @@ def _retarget(found: Found, settled, result: Result, model: ThreatModel) -> Resu
     return None
 
 
+def owner_unstated(found: Found, model: ThreatModel, decide) -> Result:
+    """The verdict when a placeholder stands for the owner's account
+    (``decide(model)`` checks the policy under a model). The owner decides
+    which resources are the owner's (THREAT_MODEL.md point 2): a policy
+    whose Resource names an account the input writes out grants nothing on
+    the placeholder's resources, yet everything on that account's, which
+    may be the real owner's. So ``safe`` must be proved with the resource
+    in any account (the placeholder then stands for every account no
+    string of the input names or matches, and the named ones are only
+    trusted less than they may be); ``vulnerable`` must hold with the
+    owner's resource, whichever account the input names is the owner
+    (``whoever_owns``). Anything between is unknown."""
+    anywhere = decide(replace(model, any_owner=True))
+    if anywhere.verdict is Verdict.SAFE:
+        return anywhere
+    if anywhere.verdict is Verdict.VULNERABLE and _on_owners_resource(anywhere.counterexample, model):
+        strict = anywhere  # already a request on the placeholder owner's own resource
+    else:
+        strict = decide(model)
+    if strict.verdict is Verdict.VULNERABLE:
+        return whoever_owns(found, model, strict, decide)
+    if strict.verdict is not Verdict.SAFE or anywhere.verdict is not Verdict.VULNERABLE:
+        return strict if strict.verdict is not Verdict.SAFE else anywhere
+    request = anywhere.counterexample
+    return Result(found.file, Verdict.UNKNOWN,
+                  f"could not decide: the input does not say which account owns the resource, and a foreign request "
+                  f"is allowed on {request.resource}, which is the owner's only if the owner is that account: "
+                  "give --account", warnings=["unconfirmed request: " + json.dumps(request.to_json(),
+                                                                                   ensure_ascii=False)],
+                  source=anywhere.source, solver=anywhere.solver, seconds=anywhere.seconds + strict.seconds)
+
+
+def _on_owners_resource(request, model: ThreatModel) -> bool:
+    from verifier.prove.threat import classify
+
+    return request is not None and not classify(request, model).problems
+
+
 def whoever_owns(found: Found, model: ThreatModel, result: Result, recheck) -> Result:
     """A vulnerable verdict under a placeholder owner stands only if it
     holds whichever of the accounts the input names owns the resource

@@ -24,11 +24,18 @@ def _statements(policy):
 
 
 def _entries(policy):
-    """(statement, operator, key, values) for every condition entry."""
+    """(statement, operator, key, values) for every condition entry; an
+    unquoted number or boolean is its literal text (G5)."""
     for s in _statements(policy):
         for operator, block in (s.get("Condition") or {}).items():
             for key, values in block.items():
-                yield s, operator, key, values if isinstance(values, list) else [values]
+                yield s, operator, key, [_text(v) for v in (values if isinstance(values, list) else [values])]
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, (int, float)) else value
 
 
 def _context(request, key):
@@ -110,7 +117,7 @@ def plain_operator_on_multivalued_key(policy, request):
 
 def non_canonical_value(policy, request):
     """A12: a typed value in a non-canonical form ("1e3", "True",
-    "10.0.0.1/8"); deputy collapses the condition to its conservative
+    "10.0.0.1/8", "2020-01-0*"); deputy collapses the condition to its conservative
     outcome, iam-simulate parses leniently."""
     for _, op, _, values in _entries(policy):
         base = op.split(":")[-1].replace("IfExists", "")
@@ -120,6 +127,28 @@ def non_canonical_value(policy, request):
             if base == "Bool" and v not in ("true", "false"):
                 return True
             if "IpAddress" in base and "/" in v and _host_bits(v):
+                return True
+            if base.startswith("Date") and not re.fullmatch(_DATE, v):
+                return True
+    return False
+
+
+_DATE = (r"-?[0-9]{1,11}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+         r"(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def non_canonical_request_value(policy, request):
+    """A12: a request value of a Numeric or Bool condition spelt otherwise
+    than canonically ("+5", ".5", "True", "1e1"). deputy reads the wider
+    spelling only where that admits more (a positive operator in an Allow,
+    a negated one in a Deny) and never an exponent; iam-simulate reads every
+    boolean in any case and a number by its numeric prefix (parseInt)."""
+    for _, op, key, _ in _entries(policy):
+        base = op.split(":")[-1].replace("IfExists", "")
+        for v in _context(request, key) or []:
+            if base.startswith("Numeric") and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v):
+                return True
+            if base == "Bool" and v not in ("true", "false"):
                 return True
     return False
 
@@ -216,7 +245,7 @@ def bare_v4_against_v6(policy, request):
 
 ALLOWED = [
     service_spelling, partial_wildcard_principal, aws_star_for_services, set_operator_on_absent_key,
-    plain_operator_on_multivalued_key, non_canonical_value, epoch_date, short_arn, unicode_case,
+    plain_operator_on_multivalued_key, non_canonical_value, non_canonical_request_value, epoch_date, short_arn, unicode_case,
     variables_outside_2012, valueless_variable, variable_inside_arn_fields,
     bare_v4_against_v6,
 ]

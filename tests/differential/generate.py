@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from tests.strategies import ACTIONS as _ACTIONS
-from tests.strategies import ACCOUNTS, ARNS, DEPUTY, KEYS, MULTI, OWNER, VARIABLES
+from tests.strategies import ACCOUNTS, ARNS, DEPUTY, KEYS, LOST_ZERO, MIXED_VARIABLES, MULTI, OWNER, VARIABLES
 
 # iam-simulate refuses values AWS would refuse (an action without a service
 # prefix); deputy's reading of those is tested against its own encoder.
@@ -80,6 +80,9 @@ def _condition(rng: random.Random) -> dict:
             variable_ops, variables = VARIABLES.get(key, ((), ()))
             if base in variable_ops and rng.random() < 0.3:
                 chosen.append(rng.choice(variables))
+            mixed_ops, mixed = MIXED_VARIABLES.get(key, ((), ()))
+            if base in mixed_ops and rng.random() < 0.3:
+                chosen.append(rng.choice(mixed))
         block = out.setdefault(operator, {})
         if any(k.lower() == key.lower() for k in block):
             continue
@@ -92,7 +95,7 @@ def _request(rng: random.Random) -> dict:
     principal = rng.choice(REQUEST_PRINCIPALS)
     context: dict = {"aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": principal,
                      "aws:PrincipalServiceNamesList": sorted({principal, DEPUTY})}
-    account = rng.choice([None, *ACCOUNTS])
+    account = rng.choice([None, *ACCOUNTS, LOST_ZERO])
     if account:
         context["aws:SourceAccount"] = account
     arn = rng.choice([None, *ARNS])

@@ -21,7 +21,8 @@ Two explanations, both returned as JSON-ready dicts (the optional
   guard. The
   items kept are a minimal set: the policy reduced to them is safe (the last
   successful re-check proved it), and deleting any one of them from that
-  reduced policy makes it vulnerable. Re-checks are capped; items left
+  reduced policy makes it vulnerable. Re-checks are capped (in number, in
+  time, and by the policy's own time limit, ``verifier.deadline``); items left
   unexamined, or whose re-check was undecided, are kept and marked, and the
   explanation then says it is a bounded approximation.
 """
@@ -37,7 +38,8 @@ from typing import TYPE_CHECKING
 from verifier.policy import loading
 from verifier.policy.ast import (ConditionBlock, Effect, OperatorBlock, PatternBlock, Policy, PrincipalBlock,
                           Statement, Text, Values)
-from verifier.errors import InputError
+from verifier import deadline
+from verifier.errors import BudgetExceeded, InputError
 from verifier.evaluator import evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.policy.operators import Family, lookup, lookup_folded
@@ -235,7 +237,7 @@ def proof(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0,
         # A single item that cannot go is kept. Monotone: an item kept
         # against fewer deletions stays needed after more.
         nonlocal checks
-        if checks >= max_checks or time.perf_counter() - started > budget:
+        if checks >= max_checks or time.perf_counter() - started > budget or deadline.expired():
             kept_status.update({item: "not examined" for item in group})
             return
         checks += 1
@@ -258,7 +260,8 @@ def proof(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0,
     rests_on = []
     for item, status in kept_status.items():
         entry = {**describe(policy, item), "status": status, "alone": None}
-        if status == "needed" and checks < max_checks and time.perf_counter() - started <= budget:
+        if status == "needed" and checks < max_checks and time.perf_counter() - started <= budget \
+                and not deadline.expired():
             # Deleted from the whole policy (not the reduced one): does
             # something unlisted also protect? (Then it is not the only guard.)
             checks += 1
@@ -267,7 +270,7 @@ def proof(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0,
         rests_on.append(entry)
     needed_keys = []
     for key in model.required_keys:
-        if checks >= max_checks:
+        if checks >= max_checks or deadline.expired():
             needed_keys.append({"key": key, "status": "not examined"})
             continue
         checks += 1
@@ -301,7 +304,10 @@ def _verdict(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, timeout: 
         return Verdict.UNKNOWN
     if not any(s.effect_kind is not Effect.DENY for s in policy.statements):
         return Verdict.SAFE  # E3: nothing is allowed
-    return decide(variant, model, timeout).verdict
+    try:
+        return decide(variant, model, timeout).verdict
+    except BudgetExceeded:  # the policy's time ran out (or a bound was met): this re-proof is undecided
+        return Verdict.UNKNOWN
 
 
 # -- attaching to a result --------------------------------------------------------------------

@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 
 from verifier.policy import keys, loading
 from verifier.debug import edits, textedit
 from verifier.prove import threat
 from verifier.policy.ast import Effect, Policy
-from verifier.errors import DeputyError, InputError
+from verifier.errors import BudgetExceeded, DeputyError, InputError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
@@ -90,18 +88,23 @@ def _ending(text: str) -> str:
 
 def repair_file(path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
     """The repair of one policy file; ``InputError`` if it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            original = handle.read().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"input is not UTF-8 (byte {exc.start})", path) from None
+    from verifier.policy import jsontree, parser
+
+    # The size is checked before the file is read whole, as ``check`` does.
+    original = parser.decode(jsontree.read_file(path), path)
+    return repair_text(original, path, model, timeout)
+
+
+def repair_text(original: str, path: str, model: ThreatModel, timeout: float = 5.0) -> Repair:
+    """The repair of one policy given as text (``path`` names it in
+    messages); ``InputError`` if it cannot be read."""
     loaded = loading.load_text(original, path)
     try:
         return repair(loaded, original, model, timeout)
     except InputError:
         raise
+    except BudgetExceeded as exc:
+        return Repair(path, "failed", f"cannot repair: the verdict is unknown: {exc}", original)
     except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         return Repair(path, "failed", f"cannot repair: internal error ({type(exc).__name__}: {exc}); please "
                       "report this policy", original)
@@ -111,17 +114,37 @@ def repair(loaded: LoadedPolicy, original: str, model: ThreatModel, timeout: flo
     """Repair every vulnerable deputy of the policy (or the one ``model``
     asks about), one after the other on the same text, keeping every
     deputy's legitimate request allowed."""
+    found = search(loaded, questions(loaded, model), timeout, original)
+    if isinstance(found, Repair):
+        return found
+    return _finish(loaded, original, found.policy, found.changes, found.legitimate, found.models, timeout)
+
+
+def questions(loaded: LoadedPolicy, model: ThreatModel) -> list[ThreatModel]:
+    """One model per deputy to repair: the one ``--service`` names, else
+    every deputy the policy has."""
     from verifier.prove import deputies
 
     single = model.one_question()
     if single.deputy is not None:
-        models = [single]
-    else:
-        models = [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
-    return _repair_all(loaded, original, models, timeout)
+        return [single]
+    return [model.asking(d) for d in deputies.questions(loaded.policy, model)[1]]
 
 
-def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], timeout: float) -> Repair:
+@dataclass
+class Repaired:
+    """A repaired AST, not yet rendered as text nor verified from it:
+    ``legitimate`` maps each deputy's label to its legitimate request."""
+
+    policy: Policy
+    changes: list[dict]
+    legitimate: dict[str, Request]
+    models: list[ThreatModel]
+
+
+def search(loaded: LoadedPolicy, models: list[ThreatModel], timeout: float, original: str = "") -> Repaired | Repair:
+    """The repaired policy, or a ``Repair`` that says the policy is already
+    safe or why it cannot be repaired (``original`` is its text)."""
     from verifier.prove.prover import verdict_only
 
     path = loaded.policy.source
@@ -149,7 +172,7 @@ def _repair_all(loaded: LoadedPolicy, original: str, models: list[ThreatModel], 
                           legitimate=legitimate[m.deputy.label])
         policy, made = step
         changes += made
-    return _finish(loaded, original, policy, changes, legitimate, models, timeout)
+    return Repaired(policy, changes, legitimate, models)
 
 
 def _repair_deputy(loaded: LoadedPolicy, policy: Policy, model: ThreatModel, keep: list[Request], timeout: float):
@@ -221,7 +244,7 @@ def legitimate_request(loaded: LoadedPolicy, model: ThreatModel) -> Request | No
             outcome = session.check()
             if outcome.status != "sat":
                 return None
-            return counterexample.request(session, outcome, run.wishes, run.question, AUX_MS)
+            return counterexample.request(session, outcome, run.wishes, run.question, AUX_MS)[0]
 
     request = attempt([run.extra["owner"]]) or attempt([])
     if request is None:
@@ -304,6 +327,13 @@ def verify(text: str, path: str, loaded: LoadedPolicy, models: list[ThreatModel]
         verdict = verdict_only(final, m, timeout)
         if verdict.verdict is not Verdict.SAFE:
             return f"the prover's verdict for {m.deputy.label} is {verdict.verdict.value}"
+    return still_allowed(final, models, legitimate)
+
+
+def still_allowed(final: LoadedPolicy, models: list[ThreatModel], legitimate: dict) -> str | None:
+    """Why ``final`` no longer allows some deputy's legitimate request (in
+    the evaluator, or no trusted request at all in the prover), or None."""
+    for m in models:
         request = legitimate.get(m.deputy.label)
         if request is None:
             continue
@@ -340,23 +370,16 @@ def _shared_statement_warnings(policy: Policy, touched: set[int], models: list[T
 # -- writing ---------------------------------------------------------------------------------
 
 
-def write(repair: Repair) -> None:
-    """Replace the file with the verified repair, atomically."""
+def write(repair: Repair, force: bool = False) -> None:
+    """Replace the file with the verified repair, atomically, keeping its
+    mode, owner, line endings and final newline (``debug.writing``);
+    ``InputError`` when that is refused (read-only without ``force``,
+    hard links)."""
+    from verifier.debug import writing
+
     if repair.status != "repaired" or repair.text is None:
         raise ValueError("only a verified repair is written")
-    target = os.path.realpath(repair.path)  # through a symlink, not over it
-    directory = os.path.dirname(target)
-    mode = os.stat(target).st_mode & 0o777
-    fd, temp = tempfile.mkstemp(prefix=".deputy-fix-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(repair.text)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    writing.replace(repair.path, writing.keep_layout(repair.original, repair.text), force)
     repair.written = True
 
 

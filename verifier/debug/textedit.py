@@ -21,13 +21,17 @@ def render(original: str, before: Policy, after: Policy, touched: set[int]) -> t
     back to ``after``, else the whole policy re-serialised (indent 2)."""
     from verifier.policy import printer
 
+    from verifier.debug.writing import keep_layout
+
     try:
         text = _edit(original, before, after, touched)
-        if text is not None and loading.parser.parse_policy(text) == after:
-            return text, "edited in place"
+        if text is not None:
+            text = keep_layout(original, text)  # CRLF stays CRLF, inserted lines too
+            if loading.parser.parse_policy(text) == after:
+                return text, "edited in place"
     except (InputError, ValueError, IndexError):
         pass
-    return printer.dumps(after, indent=2) + "\n", "re-serialised"
+    return keep_layout(original, printer.dumps(after, indent=2) + "\n"), "re-serialised"
 
 
 def _edit(original: str, before: Policy, after: Policy, touched: set[int]) -> str | None:
@@ -67,7 +71,7 @@ def _statement_edits(text, offsets, old: Statement, new: Statement):
     old_blocks = {b.operator.value: b for b in old.condition.operators}
     new_blocks = {b.operator.value: b for b in new.condition.operators}
     edits, inserted = [], []
-    renamed = _renames(old_blocks, new_blocks)
+    renamed = renames(old_blocks, new_blocks)
     for name, block in new_blocks.items():
         if name in renamed.values():
             continue
@@ -100,7 +104,7 @@ def _statement_edits(text, offsets, old: Statement, new: Statement):
     return _merge_insertions(edits)
 
 
-def _renames(old_blocks: dict, new_blocks: dict) -> dict[str, str]:
+def renames(old_blocks: dict, new_blocks: dict) -> dict[str, str]:
     """Operator blocks that only changed their operator name."""
     out = {}
     gone = [n for n in old_blocks if n not in new_blocks]

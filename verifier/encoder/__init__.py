@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from verifier import deadline
 from verifier.policy.ast import Effect, Policy, Statement
 from verifier.encoder import logic as F
 from verifier.encoder import symbolic
@@ -48,16 +49,28 @@ def encode(policy: Policy, extra_keys: dict[str, tuple[Kind, int]] | None = None
     String tests only register atoms: the caller adds its own tests, then
     calls ``encoding.request.space.finalize()`` and asserts what it returns.
     """
-    plans = symbolic.plan_keys(policy, extra_keys)
-    for key in _variable_keys(policy):
-        plans.setdefault(key, symbolic.KeyPlan(key))
-    request = symbolic.build(plans, bindings, value_places)
+    request = request_for([policy], extra_keys, bindings, value_places)
     encoder = StatementEncoder(request, policy.variables_enabled)
     allows, denies = [], []
     for statement in policy.statements:
+        deadline.check()  # a policy of thousands of statements is encoded one statement at a time
         term = encoder.statement(statement)
         (denies if statement.effect_kind is Effect.DENY else allows).append((statement, term))
     return PolicyEncoding(request, allows, denies, encoder.entries)
+
+
+def request_for(policies: list[Policy], extra_keys: dict[str, tuple[Kind, int]] | None = None,
+                bindings: Bindings | None = None, value_places: dict[str, int] | None = None) -> SymbolicRequest:
+    """One symbolic request over which every policy of ``policies`` can be
+    encoded (``StatementEncoder``): every key any of them reads, with one
+    set witness per condition entry of all of them (``deputy diff`` asks
+    about one request that two versions of a policy decide)."""
+    merged = Policy(tuple(s for policy in policies for s in policy.statements))
+    plans = symbolic.plan_keys(merged, extra_keys)
+    for policy in policies:
+        for key in _variable_keys(policy):
+            plans.setdefault(key, symbolic.KeyPlan(key))
+    return symbolic.build(plans, bindings, value_places)
 
 
 def _variable_keys(policy: Policy) -> list[str]:
@@ -68,4 +81,6 @@ def _variable_keys(policy: Policy) -> list[str]:
         for entry in (statement.condition.entries if statement.condition else ()):
             for value in entry.values.items:
                 found += variable_keys(value.value)
+        for pattern in (statement.resources.patterns.items if statement.resources else ()):
+            found += variable_keys(pattern.value)
     return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from verifier.encoder.lang import MAX_CODE, Alt, Chars, Intersection, Lang, Rep, Seq
+from verifier.encoder.lang import MAX_CODE, Alt, Chars, Intersection, Lang, Native, Rep, Seq
 
 
 @dataclass
@@ -102,6 +102,8 @@ class DFA:
 
 @lru_cache(maxsize=65536)
 def dfa(lang: Lang) -> DFA:
+    if isinstance(lang, Native):
+        return lang.automaton()
     return DFA(nfa(lang))
 
 
@@ -125,8 +127,9 @@ def nfa(lang: Lang) -> NFA:
 
 def matches(lang: Lang, text: str) -> bool:
     """Whether ``text`` is in ``lang``: run through the language's cached
-    DFA, whose moves are remembered (the NFA's answer, without computing
-    the same state sets again for every string)."""
+    DFA (or its own automaton, ``Native``), whose moves are remembered (the
+    NFA's answer, without computing the same state sets again for every
+    string)."""
     automaton = dfa(lang)
     state = automaton.start
     for c in text:

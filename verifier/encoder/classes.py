@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from verifier import deadline
 from verifier.encoder import automata
 from verifier.encoder import lang as L
 
 
-STATE_BUDGET = 200_000
-"""Product states explored per variable before giving up (the variable's
-tests then stay free atoms: a proof still holds, a counterexample must
-replay)."""
+STATE_BUDGET = 1_000_000
+"""How far the product of one variable's automata is explored, counted in
+the states of its parts (a product state of k live automata counts k):
+both the memory and the time of the exploration grow with this count. Real
+policies stay under a few thousand; past the budget, ``realizable`` says
+None and the question is unknown (``strings.StringSpace``), never decided
+on a partial exploration."""
 
 
 def settled_by_domain(domain: L.Lang, language: L.Lang, excluded: tuple = ()) -> bool | None:
@@ -59,7 +63,8 @@ def realizable(languages: list[L.Lang], budget: int = STATE_BUDGET, want: frozen
                counted: bool = False, required: frozenset = frozenset()) -> dict[frozenset, tuple[str, int]] | None:
     """Every set of language indexes that is exactly the set some string is
     in, with a shortest such string and how many strings do it (1, or 2 for
-    "more than one"); None if the exploration exceeds ``budget`` states.
+    "more than one"); None if the exploration exceeds ``budget``
+    (``STATE_BUDGET``); ``deadline.TimeLimit`` once the policy's time is up.
     With ``required``, only the sets that hold those indexes. With ``want``,
     only that set, found as soon as one string realizes it (counts are then
     not computed)."""
@@ -82,17 +87,21 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
     must_live = {p for p, owner in enumerate(owners) if owner in required}
     start = tuple((p, part.start) for p, part in enumerate(parts))
     seen = {start: ""}
+    size, explored = len(start), 0
     edges: list[tuple] = []
     frontier = [start]
     while frontier:
         next_frontier = []
         for state in frontier:
+            explored += 1
+            if explored % 256 == 0:
+                deadline.check()
             if want is not None and _vector(parts, owners, state) == want:
                 return {want: (seen[state], 1)}
             # Only the labels leaving this state's parts can tell characters
             # apart here: a few intervals instead of the whole alphabet's.
             points = frozenset().union(*[parts[p].cuts(s) for p, s in state])
-            for code, size in _partition(points):
+            for code, width in _partition(points):
                 nxt = tuple((p, t) for p, s in state if (t := parts[p].step(s, code)) >= 0)
                 if must_live and not must_live <= {p for p, _ in nxt}:
                     # Dead parts never revive, so no wanted state lies
@@ -100,10 +109,11 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
                     continue
                 if nxt not in seen:
                     seen[nxt] = seen[state] + chr(code)
+                    size += len(nxt)
                     next_frontier.append(nxt)
                 if counted:
-                    edges.append((state, nxt, size))
-            if len(seen) > budget:
+                    edges.append((state, nxt, width))
+            if size > budget:
                 return None
         frontier = next_frontier
     if want is not None:

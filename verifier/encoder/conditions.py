@@ -17,6 +17,7 @@ from verifier.policy.ast import ConditionEntry
 from verifier.encoder import constants
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
+from verifier.encoder import dates, numeric
 from verifier.encoder.pieces import PieceEncoder, Value
 from verifier.encoder.symbolic import Element, Kind, KeySymbol, SymbolicRequest, kind_of, scaled
 from verifier.policy.operators import Comparison, Family, Operator, Qualifier, lookup, lookup_folded
@@ -63,7 +64,9 @@ class ConditionEncoder:
         return F.Or(*[absent if w else F.Not(absent) for w in wanted])
 
     def _present(self, op: Operator, entry: ConditionEntry, symbol: KeySymbol, allow_side: bool):
-        if kind_of(op.family) is not _text_kind(symbol.kind):
+        textual = _text_kind(symbol.kind) is Kind.TEXT
+        viewed = symbol.kind is Kind.ARN or (textual and op.family in TEXT_VIEWS)  # see _typed_match
+        if kind_of(op.family) is not _text_kind(symbol.kind) and not viewed:
             return self.request.free_atom(
                 f"{entry.key.value!r} is compared as {op.family.value} here and as another type elsewhere",
                 entry.span)
@@ -73,10 +76,11 @@ class ConditionEncoder:
             per_element = [self._string_element(op, e, values, lenient, entry) for e in symbol.elements]
             valueless = F.Or(*[v.valueless for v in values]) if values else FALSE
         else:
-            parsed = [self._constant(op.family, item.value, symbol.scale) for item in entry.values.items]
+            scale = None if textual else symbol.scale  # a typed view of text compares the exact constant
+            parsed = [self._constant(op.family, item.value, scale) for item in entry.values.items]
             if any(p is None for p in parsed):
                 return F.BoolVal(allow_side)  # A12: not canonical
-            per_element = [F.Or(*[self._typed_match(op, e, c) for c in parsed]) for e in symbol.elements]
+            per_element = [F.Or(*[self._typed_match(op, e, c, lenient) for c in parsed]) for e in symbol.elements]
             valueless = FALSE
         if op.negated:
             per_element = [F.Not(m) for m in per_element]
@@ -92,10 +96,20 @@ class ConditionEncoder:
             options.append(F.And(F.Not(value.valueless), match))
         return F.FactoredOr(options) if options else FALSE
 
-    def _typed_match(self, op: Operator, element: Element, constant) -> F.Term:
+    def _typed_match(self, op: Operator, element: Element, constant, lenient: bool) -> F.Term:
+        """One request value against one constant; ``lenient``: the request
+        value may be spelt as A12 lets it where that admits more."""
         family = op.family
+        if element.kind is Kind.ARN:
+            return FALSE  # "arn:..." reads as no boolean, bytes, number, date or address
+        if element.kind is Kind.TEXT and family in TEXT_VIEWS:
+            views = TEXT_VIEWS[family](op.comparison, constant, lenient)
+            member = self.request.space.member
+            return F.Or(*[F.And(*[member(element.text, view) for view in conj]) for conj in views])
         if family is Family.BOOL:
-            return self.request.space.equals(element.text, "true" if constant else "false")
+            word = "true" if constant else "false"
+            spelt = L.ascii_insensitive(L.literal_pattern(word)) if lenient else L.literal(word)  # "True" (A12)
+            return self.request.space.member(element.text, spelt)
         if family is Family.BINARY:
             return self.request.space.member(element.text, base64_language(constant))
         if family is Family.IP:
@@ -107,18 +121,27 @@ class ConditionEncoder:
         return F.Compare(element.number, _ORDER[op.comparison], constant)
 
     @staticmethod
-    def _constant(family: Family, text: str, scale: int):
-        if family is Family.NUMERIC:
-            value = constants.number(text)
-            return None if value is None else scaled(value, scale)
-        if family is Family.DATE:
-            value = constants.instant(text)
-            return None if value is None else scaled(value, scale)
+    def _constant(family: Family, text: str, scale: int | None):
+        """The constant in the key's integer units, or exact (``scale``
+        None) for a typed view of text."""
+        if family in (Family.NUMERIC, Family.DATE):
+            value = constants.number(text) if family is Family.NUMERIC else constants.instant(text)
+            return value if value is None or scale is None else scaled(value, scale)
         if family is Family.BOOL:
             return constants.boolean(text)
         if family is Family.BINARY:
             return constants.binary(text)
         return constants.network(text)
+
+
+TEXT_VIEWS = {
+    Family.NUMERIC: lambda comparison, value, lenient: [[numeric.number_language(comparison, value, lenient)]],
+    # Dates are read in their canonical forms on both sides (A12 names no
+    # wider spelling the evaluator takes).
+    Family.DATE: lambda comparison, value, lenient: dates.date_view(comparison, value),
+}
+"""The typed comparisons of a key held as text: a union of intersections of
+languages a request text is in exactly when it compares as wanted."""
 
 
 def _text_kind(kind: Kind) -> Kind:

@@ -76,7 +76,25 @@ class PieceEncoder:
             term = self._variable_term(value.parts[0], plain=like and lenient)
             if term is not None:
                 return self.space.same(text, term)
+        if (exact or like) and lenient:
+            found = self._around(text, value.parts, like, lenient)
+            if found is not None:
+                return found
         return self.request.free_atom(f"a variable inside a {op.name} value", span)
+
+    def _around(self, text, found, like: bool, lenient: bool):
+        """``text`` is the value with one variable's string in place: exact
+        where the match can only be asserted (``lenient``, a positive
+        occurrence; see ``StringSpace.within``). None if not encodable."""
+        where = [i for i, p in enumerate(found) if isinstance(p, Variable)]
+        if len(where) != 1:
+            return None
+        term = self._variable_term(found[where[0]], plain=like)
+        if term is None:
+            return None
+        head = L.of_pattern(static_pattern(found[:where[0]], like, lenient))
+        tail = L.of_pattern(static_pattern(found[where[0] + 1:], like, lenient))
+        return self.space.within(text, head, term, tail)
 
     def _variable_term(self, part, plain: bool):
         """The term a variable stands for, or None if it cannot be encoded.
@@ -126,7 +144,7 @@ class PieceEncoder:
         if not any(isinstance(p, Variable) for p in piece):
             return self.space.member(field, L.of_pattern(static_pattern(piece, like, lenient)))
         if len(piece) != 1:
-            return None
+            return self._around(field, tuple(piece), like, lenient) if lenient else None
         term = self._variable_term(piece[0], plain=not last or (like and lenient))
         return None if term is None else self.space.same(field, term)
 
@@ -183,7 +201,7 @@ def static_pattern(found, like: bool, lenient: bool) -> tuple:
             pattern.append(part.char)
         elif isinstance(part, Substituted):
             pattern += L.glob(part.text) if like and lenient else L.literal_pattern(part.text)
-    return tuple(pattern)
+    return L.collapsed(tuple(pattern))
 
 
 def _has_special(text: str | None) -> bool:

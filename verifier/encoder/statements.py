@@ -13,6 +13,7 @@ import re
 from verifier.policy.ast import Effect, PatternBlock, PrincipalBlock, Statement
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
+from verifier.encoder import resources
 from verifier.encoder.conditions import ConditionEncoder
 from verifier.encoder.pieces import static_pattern
 from verifier.encoder.symbolic import SymbolicRequest
@@ -48,18 +49,46 @@ class StatementEncoder:
         """True exactly when the statement applies to the symbolic request (E1)."""
         allow_side = s.effect_kind is not Effect.DENY
         terms = []
-        for part in (lambda: self.principal(s, allow_side), lambda: self.action(s.actions, allow_side),
-                     lambda: self.resource(s.resources, allow_side)):
-            terms.append(part())
+        conditions = []
+        for what, part in self.parts(s):
+            terms.append(part(allow_side))
             if terms[-1] is FALSE:
                 return FALSE  # cannot apply: the rest needs no encoding
+            if what[0] == "condition":
+                conditions.append(terms[-1])
         if s.condition is not None:
-            self.entries[s.index] = [self.conditions.entry(e, allow_side) for e in s.condition.entries]
-            terms += self.entries[s.index]
-            empty = not s.condition.operators or any(not b.entries for b in s.condition.operators)
-            if empty and not allow_side:
-                terms.append(FALSE)  # A9
+            self.entries[s.index] = conditions  # every entry, in order: none was false
         return F.And(*terms)
+
+    def parts(self, s: Statement) -> list[tuple[tuple, object]]:
+        """The statement's parts, ANDed: ``(what, encode)`` where ``what``
+        names the part by its syntax (spans aside: equal parts of two
+        documents compare equal) and ``encode(allow_side)`` is its formula
+        under the readings of section 8 for that side. Every ambiguity in a
+        part is read by ``allow_side`` alone, so ``encode(True)`` holds
+        wherever ``encode(False)`` does (``deputy diff`` brackets AWS's
+        reading between the two)."""
+        out = [(("principal", s.principals), lambda side: self.principal(s, side)),
+               (("action", s.actions), lambda side: self.action(s.actions, side)),
+               (("resource", s.resources), lambda side: self.resource(s.resources, side))]
+        if s.condition is not None:
+            out += [(("condition", e), lambda side, e=e: self.conditions.entry(e, side)) for e in s.condition.entries]
+            if not s.condition.operators or any(not b.entries for b in s.condition.operators):
+                out.append((("empty condition", s.condition), F.BoolVal))  # A9: a Deny's applies to nothing
+        return out
+
+    def principal_values(self, s: Statement) -> list[tuple[tuple, object]] | None:
+        """Where the statement's ``Principal`` is a map (not ``*``, not
+        ``NotPrincipal``): each value as a part of its own, in the form of
+        ``parts`` (``("principal value", kind, value)``); the principal part
+        is their disjunction under either reading (P1). None otherwise."""
+        block = s.principals
+        if block is None or block.negated or block.wildcard is not None:
+            return None
+        p = self.request.principal
+        return [(("principal value", e.kind.value, v.value),
+                 lambda side, e=e, v=v: self._principal_value(e.kind.value, v.value, p, side, v.span))
+                for e in block.entries for v in e.values.items]
 
     # -- principals ----------------------------------------------------------
 
@@ -200,7 +229,8 @@ class StatementEncoder:
         if found is VALUELESS:
             return VALUELESS
         if any(isinstance(p, Variable) for p in found):
-            return self.request.free_atom(f"a variable in Resource {pattern!r}", block.span)
+            return resources.with_variables(self.request, found, lenient, _API_PREFIX if api else L.EMPTY_STRING,
+                                            pattern, block.span)
         tokens = static_pattern(found, like=True, lenient=lenient)
         if not lenient:
             tokens = L.segment_bound(tokens)

@@ -15,7 +15,11 @@ variable is encoded by *which* of its languages it belongs to:
   each atom is true exactly for the combinations that contain it;
 * an equality between two variables is exact too: it may hold only for
   pairs of combinations one string realizes together, and fail only where
-  the two combinations are not both the same single string.
+  the two combinations are not both the same single string;
+* so is "``whole`` is ``part`` with a prefix and a suffix of given
+  languages" (``within``: a policy variable inside a pattern), where it is
+  only ever asserted, never denied: it may hold only for pairs of
+  combinations two such strings realize (``concat``).
 
 This is exact, not an approximation: the product exploration visits every
 reachable state, so a combination is ruled out only if no string realizes
@@ -30,9 +34,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from verifier.encoder import automata
+from verifier.encoder import automata, concat
 from verifier.encoder import lang as L
-from verifier.encoder.classes import realizable, settled_by_domain
+from verifier.encoder.classes import STATE_BUDGET, realizable, settled_by_domain
+from verifier.errors import BudgetExceeded
 from verifier.encoder import logic as F
 
 
@@ -77,6 +82,18 @@ class _Joint:
     together: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
+@dataclass
+class _Within:
+    """``whole`` is ``before + part + after`` where ``atom`` holds."""
+
+    whole: Var
+    part: Var
+    before: L.Lang
+    after: L.Lang
+    atom: F.Term
+    together: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+
+
 class StringSpace:
     """The string variables of one encoding and every test made on them."""
 
@@ -86,7 +103,8 @@ class StringSpace:
         self._equalities: dict[tuple[Var, Var], F.Term] = {}
         self._copies: dict[Var, tuple[Var, F.Term]] = {}
         self._joints: dict[Var, _Joint] = {}
-        self.overflowed: list[str] = []
+        self._withins: list[_Within] = []
+        self._within_of: dict[Var, _Within] = {}
         self.unchecked: list[str] = []
         self._domains: dict[Var, tuple[L.Lang, tuple]] = {}
         self._members: dict[tuple, F.Term] = {}  # the same test recurs, once per value of a long list
@@ -162,6 +180,31 @@ class StringSpace:
             atom = self._equalities[key] = F.Bool(f"{key[0].name}={key[1].name}")
         return atom
 
+    def within(self, whole, before: L.Lang, part, after: L.Lang) -> F.Term:
+        """An atom that implies "``whole`` is a string of ``before``, then
+        ``part``, then a string of ``after``". Exact where both are known
+        strings or one is; between two variables it is exact only where it
+        appears positively (asserted true, never denied): the caller's
+        promise. Each variable may stand in one such relation (or one
+        equality); beyond that the atom stays free (``unchecked``)."""
+        if isinstance(whole, Pick):
+            return F.If(whole.condition, self.within(whole.then, before, part, after),
+                        self.within(whole.otherwise, before, part, after))
+        if isinstance(part, Pick):
+            return F.If(part.condition, self.within(whole, before, part.then, after),
+                        self.within(whole, before, part.otherwise, after))
+        if isinstance(part, Const):
+            return self.member(whole, L.seq(before, L.literal(part.text), after))
+        if isinstance(whole, Const):
+            text = whole.text
+            pieces = {text[i:j] for i in range(len(text) + 1) if automata.matches(before, text[:i])
+                      for j in range(i, len(text) + 1) if automata.matches(after, text[j:])}
+            return self.member(part, L.alt(*[L.literal(p) for p in sorted(pieces)]))
+        self._not_finalized()
+        atom = F.Bool(f"{whole.name}∋{part.name}#{len(self._withins)}")
+        self._withins.append(_Within(whole, part, before, after, atom))
+        return atom
+
     def is_free(self, var: Var) -> bool:
         """Whether nothing tests this variable (it may hold any string)."""
         return not self._slots[var].languages and not any(var in pair for pair in self._equalities)
@@ -185,6 +228,7 @@ class StringSpace:
         required_ids = {id(a) for a in [*required, *self._domain_atoms]}
         excluded_ids = {id(a) for a in self._excluded_atoms}
         joints = self._plan_equalities()
+        withins = self._plan_withins()
         mapping: dict[F.Term, F.Term] = {}
         counted = {v for j in joints for v in (j.a, j.b)}
         for slot in self._slots.values():
@@ -194,13 +238,46 @@ class StringSpace:
         constraints = []
         for joint in joints:
             constraints += self._joint(joint)
+        for relation in withins:
+            constraints += self._within(relation)
         return mapping, constraints
 
-    def _plan_equalities(self) -> list[_Joint]:
+    def _degrees(self, pairs) -> dict[Var, int]:
+        """How many of the relations ``pairs`` each variable is in."""
         degree: dict[Var, int] = {}
-        for pair in self._equalities:
+        for pair in pairs:
             for v in pair:
                 degree[v] = degree.get(v, 0) + 1
+        return degree
+
+    def _plan_withins(self) -> list[_Within]:
+        # A variable in an equality keeps it exact; a ``within`` on it then stays free.
+        degree = self._degrees([*self._equalities, *[(w.whole, w.part) for w in self._withins]])
+        planned = []
+        for relation in self._withins:
+            if degree[relation.whole] == 1 and degree[relation.part] == 1 and relation.whole != relation.part:
+                planned.append(relation)
+                self._within_of[relation.whole] = self._within_of[relation.part] = relation
+            else:
+                self.unchecked.append(f"{relation.whole.name} around {relation.part.name}")  # atom stays free
+        return planned
+
+    def _within(self, relation: _Within) -> list[F.Term]:
+        whole, part = self._slots[relation.whole], self._slots[relation.part]
+        found = concat.together(whole.languages, relation.before, part.languages, relation.after)
+        if found is None:
+            raise _too_large()
+        index_whole = {v: i for i, v in enumerate(whole.vectors)}
+        index_part = {v: i for i, v in enumerate(part.vectors)}
+        for (vector_whole, vector_part), texts in found.items():
+            i, j = index_whole.get(vector_whole), index_part.get(vector_part)
+            if i is not None and j is not None:  # (classes dropped by required tests have no index)
+                relation.together.setdefault((i, j), texts)
+        pairs = [F.And(_is(whole.choice, i), _is(part.choice, j)) for i, j in relation.together]
+        return [F.Implies(relation.atom, F.Or(pairs))]
+
+    def _plan_equalities(self) -> list[_Joint]:
+        degree = self._degrees(self._equalities)
         joints = []
         for (a, b), atom in self._equalities.items():
             free = next((v for v in (b, a) if degree[v] == 1 and not self._slots[v].languages), None)
@@ -223,8 +300,7 @@ class StringSpace:
         banned = frozenset(i for i, language in enumerate(slot.languages) if id(slot.atoms[language]) in excluded)
         found = realizable(slot.languages, counted=counted, required=needed)
         if found is None:
-            self.overflowed.append(slot.var.name)
-            return  # atoms stay free: a proof then holds whatever they are
+            raise _too_large()
         kept = [(v, w) for v, w in found.items() if needed <= v and not banned & v]
         slot.vectors = [v for v, _ in kept]
         slot.witnesses = [w[0] for _, w in kept]
@@ -262,8 +338,7 @@ class StringSpace:
             return []
         both = realizable(a.languages + b.languages)
         if both is None:
-            self.unchecked.append(f"{joint.a.name} = {joint.b.name}")
-            return []
+            raise _too_large()
         split = len(a.languages)
         index_a = {v: i for i, v in enumerate(a.vectors)}
         index_b = {v: i for i, v in enumerate(b.vectors)}
@@ -294,13 +369,18 @@ class StringSpace:
             return copied if read(atom) else copied + "-other"
         if term in self._joints:
             return self._joint_value(self._joints[term], term, read)
+        relation = self._within_of.get(term)
+        if relation is not None and read(relation.atom):
+            texts = relation.together[(read(self._slots[relation.whole].choice), read(self._slots[relation.part].choice))]
+            return texts[0] if term == relation.whole else texts[1]
         return self._own_value(self._slots[term], read)
 
     def witness(self, term: Var, read, prefer: list[str] = ()) -> str:
         """Like ``value``, but the first of ``prefer`` that lies in the same
         class, if any (a readable string instead of the shortest)."""
         slot = self._slots.get(term)
-        if slot is None or term in self._copies or term in self._joints or slot.choice is None:
+        if slot is None or term in self._copies or term in self._joints or term in self._within_of \
+                or slot.choice is None:
             return self.value(term, read)
         vector = slot.vectors[read(slot.choice)]
         for text in prefer:
@@ -328,6 +408,13 @@ class StringSpace:
             else:
                 text_b = _another(b, j, text_a)
         return text_a if term == joint.a else text_b
+
+
+def _too_large() -> BudgetExceeded:
+    # Never a verdict on a partial exploration, nor on tests left free:
+    # the size bound ends the question as unknown, with its reason.
+    return BudgetExceeded(f"the string constraints of this policy exceed {STATE_BUDGET:,} states "
+                          "(automaton states of its patterns, explored together)")
 
 
 def _another(slot: _Slot, index: int, avoid: str) -> str:

@@ -119,6 +119,9 @@ class Bindings:
     excluded_services: frozenset = frozenset()
     """Global names of services the principal is none of, in any form (P2):
     the principal tests of a statement for one of them fold to false."""
+    fill: dict[str, object] = field(default_factory=dict)
+    """key -> ``fill(i)``: the term of element ``i`` past the bound ones
+    (instead of a free string)."""
 
 
 @dataclass
@@ -206,7 +209,8 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
         has_resource=F.Bool("has_resource"), keys={}, domain=[], excluded_services=bindings.excluded_services,
     )
     for name, plan in plans.items():
-        symbol = _declare(space, name, plan, (value_places or {}).get(name, 0), bindings.elements.get(name, []))
+        bound = list(bindings.elements.get(name, []))
+        symbol = _declare(space, name, plan, (value_places or {}).get(name, 0), bound, bindings.fill.get(name))
         request.keys[name] = symbol
     _link_source_account(request)
     for symbol in request.keys.values():
@@ -214,8 +218,8 @@ def build(plans: dict[str, KeyPlan], bindings: Bindings | None = None,
     return request
 
 
-def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bound: list) -> KeySymbol:
-    kind = Kind.TEXT if Kind.TEXT in plan.kinds or not plan.kinds else plan.kinds[0]
+def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bound: list, fill=None) -> KeySymbol:
+    kind = _kind(name, plan.kinds)
     if kind is Kind.TEXT and (name == keys.SOURCE_ARN or Kind.ARN in plan.kinds):
         kind = Kind.ARN  # held as its parts: aws:SourceArn, and a question's K11 keys
     cardinality = keys.cardinality(name)
@@ -224,10 +228,26 @@ def _declare(space: StringSpace, name: str, plan: KeyPlan, value_places: int, bo
     witnesses = max(1, plan.extra, len(bound))
     count = 1 if cardinality is keys.Cardinality.SINGLE else plan.entries + witnesses
     count = max(count, len(bound))
+    if fill is not None:
+        bound += [fill(i) for i in range(len(bound), count)]
     scale = 10 ** (max(plan.places, value_places) + 1)
     elements = [_element(space, f"{name}#{i}", kind, bound[i] if i < len(bound) else None)
                 for i in range(count)]
     return KeySymbol(name, plan.display, kind, cardinality, F.Bool(f"{name}?"), elements, scale)
+
+
+_TYPED = {Kind.NUMBER: "Numeric", Kind.DATE: "Date", Kind.IP: "IpAddress"}
+
+
+def _kind(name: str, kinds: list[Kind]) -> Kind:
+    """How a key is held. Typed (a number, an instant, an address) only when
+    the policy compares it as that type alone and AWS documents its values
+    as of that type: a key whose values may be any text (a String key, a
+    key no catalogue lists, one compared as two types) is held as text,
+    and each typed comparison is a view of the text (``numeric``, ``dates``)."""
+    if len(kinds) == 1 and (kinds[0] not in _TYPED or keys.value_type(name) == _TYPED[kinds[0]]):
+        return kinds[0]
+    return Kind.TEXT
 
 
 def _element(space: StringSpace, label: str, kind: Kind, bound) -> Element:

@@ -10,7 +10,8 @@ Two flags carry the conservative readings of section 8:
   ambiguous for the whole condition (A3, A4, A5, A9, A12, A18) the outcome
   that makes an Allow apply and a Deny not apply is taken.
 * ``lenient``: for an ambiguous *match* of one value (A7, A11, substituted
-  wildcards) the reading that matches more. It is ``allow_side`` for positive
+  wildcards, the spelling of a typed request value: A12) the reading that
+  matches more. It is ``allow_side`` for positive
   operators and the opposite for negated ones, because a negated operator
   turns a wider match into a narrower condition ("for ArnNotLike swap
   sides", A7).
@@ -176,7 +177,8 @@ def _compare(op: Operator, value: str, policy_value, lenient: bool) -> bool:
             return glob(policy_value, value)
         text = "".join(policy_value)
         return equal_ignoring_case(value, text, lenient) if op.ignore_case else value == text
-    request_value = _READ_REQUEST[family](value)
+    reader = _READ_REQUEST[family]
+    request_value = reader(value, lenient) if family in (Family.NUMERIC, Family.BOOL) else reader(value)
     if request_value is None:
         return False
     if family is Family.IP:

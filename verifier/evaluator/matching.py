@@ -59,6 +59,7 @@ _GLOBBED: dict[tuple, bool] = {}
 
 
 def _simulate(tokens: Sequence, value: str) -> bool:
+    tokens = _merged_stars(tokens)
     end = len(tokens)
     states = _closure(tokens, {0})
     for char in value:
@@ -75,6 +76,19 @@ def _simulate(tokens: Sequence, value: str) -> bool:
             return False
         states = _closure(tokens, step)
     return end in states
+
+
+def _merged_stars(tokens: Sequence) -> list:
+    """Each run of stars as one: the same strings match (a star matches the
+    empty string, and ``*`` next to a segment-bound ``*`` covers all it
+    does), and a run of 300,000 no longer means 300,000 positions."""
+    out: list = []
+    for token in tokens:
+        if (token is STAR or token is SEG_STAR) and out and (out[-1] is STAR or out[-1] is SEG_STAR):
+            out[-1] = STAR if STAR in (token, out[-1]) else SEG_STAR
+        else:
+            out.append(token)
+    return out
 
 
 def _closure(tokens: Sequence, states: set) -> set:
@@ -147,7 +161,10 @@ def resource_tokens(tokens: Sequence, lenient: bool) -> list:
 def ascii_lower(text: str) -> str:
     if text.isascii():
         return text.lower()  # the same on ASCII text, in C
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 
 
 def equal_ignoring_case(a: str, b: str, lenient: bool) -> bool:

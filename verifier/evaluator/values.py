@@ -2,9 +2,13 @@
 
 Each reader accepts only the canonical form of its type and returns None for
 anything else. Policy values that are not canonical make their condition
-collapse to its conservative outcome (see ``conditions``); request values
-that are not canonical simply match nothing. The encoder reads values with
-its own code, so a mistake here shows up as a disagreement.
+collapse to its conservative outcome (see ``conditions``). A request value
+is read the same way, except where a wider reading admits more (A12,
+``lenient``: a positive operator in an Allow, a negated one in a Deny): a
+number may then also be spelt with a sign or a bare point (``+5``, ``5.``,
+``.5``), a boolean in any letter case (``True``). A request value no reading
+accepts matches nothing. The encoder reads values with its own code, so a
+mistake here shows up as a disagreement.
 """
 
 from __future__ import annotations
@@ -18,17 +22,20 @@ from decimal import Decimal
 from fractions import Fraction
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PLAUSIBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
-def read_number(text: str) -> Decimal | None:
-    """An integer or decimal such as ``-12`` or ``3.25`` (C5)."""
-    if _DECIMAL.fullmatch(text):
+def read_number(text: str, lenient: bool = False) -> Decimal | None:
+    """An integer or decimal such as ``-12`` or ``3.25`` (C5); with
+    ``lenient`` also ``+12``, ``12.`` and ``.25`` (A12). An exponent
+    (``1e3``) is read by neither."""
+    if _DECIMAL.fullmatch(text) or (lenient and _PLAUSIBLE.fullmatch(text)):
         return Decimal(text)
     return None
 
 
 _ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _EPOCH = re.compile(r"-?[0-9]{1,11}")
 _EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -69,8 +76,11 @@ def _zone_minutes(zone: str) -> int | None:
     return sign * (hours * 60 + minutes)
 
 
-def read_bool(text: str) -> bool | None:
-    """``true`` or ``false`` exactly; ``True`` is ambiguous (A12)."""
+def read_bool(text: str, lenient: bool = False) -> bool | None:
+    """``true`` or ``false`` exactly; ``True`` is ambiguous (A12), read as
+    ``true`` only with ``lenient``."""
+    if lenient and text.isascii():
+        text = text.lower()
     return {"true": True, "false": False}.get(text)
 
 

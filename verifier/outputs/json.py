@@ -60,20 +60,25 @@ def check_json(results, model) -> dict:
 
     return {
         "deputy_version": __version__,
-        "threat_model": {
-            "owner": model.owner or None,
-            "trusted_accounts": sorted(a for a in model.trusted if a),
-            "trusted_orgs": sorted(model.trusted_orgs),
-            # "service" and "action" name the one asked about, else null:
-            # every deputy of each policy, every action it grants.
-            "service": model.services[0] if len(model.services) == 1 else None,
-            "action": model.actions[0] if len(model.actions) == 1 else None,
-            "services": list(model.services),
-            "actions": list(model.actions),
-            "required_keys": list(model.required_keys),
-            "source_service": model.source_service,
-            "strict_attribution": model.strict_attribution,
-        },
+        "threat_model": threat_model_json(model),
         "results": [r.to_json() for r in results],
         "summary": counts(results),
+    }
+
+
+def threat_model_json(model) -> dict:
+    """The threat model a document's answers are about."""
+    return {
+        "owner": model.owner or None,
+        "trusted_accounts": sorted(a for a in model.trusted if a),
+        "trusted_orgs": sorted(model.trusted_orgs),
+        # "service" and "action" name the one asked about, else null:
+        # every deputy of each policy, every action it grants.
+        "service": model.services[0] if len(model.services) == 1 else None,
+        "action": model.actions[0] if len(model.actions) == 1 else None,
+        "services": list(model.services),
+        "actions": list(model.actions),
+        "required_keys": list(model.required_keys),
+        "source_service": model.source_service,
+        "strict_attribution": model.strict_attribution,
     }

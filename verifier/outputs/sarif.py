@@ -1,6 +1,8 @@
 """SARIF 2.1.0 (OASIS): one result per (policy, deputy) that is vulnerable
 or undecided, one per unreadable policy, located at the statement the
-verdict rests on, and a warning per useless finding at its value.
+verdict rests on, a warning per useless finding at its value, and a
+warning per resource not read whose type is a near miss of one deputy
+reads (or per template in which nothing holds a policy).
 
 Safe policies produce no result (SARIF results are findings). A suppressed
 finding stays in the log with a ``suppressions`` entry, as SARIF viewers
@@ -69,14 +71,26 @@ RULES = (
                 "and does not do its job.",
         "help": "Put the real account ID, ARN or principal in place of the value named.",
     },
+    {
+        "id": "DEPUTY006",
+        "name": "NotChecked",
+        "verdict": None,
+        "level": "warning",
+        "short": "A resource deputy may have been meant to check was not read",
+        "full": "A template resource's Type is a near miss of a type deputy reads (AWS::IAM:Role for "
+                "AWS::IAM::Role), or nothing in the template holds a policy deputy checks, so no verdict "
+                "covers it.",
+        "help": "Correct the resource type, or make sure the file is the one meant to be checked.",
+    },
 )
 
 _BY_VERDICT = {rule["verdict"]: (index, rule) for index, rule in enumerate(RULES) if rule["verdict"]}
 
 
-def document(results: list[Result], version: str, base: str | None = None) -> dict:
-    """The SARIF log for ``results``; URIs are relative to ``base`` (the
-    working directory) when the file is under it."""
+def document(results: list[Result], version: str, base: str | None = None, notices=()) -> dict:
+    """The SARIF log for ``results`` and the inputs' warnings (``notices``:
+    anything with ``file``, ``line``, ``column`` and ``message``); URIs are
+    relative to ``base`` (the working directory) when the file is under it."""
     base = base or os.getcwd()
     return {
         "$schema": SCHEMA,
@@ -87,13 +101,22 @@ def document(results: list[Result], version: str, base: str | None = None) -> di
                 "rules": [_rule(rule) for rule in RULES],
             }},
             "columnKind": "unicodeCodePoints",
-            "results": [out for r in results for out in _results(r, base)],
+            "results": [out for r in results for out in _results(r, base)] + [_notice(n, base) for n in notices],
         }],
     }
 
 
-def dumps(results: list[Result], version: str) -> str:
-    return json.dumps(document(results, version), indent=2, ensure_ascii=False) + "\n"
+def dumps(results: list[Result], version: str, notices=()) -> str:
+    return json.dumps(document(results, version, notices=notices), indent=2, ensure_ascii=False) + "\n"
+
+
+def _notice(notice, base: str) -> dict:
+    index = next(i for i, rule in enumerate(RULES) if rule["id"] == "DEPUTY006")
+    region = {"startLine": notice.line, "startColumn": max(1, notice.column)}
+    location = {"physicalLocation": {"artifactLocation": {"uri": _uri(notice.file, base)}, "region": region}}
+    key = "\x00".join([_uri(notice.file, base), "DEPUTY006", notice.message])
+    return {"ruleId": "DEPUTY006", "ruleIndex": index, "level": "warning", "message": {"text": notice.message},
+            "locations": [location], "partialFingerprints": {"deputyFinding/v1": _digest(key)}}
 
 
 def _rule(rule: dict) -> dict:
@@ -118,7 +141,7 @@ def _results(r: Result, base: str) -> list[dict]:
 
 
 def _useless(r: Result, finding: dict, base: str) -> dict:
-    index, rule = len(RULES) - 1, RULES[-1]
+    index, rule = next((i, rule) for i, rule in enumerate(RULES) if rule["id"] == "DEPUTY004")
     region = {"startLine": finding["line"], "startColumn": max(1, finding.get("column") or 1)}
     location = {"physicalLocation": {"artifactLocation": {"uri": _uri(r.path, base)}, "region": region}}
     resource = (r.source or {}).get("resource")
@@ -133,12 +156,19 @@ def _useless(r: Result, finding: dict, base: str) -> dict:
     return out
 
 
-def _fingerprint(policy: Result, base: str, deputy: str | None, rule: str, extra: str = "") -> dict:
-    import hashlib
-
+def _fingerprint(policy, base: str, deputy: str | None, rule: str, extra: str = "") -> dict:
+    """What identifies a finding, never where its lines are: the file, the
+    resource in it, the deputy and the rule (``policy``: a ``Result`` or a
+    ``PolicyChange``, anything with a ``path`` and a ``source``)."""
     resource = (policy.source or {}).get("resource") or ""
     key = "\x00".join([_uri(policy.path, base), resource, deputy or "", rule, extra])
-    return {"deputyFinding/v1": hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()}
+    return {"deputyFinding/v1": _digest(key)}
+
+
+def _digest(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _result(r: Result, base: str, policy: Result, deputy: str | None) -> dict:
@@ -190,5 +220,70 @@ def _uri(path: str, base: str) -> str:
     except ValueError:  # another drive on Windows
         relative = absolute
     if relative.startswith(".."):
-        return "file://" + quote(absolute.replace(os.sep, "/"))
-    return quote(relative.replace(os.sep, "/"))
+        return "file://" + _quoted(absolute.replace(os.sep, "/"))
+    return _quoted(relative.replace(os.sep, "/"))
+
+
+# -- deputy diff and check --base: only what the change opens is a result --------------
+
+OPENS_RULE = {
+    "id": "DEPUTY005",
+    "name": "NewForeignAccess",
+    "level": "error",
+    "short": "This change lets a service act for another account: a foreign request the old version denied is "
+             "allowed",
+    "full": "Compared with the base version, the new version of the policy allows a request of the deputy service "
+            "principal whose source keys name an account outside the trusted ones, and the old version denied it. "
+            "deputy replayed the request through its evaluator against both versions; it is in the message and in "
+            "properties.request.",
+    "help": "Tie the service's access to your account in the changed statements (StringEquals aws:SourceAccount, "
+            "or ArnLike aws:SourceArn with ARNs of your account), or revert the change.",
+}
+
+
+def diff_document(changes, version: str, base: str | None = None) -> dict:
+    """The SARIF log of a comparison: one result per (policy, deputy) that
+    the change opens, at the statement of the new version that allows the
+    request; nothing else is a finding."""
+    base = base or os.getcwd()
+    return {
+        "$schema": SCHEMA, "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "deputy", "version": version, "rules": [_rule(OPENS_RULE)]}},
+                  "columnKind": "unicodeCodePoints",
+                  "results": [_opens(c, d, base) for c in changes for d in c.opening()]}],
+    }
+
+
+def _opens(change, deputy, base: str) -> dict:
+    source = change.source or {}
+    line = deputy.statements[0].line if deputy.statements else source.get("line")
+    physical = {"artifactLocation": {"uri": _uri(change.path, base)}}
+    if line:
+        physical["region"] = {"startLine": line}
+    location = {"physicalLocation": physical}
+    if change.resource:
+        location["logicalLocations"] = [{"name": change.resource, "kind": "resource"}]
+    where = f" [{change.resource}]" if change.resource else ""
+    text = (f"OPENS{where} for {deputy.label}: {deputy.message}\nRequest (replay it with `deputy eval --request`): "
+            + json.dumps(deputy.request.to_json(), ensure_ascii=False, separators=(", ", ": ")))
+    if deputy.statements:
+        text += "\n" + "; ".join("allowed by " + ref.describe() for ref in deputy.statements)
+    out = {"ruleId": OPENS_RULE["id"], "ruleIndex": 0, "level": OPENS_RULE["level"], "message": {"text": text},
+           "locations": [location], "partialFingerprints": _fingerprint(change, base, deputy.label, OPENS_RULE["id"]),
+           "properties": {"change": deputy.change.value, "deputy": deputy.label, "kind": change.kind,
+                          "request": deputy.request.to_json(), "assumptions": list(deputy.assumptions)}}
+    if change.suppressed:
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": change.suppression.get("reason", "")}]
+    return out
+
+
+def _quoted(path: str) -> str:
+    """Percent-encoded bytes of the path: a name that is not UTF-8 reaches
+    here with its bytes as lone surrogates (surrogateescape), and its URI
+    names those bytes."""
+    try:
+        data = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no byte stands for
+        data = path.encode("utf-8", "surrogatepass")
+    return quote(data)

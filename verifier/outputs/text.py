@@ -58,6 +58,14 @@ def check_text(results, colour: bool = False, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def skipped_line(skipped, verbose: bool) -> str:
+    """Below the summary: how many walked files were not policies."""
+    if not skipped:
+        return ""
+    noun = "file that is not a policy" if len(skipped) == 1 else "files that are not policies"
+    return f"skipped {len(skipped)} {noun}" + ("" if verbose else " (-v lists them)") + "\n"
+
+
 def _result_lines(r, colour: bool, verbose: bool) -> list[str]:
     verdict = _paint(r.verdict.value.upper(), COLOURS[r.verdict.value], colour)
     if r.suppressed:
@@ -104,6 +112,8 @@ def _detail(r, indent: str, full: bool, verbose: bool) -> list[str]:
         for ref in r.statements:
             role = "allowed by" if r.counterexample is not None else "rests on"
             lines.append(f"{indent}{role} {ref.describe()}")
+    if verbose and r.verdict is Verdict.SAFE and "cvc5" in (r.solver or ""):
+        lines.append(f"{indent}proof by {r.solver} (--certify)")
     if verbose:
         lines += [f"{indent}assumes: {a}" for a in r.assumptions]
     if full or verbose:
@@ -205,7 +215,10 @@ def counterexamples_lines(entries: list[dict], indent: str = "  ") -> list[str]:
 
 def fix_text(repair) -> str:
     """What ``deputy fix`` prints for a person (``repair``: a
-    ``verifier.debug.repair.Repair``)."""
+    ``verifier.debug.repair.Repair``, or a ``fixing.FileRepair`` for a
+    template or plan)."""
+    if getattr(repair, "policies", None) is not None:
+        return _file_fix_text(repair)
     lines = [f"{repair.path}: {repair.status.upper()}: {repair.message}"]
     for c in repair.changes if repair.status == "repaired" else []:
         ref = c["statement"]
@@ -225,6 +238,37 @@ def fix_text(repair) -> str:
             lines.append(diff.rstrip("\n"))
         lines.append("repaired policy:")
         lines.append(repair.text.rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def _file_fix_text(repair) -> str:
+    """A template's or plan's repair: each policy's outcome, then the diff
+    of the template (a plan's repaired policies are printed in place)."""
+    lines = [f"{repair.path}: {repair.status.upper()}: {repair.message}"]
+    shared = repair.policies[0].assumptions if repair.policies and all(
+        f.assumptions == repair.policies[0].assumptions for f in repair.policies) else []
+    lines += [f"  assuming {a}" for a in shared]
+    for fix in repair.policies:
+        lines.append(f"  [{fix.resource}] {fix.status.upper()}: {fix.message}")
+        lines += [f"    assuming {a}" for a in fix.assumptions if not shared]
+        for c in fix.changes:
+            ref = c["statement"] or {}
+            where = f"statement {ref['index']} at line {ref['line']}: " if ref else ""
+            lines.append(f"    {where}{c['change']}")
+        lines += [f"    still allowed for {k['deputy']} (evaluator and prover): {_compact(k['request'])}"
+                  for k in fix.kept if fix.status == "repaired"]
+        lines += [f"    warning: {w}" for w in fix.warnings]
+        if fix.arguments:
+            lines.append("    set these arguments of the resource:")
+            lines += [f"      {name} = {json.dumps(value)}" for name, value in fix.arguments.items()]
+        if fix.policy:
+            lines.append("    repaired policy:")
+            lines += ["      " + line for line in fix.policy.rstrip("\n").splitlines()]
+    if repair.written:
+        lines.append(f"  written to {repair.path}")
+    diff = repair.diff()
+    if diff:
+        lines.append(diff.rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,9 @@ one tree shape, with lines and columns of the original file.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Union
 
@@ -23,6 +25,12 @@ MAX_BYTES = 1 << 20
 MAX_DEPTH = 32
 """Deepest nesting of arrays and objects accepted. A policy needs six levels;
 the limit only exists so that hostile input fails fast and clearly."""
+
+MAX_VALUES = 100_000
+"""Most values (array items and object members) in a document of at most
+``MAX_BYTES``. The largest policy AWS accepts is tens of kilobytes; the
+limit keeps the parse of a 1 MiB document of tiny values (``[1,1,1,...]``,
+half a million of them) from taking seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,32 @@ def describe(node: JNode) -> str:
     return {"string": "a string", "number": "a number", "bool": "a boolean", "null": "null"}[node.kind]
 
 
+def read_file(path: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """The first ``max_bytes + 1`` bytes of the regular file ``path`` (one
+    more than the limit, so that the caller can refuse a larger file without
+    reading it whole). Anything else is refused with ``InputError``: a FIFO
+    or a terminal would block forever, ``/dev/zero`` never ends."""
+    try:
+        # O_NONBLOCK: opening a FIFO that has no writer must not block either.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"cannot read file: it is {_file_kind(mode)}, not a regular file", path)
+        try:
+            return handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
 def too_large(data: bytes, source: str, max_bytes: int = MAX_BYTES) -> InputError:
     prefix = data[:max_bytes].decode("utf-8", "ignore")
     line, column = position(prefix, len(prefix))
@@ -73,11 +107,20 @@ def too_large(data: bytes, source: str, max_bytes: int = MAX_BYTES) -> InputErro
     return InputError(f"input is larger than {size}; refusing to read it", source, line, column)
 
 
-def check_depth(text: str, source: str, max_depth: int = MAX_DEPTH) -> None:
-    depth = 0
+def check_depth(text: str, source: str, max_depth: int = MAX_DEPTH, max_values: int | None = MAX_VALUES) -> None:
+    """Refuse, before it is parsed, a document nested more than
+    ``max_depth`` deep or holding more than ``max_values`` values (counted
+    by their separating commas; None: no count)."""
+    depth = commas = 0
     for match in _BRACKETS.finditer(text):
         char = match.group()
-        if char in "[{":
+        if char == ",":
+            commas += 1
+            if max_values is not None and commas >= max_values:
+                line, column = position(text, match.start())
+                raise InputError(f"input holds more than {max_values:,} values; refusing to read it", source,
+                                 line, column)
+        elif char in "[{":
             depth += 1
             if depth > max_depth:
                 line, column = position(text, match.start())
@@ -86,9 +129,11 @@ def check_depth(text: str, source: str, max_depth: int = MAX_DEPTH) -> None:
             depth -= 1
 
 
-# Strings are matched whole so that brackets inside them are not counted; an
-# unterminated string simply stops the scan and the parser reports it.
-_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# Strings are matched whole so that brackets inside them are not counted. An
+# unterminated string runs to the end of the text (the parser reports it):
+# were it not matched, the scan would try again from each of its quotes,
+# and an unterminated string of escaped quotes would cost quadratic time.
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\[\s\S])*(?:"|\\?\Z)|[\[\]{},]')
 
 
 def position(text: str, offset: int) -> tuple[int, int]:

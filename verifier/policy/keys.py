@@ -135,6 +135,26 @@ def documented_type(folded: str) -> str | None:
     return "String" if kind == "Strings" else kind
 
 
+_FAMILY_NAMES = {"IPAddress": "IpAddress", "ARN": "Arn", "Boolean": "Bool", "Long": "Numeric", "Integer": "Numeric"}
+
+
+def value_type(folded: str) -> str | None:
+    """The type of a key's values as an operator family name (``String``,
+    ``Numeric``, ``Date``, ``Bool``, ``IpAddress``, ``Arn``), from AWS's
+    documentation of the global keys and its service authorization
+    reference; None when no catalogue lists the key."""
+    if folded.startswith(TAG_PREFIXES):
+        return "String"
+    kind = documented_type(folded)
+    if kind is None and not folded.startswith("aws:"):
+        from verifier.policy import actions
+
+        kind = actions.key_type(folded)
+        if kind is not None and kind.startswith("ArrayOf"):
+            kind = kind[len("ArrayOf"):]
+    return _FAMILY_NAMES.get(kind, kind)
+
+
 @lru_cache(maxsize=4096)
 def can_be_present(folded: str) -> bool:
     """Whether a request can carry this key at all (see the module docstring)."""

@@ -205,25 +205,25 @@ def parse_bytes(data: bytes, source: str, max_bytes: int = MAX_BYTES, max_depth:
     """Decode and parse one JSON document, or raise ``InputError``. The
     limits are raised only for inputs that are legitimately large (a
     Terraform plan, an account export), never for a policy."""
+    return parse_text(decode(data, source, max_bytes), source, max_bytes, max_depth)
+
+
+def decode(data: bytes, source: str, max_bytes: int = MAX_BYTES) -> str:
+    """The text of ``data``, or ``InputError`` at the line and column where
+    it stops being UTF-8 (or where it passes ``max_bytes``)."""
     if len(data) > max_bytes:
         raise jsontree.too_large(data, source, max_bytes)
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         prefix = data[: exc.start].decode("utf-8", "replace")
         line, column = jsontree.position(prefix, len(prefix))
         raise InputError(f"input is not UTF-8 (byte 0x{data[exc.start]:02x})", source, line, column) from None
-    return parse_text(text, source, max_bytes, max_depth)
 
 
 def read_file(path: str) -> JNode:
     """Read and parse a JSON file, refusing oversized files before reading them whole."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
-    return parse_bytes(data, path)
+    return parse_bytes(jsontree.read_file(path), path)
 
 
 def parse_text(text: str, source: str, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> JNode:
@@ -236,7 +236,8 @@ def parse_text(text: str, source: str, max_bytes: int = MAX_BYTES, max_depth: in
         # RFC 8259 lets a parser ignore a byte order mark; editors on some
         # systems write one. Replacing it by a space keeps every column right.
         text = " " + text[1:]
-    jsontree.check_depth(text, source, max_depth)
+    # Documents allowed past 1 MiB (plans, exports) are large by nature: no count.
+    jsontree.check_depth(text, source, max_depth, jsontree.MAX_VALUES if max_bytes <= MAX_BYTES else None)
     parser = _parser()
     try:
         return parser.parse(text)
@@ -264,7 +265,13 @@ def _unexpected_character(text: str, pos: int, source: str) -> InputError:
         return InputError(f"invalid JSON: control character U+{ord(text[bad]):04X} inside a string "
                           "must be written as an escape", source, line, column)
     line, column = jsontree.position(text, pos)
+    if text.startswith('"', pos) and _UNCLOSED.match(text, pos):
+        return InputError("invalid JSON: the string that starts here is never closed", source, line, column)
     return InputError(f"invalid JSON: unexpected character {jsontree.quote_char(text, pos)}", source, line, column)
+
+
+_UNCLOSED = re.compile(r'"(?:[^"\\]|\\[\s\S])*\\?\Z')
+"""A string that runs to the end of the text (matched in linear time)."""
 
 
 _RAW_CONTROL = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*[\x00-\x1f]')
@@ -305,15 +312,12 @@ def _parser() -> lalr.Parser:
     return _PARSER
 
 
-def lark_parser():
-    """The grammar compiled by lark itself, with the same callbacks (the
-    tables' reference, for the tests)."""
+def lark_parser(transformer=True):
+    """The grammar compiled by lark itself, with the same callbacks (the tables' reference, for the tests)."""
     from lark import Lark, Transformer
 
-    class Nodes(_ToNodes, Transformer):
-        pass
-    return Lark(_grammar_text(), parser="lalr", lexer="basic", propagate_positions=False,
-                maybe_placeholders=False, transformer=Nodes())
+    return Lark(_grammar_text(), parser="lalr", lexer="basic", propagate_positions=False, maybe_placeholders=False,
+                transformer=type("Nodes", (_ToNodes, Transformer), {})() if transformer else None)
 
 
 def grammar_tables() -> dict:
@@ -321,18 +325,14 @@ def grammar_tables() -> dict:
     it: the lexer's terminals in lark's order, the LALR table, and for each
     rule the children lark keeps and splices (``parse_tree_builder``).
     Written to ``grammar/policy.tables.json`` by ``write_grammar_tables``."""
-    from lark import Lark
     from lark.parsers.lalr_analysis import Shift
 
-    compiled = Lark(_grammar_text(), parser="lalr", lexer="basic", propagate_positions=False,
-                    maybe_placeholders=False)
+    compiled = lark_parser(transformer=False)
     lexer = compiled.parser.lexer
     if lexer.scanner and lexer.callback:
         raise ValueError("the grammar needs lexer callbacks, which lalr.Parser does not run")
     table = compiled.parser.parser.parser.parse_table
-    # lark numbers states and orders rules as its sets iterate (which
-    # depends on the hash seed): both are numbered here in an order of
-    # their own, states breadth first from the start over sorted symbols.
+    # lark's numbering follows its sets (the hash seed): states are numbered breadth first here, rules sorted.
     rules = sorted({arg for state in table.states.values() for action, arg in state.values() if action is not Shift},
                    key=lambda r: (r.origin.name, [x.name for x in r.expansion], r.alias or ""))
     order = [table.start_states["start"]]

@@ -232,7 +232,8 @@ def _entry_semantics(s: Statement, entry: ConditionEntry, op, variables: bool) -
     label, shown = s.label, f"{op.name} on {entry.key.value!r}"
     cardinality = keys.cardinality(key)
     if not entry.values.items:
-        found.append(_warn("A9", f"{label}: {shown} has an empty value list", entry.span))
+        exact = op.qualifier is not None or op.if_exists  # SO4 decides; A9 reads only a plain operator
+        found.append(_warn("SO4" if exact else "A9", f"{label}: {shown} has an empty value list", entry.span))
     if not keys.can_be_present(key):
         found.append(_warn("K", f"{label}: {entry.key.value!r} {_never_present(key)}", entry.key.span))
     if op.qualifier is not None and cardinality is keys.Cardinality.SINGLE:

@@ -67,7 +67,7 @@ def _earliest_improvement(session: Session, trace: list, done: int, model, name:
         # Asked through a flag: the formula reaches z3 as text, not term by term.
         flag = F.Bool(f"{name}.{step}")
         session.add(F.Implies(flag, _improvement(trace[done:end], model)))
-        smaller = session.check([flag], timeout_ms=timeout_ms, budget=BUDGET)
+        smaller = session.check([flag], timeout_ms=timeout_ms, budget=BUDGET, proof=False)
         if smaller.status != "sat":
             return (end, found) if found is not None else (None, None)
         end = next(i for i in range(done, end) if smaller.read(trace[i]) != model(trace[i]))
@@ -94,7 +94,7 @@ class _Tracing:
 
 
 def _model_now(session: Session, timeout_ms: int) -> Outcome:
-    outcome = session.check(timeout_ms=timeout_ms, budget=BUDGET)
+    outcome = session.check(timeout_ms=timeout_ms, budget=BUDGET, proof=False)
     if outcome.status != "sat":
         raise InternalError(f"a model agreeing with the values fixed so far is lost ({outcome.status})")
     return outcome
@@ -130,7 +130,7 @@ def _least(session: Session, var: F.Term, now: bool | int, timeout_ms: int) -> b
     """The least value of ``var`` in the session, ``now`` being one."""
     def holds(term):
         nonlocal now
-        outcome = session.check([term], timeout_ms=timeout_ms, budget=BUDGET)
+        outcome = session.check([term], timeout_ms=timeout_ms, budget=BUDGET, proof=False)
         if outcome.status == "sat":
             now = outcome.read(var)
         return outcome.status == "sat"
@@ -165,7 +165,7 @@ def greedy(session: Session, flags: list[F.Term], timeout_ms: int) -> tuple[Outc
     best, start = None, 0
     while start < len(flags):
         end = len(flags)
-        attempt = session.check(kept + flags[start:end], timeout_ms=timeout_ms, budget=BUDGET)
+        attempt = session.check(kept + flags[start:end], timeout_ms=timeout_ms, budget=BUDGET, proof=False)
         named = [start]  # flags of the last core, in order (a placeholder until there is one)
         while attempt.status == "unsat":
             core = {id(c) for c in attempt.core}
@@ -173,14 +173,14 @@ def greedy(session: Session, flags: list[F.Term], timeout_ms: int) -> tuple[Outc
             if not named or named[-1] == start:
                 break
             end = named[-1]  # flags[end] does not fit after flags[start:end]; do those?
-            attempt = session.check(kept + flags[start:end], timeout_ms=timeout_ms, budget=BUDGET)
+            attempt = session.check(kept + flags[start:end], timeout_ms=timeout_ms, budget=BUDGET, proof=False)
         if attempt.status == "sat":
             kept += flags[start:end]
             best, start = attempt, end + 1
         elif attempt.status == "unsat" and named:
             start += 1  # flags[start] alone with those kept is unsat
         else:  # no answer, or a core naming no flag: this flag alone
-            single = session.check(kept + [flags[start]], timeout_ms=timeout_ms, budget=BUDGET)
+            single = session.check(kept + [flags[start]], timeout_ms=timeout_ms, budget=BUDGET, proof=False)
             if single.status == "sat":
                 kept.append(flags[start])
                 best = single
@@ -200,7 +200,7 @@ def least_core(session: Session, guards: list[F.Term], core: list[F.Term], timeo
         if id(guard) not in known:  # the known core is within ``trial``: still UNSAT
             kept = trial
             continue
-        outcome = session.check(trial, timeout_ms=timeout_ms, budget=BUDGET)
+        outcome = session.check(trial, timeout_ms=timeout_ms, budget=BUDGET, proof=False)
         if outcome.status == "unsat":
             kept = trial
             known = {id(g) for g in outcome.core}

@@ -112,20 +112,22 @@ def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> tuple[Out
     ``wish_constraints(wishes)``."""
     best, kept = canonical.greedy(session, _flags(wishes), timeout_ms)
     if best is None:
-        fallback = session.check([], timeout_ms=timeout_ms, budget=canonical.BUDGET)
+        fallback = session.check([], timeout_ms=timeout_ms, budget=canonical.BUDGET, proof=False)
         best = fallback if fallback.status == "sat" else None
     return best, kept
 
 
 def request(session: Session, outcome: Outcome, wishes: list[F.Term], question: Question,
-            timeout_ms: int) -> Request:
+            timeout_ms: int) -> tuple[Request, str]:
     """The counterexample of a satisfiable question (``outcome``, read
     before the session's scope is left): the readable wishes that fit,
     then the least model (``canonical``), decoded, so the same question
-    gives the same request in any process."""
+    gives the same request in any process; and the solver that found the
+    model it started from."""
     better, kept = prefer(session, wishes, timeout_ms)
     session.add(*kept)
-    return canonical.least(session, better or outcome, lambda read: decode(read, question), timeout_ms)
+    found = better or outcome
+    return canonical.least(session, found, lambda read: decode(read, question), timeout_ms), found.solver
 
 
 def decode(read, question: Question) -> Request:

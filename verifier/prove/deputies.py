@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from verifier.errors import BudgetExceeded
 from verifier.policy.ast import Effect, Policy, Statement
 from verifier.prove.threat import Deputy, ThreatModel, global_name
 from verifier.results import DeputyResult, Result, Verdict
@@ -83,7 +84,17 @@ def questions(policy: Policy, model: ThreatModel) -> tuple[Deputies, list[Deputy
     found = of_policy(policy)
     if model.services:
         return found, [Deputy(global_name(s)) for s in dict.fromkeys(model.services)]
+    if len(found.named) > MAX_DEPUTIES:
+        raise BudgetExceeded(f"the policy names {len(found.named):,} service principals, more than the "
+                             f"{MAX_DEPUTIES:,} deputy asks about (each is a question of its own); --service "
+                             "asks about the ones you name")
     return found, found.questions()
+
+
+MAX_DEPUTIES = 1_000
+"""Named deputies asked about in one policy (real ones name a few): past
+this, each a question and an answer of its own, the time and the report
+grow without bound."""
 
 
 def deputy_of(answer: DeputyResult, named: tuple[str, ...]) -> Deputy:
@@ -118,12 +129,12 @@ def combine(asked: list[DeputyResult], shown: list[DeputyResult], source: str) -
             seen.setdefault((finding["line"], finding["column"], finding["message"]), finding)
     out.useless = list(seen.values())
     if top.verdict is Verdict.SAFE:
-        out.message = _safe_message(shown)
+        out.message = _safe_message(shown, top.solver or "z3")
     return out
 
 
-def _safe_message(shown: list[DeputyResult]) -> str:
+def _safe_message(shown: list[DeputyResult], by: str) -> str:
     if not shown:
-        return ("no deputy: no Allow statement admits a service principal (proof by z3 that no service "
+        return (f"no deputy: no Allow statement admits a service principal (proof by {by} that no service "
                 "principal's foreign request is allowed)")
-    return "no foreign request of any deputy is allowed (proof by z3)"
+    return f"no foreign request of any deputy is allowed (proof by {by})"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import canonical, counterexample, deputies, findings, grants, readable, solver, threat, witness
+from verifier.prove import canonical, certify, counterexample, deputies, findings, grants, readable, solver
+from verifier.prove import threat, witness
 from verifier.policy.ast import Statement
 from verifier.encoder import logic as F
-from verifier.errors import InternalError
+from verifier.errors import BudgetExceeded, InternalError
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import LoadedPolicy
 from verifier.request import Request
@@ -39,7 +40,15 @@ def check_policy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
 
 
 def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0) -> Result:
-    """The verdict of one deputy's question (``model.deputy``)."""
+    """The verdict of one deputy's question (``model.deputy``); unknown,
+    with the bound named, when the question passes one of deputy's bounds."""
+    try:
+        return _check_deputy(loaded, model, timeout)
+    except BudgetExceeded as exc:
+        return Result(loaded.policy.source, Verdict.UNKNOWN, f"could not decide: {exc}")
+
+
+def _check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float) -> Result:
     started = time.perf_counter()
     F.new_epoch()
     run = _Run(loaded, model, with_wishes=False)
@@ -51,7 +60,11 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
         result.assumptions += run.readings()
     result.warnings = findings.diagnostic_warnings(loaded) + (run.unencoded() if run.built else []) + result.warnings
     if result.verdict is not Verdict.UNKNOWN:
-        result.warnings += run.side_questions(result)
+        try:
+            result.warnings += run.side_questions(result)
+        except BudgetExceeded as exc:  # the verdict stands; what is said beside it is cut short
+            result.warnings.append(f"the questions beside the verdict (a request naming no source account, a "
+                                   f"trusted request) were not all asked: {exc}")
     result.useless = findings.placeholders(loaded, run.admitting()) + run.blocked
     if result.counterexample is not None:
         result.assumptions += findings.uncatalogued(result.counterexample.action)
@@ -179,14 +192,16 @@ class _Run:
         that needs it), or over the string classes. Each step rewrites the
         question into an equivalent one, so the full query is UNSAT too, and
         need not be sent to the solver; the first two need no string
-        classes."""
+        classes. With ``--certify`` the units are not put in: cvc5 is to
+        re-check the question itself, not more of deputy's rewriting of it."""
         if any(term is F.FALSE for term in terms):
             return solver.refutes_false()
-        fixed = F.units([*self.base, *terms])
-        if fixed is None:
-            return solver.refutes_false()
-        put = F.Substitution(fixed)
-        terms = [put(term) for term in terms]
+        if not certify.enabled():
+            fixed = F.units([*self.base, *terms])
+            if fixed is None:
+                return solver.refutes_false()
+            put = F.Substitution(fixed)
+            terms = [put(term) for term in terms]
         if any(term is F.FALSE for term in terms) or any(self.substitution(t) is F.FALSE for t in terms):
             return solver.refutes_false()
         return False
@@ -203,11 +218,12 @@ class _Run:
             session.add(self.foreign, self.encoding.any_allow, *also)
             outcome = session.check(self.guards, timeout_ms=timeout_ms)
             if outcome.status == "unknown":
-                return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver="z3")
+                return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver=outcome.solver)
             if outcome.status == "unsat":
                 needed = canonical.least_core(session, self.guards, outcome.core, timeout_ms)
                 core = {id(c) for c in needed}
-                return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core])
+                return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core],
+                                  outcome.solver)
             if not self.with_wishes:
                 self._take_wishes()
                 return self.decide(timeout_ms, also)
@@ -227,20 +243,21 @@ class _Run:
                       statements=_refs([s for s in self.policy.statements if s.index in indexes]),
                       solver="evaluator: a canonical request")
 
-    def _safe(self, denies: list[Statement]) -> Result:
-        return Result(self.policy.source, Verdict.SAFE, "no foreign request of the deputy is allowed (proof by z3)",
+    def _safe(self, denies: list[Statement], by: str | None = None) -> Result:
+        by = by or ("z3 and cvc5" if certify.enabled() else "z3")
+        return Result(self.policy.source, Verdict.SAFE, f"no foreign request of the deputy is allowed (proof by {by})",
                       statements=_refs(self.admitting() + denies),
-                      assumptions=self.model.assumptions(self.question.has_resource), solver="z3")
+                      assumptions=self.model.assumptions(self.question.has_resource), solver=by)
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
-        request = counterexample.request(session, outcome, self.wishes, self.question, timeout_ms)
+        request, found_by = counterexample.request(session, outcome, self.wishes, self.question, timeout_ms)
         try:
             allowing = _replay(self.loaded, request, self.model, expected="foreign")
         except InternalError as exc:
             return self._replay_failure(request, str(exc))
         return Result(self.policy.source, Verdict.VULNERABLE,
                       "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
-                      counterexample=request, statements=_refs(allowing), solver="z3",
+                      counterexample=request, statements=_refs(allowing), solver=found_by,
                       assumptions=findings.readings_of(evaluate(self.policy, request)))
 
     def _replay_failure(self, request: Request, why: str) -> Result:
@@ -266,8 +283,6 @@ class _Run:
         space = self.encoding.request.space
         out += [f"deputy cannot relate the strings {pair} exactly; the verdict holds whatever they are"
                 for pair in space.unchecked]
-        out += [f"too many patterns on {name} to enumerate their combinations; the verdict holds "
-                "whatever they are" for name in space.overflowed]
         return out
 
     def side_questions(self, result: Result) -> list[str]:
@@ -299,7 +314,7 @@ class _Run:
             if not self.with_wishes:
                 self._take_wishes()
                 return self._unattributed(result)
-            request = counterexample.request(session, outcome, self.wishes, self.question, AUX_TIMEOUT_MS)
+            request, _ = counterexample.request(session, outcome, self.wishes, self.question, AUX_TIMEOUT_MS)
         try:
             _replay(self.loaded, request, self.model, expected="unattributed")
         except InternalError as exc:

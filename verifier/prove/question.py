@@ -24,7 +24,7 @@ from verifier.encoder import encode
 from verifier.encoder import lang as L
 from verifier.encoder import logic as F
 from verifier.encoder.statements import REGION
-from verifier.encoder.strings import Const, Var
+from verifier.encoder.strings import Const, Pick, Var
 from verifier.encoder.symbolic import Bindings, Kind, arn_names_account
 from verifier.policy import keys
 from verifier.policy.ast import Policy
@@ -92,6 +92,8 @@ class Question:
     (``base``, ``foreign``, ...) before ``finalize``: string tests register
     atoms, and the classes are computed once for all of them."""
 
+    _base: list[F.Term] | None = None  # base(), once built (a subclass may skip __init__)
+
     def __init__(self, policy: Policy, model: ThreatModel):
         model = model.one_question()
         if model.deputy is None:
@@ -103,7 +105,6 @@ class Question:
         self.encoding = encode(policy, self._wanted(), self._bindings())
         self.request = self.encoding.request
         self.space = self.request.space
-        self._base: list[F.Term] | None = None
 
     def _bindings(self) -> Bindings:
         service = self.deputy.service
@@ -117,6 +118,9 @@ class Question:
             principal=_PRINCIPAL, action=_ACTION,
             elements={keys.PRINCIPAL_SERVICE_NAME: [_PRINCIPAL], keys.PRINCIPAL_IS_AWS_SERVICE: [Const("true")],
                       keys.PRINCIPAL_SERVICE_NAMES_LIST: names},
+            # K5: the list holds the principal and its global name, nothing
+            # else; a further element (a witness of a set condition) is one of them.
+            fill={keys.PRINCIPAL_SERVICE_NAMES_LIST: lambda i: Pick(F.Bool(f"names#{i}"), names[0], names[1])},
             # base() asserts these in every question; knowing them while
             # encoding folds the tests of statements for other services.
             domains={_PRINCIPAL.name: domain, _ACTION.name: actions}, excluded={_PRINCIPAL.name: excluded},
@@ -159,7 +163,8 @@ class Question:
         ]
         out += [r.keys[keys.fold(key)].present for key in m.required_keys]
         out += [F.Not(r.keys[k].present) for k in keys.NOT_FOR_SERVICES if k in r.keys]  # K10
-        out.append(space.member(r.resource, _OWNED(m.owner)))
+        if not m.any_owner:
+            out.append(space.member(r.resource, _OWNED(m.owner)))
         arn = r.keys[keys.SOURCE_ARN]
         if m.source_service and arn.kind is Kind.ARN:
             out.append(F.Implies(arn.present, space.equals(arn.elements[0].parts[1], m.source_service)))
@@ -167,23 +172,18 @@ class Question:
 
     def _names_list(self) -> list[F.Term]:
         """aws:PrincipalServiceNamesList holds the deputy's names (K5): the
-        principal and its global name. Its further elements (witnesses for
-        the policy's set conditions) are names of the deputy too. For a
-        free deputy the second name is a global service name, the
-        principal's own when that is global (P2); which global name a
-        regional principal has is not tied to it here, which can only admit
-        more: a counterexample names the real one, and the evaluator's
-        replay decides."""
-        space, service = self.space, self.deputy.service
-        names = self.request.keys[keys.PRINCIPAL_SERVICE_NAMES_LIST]
-        if service is not None:
-            return [space.member(e.text, service_forms(service)) for e in names.elements[2:]]
-        others = [service_forms(s) for s in self.deputy.others]
+        principal and its global name (its further elements are one of the
+        two, by the bindings). For a free deputy the second name is a global
+        service name, the principal's own when that is global (P2); which
+        global name a regional principal has is not tied to it here, which
+        can only admit more: a counterexample names the real one, and the
+        evaluator's replay decides."""
+        space = self.space
+        if self.deputy.service is not None:
+            return []
         out = [space.member(_GLOBAL, SERVICE_PRINCIPAL), F.Not(space.member(_GLOBAL, REGIONAL)),
                F.Or(space.member(_PRINCIPAL, REGIONAL), space.same(_GLOBAL, _PRINCIPAL))]
         out += [F.Not(space.equals(_GLOBAL, s)) for s in self.deputy.others]
-        for e in names.elements[2:]:
-            out += [space.member(e.text, SERVICE_PRINCIPAL), *[F.Not(space.member(e.text, o)) for o in others]]
         return out
 
     def foreign(self) -> F.Term:

@@ -130,7 +130,10 @@ def instance_of(pattern: str) -> str:
 
 
 def _fill(pattern: str) -> str:
-    return pattern.replace("*", "example").replace("?", "x")
+    return _STARS.sub("example", pattern).replace("?", "x")
+
+
+_STARS = re.compile(r"\*+")
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -148,7 +151,12 @@ def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> li
     rest = [i for i in instances if i not in fitting]
     prefix = (action or "s3:").split(":")[0].lower() or "s3"
     fallback = formats or [f"arn:aws:{prefix}:{NICE_REGION}:{model.owner}:example"]
-    return list(dict.fromkeys(fitting + rest + fallback))
+    # A name as long as a hostile pattern is no help to a reader, and its
+    # automaton would cost more than the whole question.
+    return [n for n in dict.fromkeys(fitting + rest + fallback) if len(n) <= MAX_NAME]
+
+
+MAX_NAME = 2048
 
 
 def _filled(arn_format: str, model: ThreatModel) -> str:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 
 import z3
 
+from verifier import deadline
 from verifier.encoder import logic as F
 from verifier.errors import InternalError
+from verifier.prove import certify
 
 SEED = 0
 
@@ -29,6 +31,7 @@ class Outcome:
     read: object = None  # read(formula) -> bool | int, in the model (sat only)
     core: list = field(default_factory=list)  # the assumptions an unsat answer used
     reason: str = ""
+    solver: str = "z3"  # who answered: "z3", "z3 and cvc5" (certified), "cvc5" (z3 could not)
 
 
 class Session:
@@ -44,6 +47,7 @@ class Session:
         # A run's sessions may share one substitution (its memo with it).
         self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {})
         self._text = _SmtText()
+        self._levels: list[list[F.Term]] = [[]]  # what is asserted, per push level: for a second solver
 
     def formula(self, term: F.Term) -> F.Term:
         """``term`` with every string atom replaced by its meaning."""
@@ -53,6 +57,7 @@ class Session:
         formulas = [f for f in (self.formula(t) for t in terms) if f is not F.TRUE]
         if not formulas:
             return
+        self._levels[-1] += formulas
         try:
             if _small(formulas):
                 # z3 makes its SMT-LIB reader once per solver, at about a
@@ -65,31 +70,48 @@ class Session:
 
     def push(self) -> None:
         self._solver.push()
+        self._levels.append([])
 
     def pop(self) -> None:
         self._solver.pop()
+        self._levels.pop()
 
     @contextmanager
     def scope(self):
         """Constraints added inside are withdrawn on leaving; read any model
         before leaving."""
-        self._solver.push()
+        self.push()
         try:
             yield self
         finally:
-            self._solver.pop()
+            self.pop()
 
-    def check(self, assumptions=(), timeout_ms: int | None = None, budget: int = 0) -> Outcome:
+    def check(self, assumptions=(), timeout_ms: int | None = None, budget: int = 0, proof: bool = True) -> Outcome:
         """``assumptions`` are formulas; the boolean variables (``logic.Bool``)
-        among them are the ones an unsat core may name. ``budget``: z3's
-        resource limit for this call (0: none), a bound that, unlike the
-        time limit, does not depend on how busy the machine is."""
+        among them are the ones an unsat core may name (any other formula only
+        where ``proof`` is False). Never longer than the policy's time leaves
+        (``verifier.deadline``). ``budget``: z3's resource limit for this call
+        (0: none), a bound that, unlike the time limit, does not depend on how
+        busy the machine is. ``proof`` False: an UNSAT answer proves nothing
+        to a user (a counterexample's readability wish that does not fit, a
+        smaller value of a counterexample), so ``--certify`` leaves it alone."""
+        left = deadline.remaining_ms()
+        if left is not None:
+            if left <= 0:
+                return Outcome("unknown", reason=deadline.reason())
+            timeout_ms = min(left, self._timeout if timeout_ms is None else timeout_ms)
         if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
             self._timeout = max(1, int(timeout_ms))
             self._solver.set("timeout", self._timeout)
         if budget != self._budget:
             self._budget = budget
             self._solver.set("rlimit", budget)
+        outcome = self._z3(list(assumptions))
+        if proof and certify.enabled() and outcome.status != "sat":
+            return self.second_opinion(outcome, list(assumptions))
+        return outcome
+
+    def _z3(self, assumptions: list) -> Outcome:
         literals = {self._text.symbol(a): a for a in assumptions if a.op == "bvar"}
         try:
             others = [self._text.api(self.formula(a)) for a in assumptions if a.op != "bvar"]
@@ -107,6 +129,28 @@ class Session:
             reason = "the solver ran out of time"
         return Outcome("unknown", reason=reason or "the solver gave no answer")
 
+    def second_opinion(self, outcome: Outcome, assumptions: list) -> Outcome:
+        """``--certify``: cvc5 on the same question, after z3 said UNSAT (the
+        proof stands only if cvc5 agrees) or could not answer (cvc5's
+        answer is taken instead, a portfolio)."""
+        left = deadline.remaining_ms()
+        if left is not None and left <= 0:
+            answer = certify.Answer("unknown", reason=deadline.reason())  # cvc5 not asked: no time left
+        else:
+            script = self._text.standalone([f for level in self._levels for f in level], assumptions)
+            answer = certify.solve(script, self._timeout if left is None else min(left, self._timeout))
+        if outcome.status == "unsat":
+            if answer.status == "unsat":
+                return Outcome("unsat", core=outcome.core, solver="z3 and cvc5")
+            return Outcome("unknown", solver="z3 and cvc5",
+                           reason=f"the solvers disagree: z3 says unsat, cvc5 {_said(answer)}")
+        if answer.status == "unsat":
+            return Outcome("unsat", core=list(assumptions), solver="cvc5")
+        if answer.status == "sat":
+            return Outcome("sat", read=self._values_reader(answer.values), solver="cvc5")
+        return Outcome("unknown", solver="z3 and cvc5",
+                       reason=f"z3: {outcome.reason}; cvc5 {_said(answer)}")
+
     def _reader(self, model: z3.ModelRef):
         # Each variable is read from the model when a formula first needs it:
         # most answers are never read, and the rest read a few of many.
@@ -115,6 +159,10 @@ class Session:
         def read(term: F.Term):
             return F.evaluate(self.formula(term), values)
         return read
+
+    def _values_reader(self, values: dict):
+        assignment = self._text.named(values)
+        return lambda term: F.evaluate(self.formula(term), assignment)
 
 
 class _ModelValues(dict):
@@ -184,6 +232,22 @@ class _SmtText:
             return {"<": x < value, "<=": x <= value, "==": x == value, ">": x > value, ">=": x >= value,
                     "!=": x != value}[order]
         raise TypeError(f"cannot convert {term!r}")
+
+    def standalone(self, formulas: list[F.Term], assumptions: list[F.Term]) -> str:
+        """One whole script asserting ``formulas`` and the ``assumptions``
+        (boolean variables), declaring and defining all it uses: what a
+        second solver reads."""
+        out: list[str] = []
+        declared: set[str] = set()
+        defined: set[int] = set()
+        roots = [self._emit(f, declared, defined, out) for f in [*formulas, *assumptions]]
+        out += [f"(assert {r})" for r in roots]
+        return "\n".join(out)
+
+    def named(self, values: dict) -> dict[str, bool | int]:
+        """Values by symbol (``b3``) as values by logic name."""
+        by_symbol = {symbol: name for name, (symbol, _) in self._vars.items()}
+        return {by_symbol[s]: v for s, v in values.items() if s in by_symbol}
 
     def script(self, formulas: list[F.Term]) -> str:
         out: list[str] = []
@@ -276,6 +340,11 @@ def _small(formulas: list[F.Term], limit: int = 24) -> bool:
     return True
 
 
+def _said(answer) -> str:
+    return {"sat": "says sat", "unknown": f"could not decide: {answer.reason}",
+            "error": f"failed: {answer.reason}"}.get(answer.status, answer.status)
+
+
 def _int(value: int) -> str:
     return str(value) if value >= 0 else f"(- {-value})"
 
@@ -297,7 +366,7 @@ def refutes_false() -> bool:
         except z3.Z3Exception:
             return False
         _FALSE_REFUTED = answer
-    return _FALSE_REFUTED
+    return _FALSE_REFUTED and (not certify.enabled() or certify.refutes_false())
 
 
 def configure() -> None:

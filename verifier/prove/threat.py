@@ -90,6 +90,10 @@ class ThreatModel:
     strict_attribution: bool = False
     deputy: Deputy | None = None
     """The deputy of one question (set per question, never by the user)."""
+    any_owner: bool = False
+    """The owner's account is a placeholder (the input does not state it):
+    the request's resource may be in any account, so that a ``safe``
+    verdict holds whichever account owns the resource (``verifier.partial``)."""
 
     @property
     def trusted(self) -> frozenset[str]:
@@ -141,9 +145,12 @@ class ThreatModel:
         else:
             out.append("requests that name no source account are not counted as foreign "
                        "(see the warnings; --strict-attribution counts them)")
-        if has_resource:
-            out.append("the request's resource is an ARN the policy may be attached to (any, as far as the "
-                       "policy's Resource elements allow)")
+        if has_resource and self.any_owner:
+            out.append("the request's resource is an ARN in any account, as far as the policy's Resource elements "
+                       "allow (the owner's account is not stated)")
+        elif has_resource:
+            out.append(f"the request's resource is the owner's: an ARN in account {self.owner} or naming no "
+                       "account, as far as the policy's Resource elements allow")
         out += [f"the service always sends {key} (--require-key)" for key in self.required_keys]
         if self.source_service:
             out.append(f"aws:SourceArn names a resource of the {self.source_service} service (--source-service)")
@@ -232,7 +239,7 @@ def _request_problems(request: Request, model: ThreatModel):
     service principal's request carries no organization key of its own."""
     if request.resource is not None:
         pieces = request.resource.split(":", 5)
-        if len(pieces) != 6 or pieces[0] != "arn" or pieces[4] not in ("", model.owner):
+        if len(pieces) != 6 or pieces[0] != "arn" or not (model.any_owner or pieces[4] in ("", model.owner)):
             yield f"the resource {request.resource!r} is not the owner's"
     for key in keys.NOT_FOR_SERVICES:
         if request.get(key) is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from verifier import deadline
 from verifier.evaluator import Decision, evaluate
 from verifier.policy import keys
 from verifier.policy.loading import LoadedPolicy
@@ -88,6 +89,7 @@ def _first(loaded: LoadedPolicy, model: ThreatModel, kind: str, sources: list[di
     policy = loaded.policy
     for group in _candidates(loaded, model, sources):
         for request in group:
+            deadline.check()  # each candidate is evaluated over the whole policy
             verdict = classify(request, model)
             if verdict.problems or verdict.kind != kind:
                 continue

@@ -69,6 +69,10 @@ class Found:
     warnings: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     error: InputError | None = None
+    spent: float = 0.0
+    """Seconds its file took to read and parse (counted against its time)."""
+    failure: str | None = None
+    """Set when reading the input met a bug: the file's verdict is unknown."""
     variants: list[tuple[str, object]] = field(default_factory=list)
     """For a template policy that depends on template conditions (``!If``):
     the document under each assignment of them, with a label such as
@@ -77,6 +81,25 @@ class Found:
     def where(self) -> str:
         """The file, and the resource inside it when there is one."""
         return f"{self.file} [{self.resource}]" if self.resource else self.file
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a person must know about an input that is not a verdict:
+    a resource deputy did not read though its type is a near miss of one it
+    reads, a template in which nothing holds a policy. A warning, with the
+    place it is about."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"path": self.file, "line": self.line, "column": self.column, "message": self.message}
 
 
 def span_of(node) -> Span:

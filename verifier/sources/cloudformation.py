@@ -12,7 +12,7 @@ import itertools
 
 from verifier.errors import InputError
 from verifier.policy.jsontree import JMember, JObject, JScalar
-from verifier.sources import Found, member_value, owner
+from verifier.sources import Found, Notice, member_value, owner
 from verifier.sources import lambda_permission as permissions
 from verifier.sources.intrinsics import NOVALUE, Resolver
 from verifier.policy.wellformed import PolicyKind
@@ -29,8 +29,63 @@ POLICY_PROPERTIES = {
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
 
 
-def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found]:
-    """Every policy the template creates, in template order."""
+def unread(path: str, resources: JObject, found: list[Found]) -> list[Notice]:
+    """Warnings about what a template's reader skipped that a person may
+    have meant it to read: a resource whose ``Type`` is a near miss of a
+    type deputy reads (``AWS::IAM:Role``), and a template with no policy
+    at all."""
+    out = []
+    for member in resources.members:
+        kind = member_value(member.value, "Type")
+        meant = near_miss(kind.value) if isinstance(kind, JScalar) and isinstance(kind.value, str) else None
+        if meant:
+            out.append(Notice(path, kind.span.line, kind.span.column,
+                              f"resource {member.name}: Type {kind.value!r} is not a CloudFormation type; did you "
+                              f"mean {meant!r}? deputy did not read it (CloudFormation would refuse the template)"))
+    if not found and not out:  # (a near miss already says why)
+        where = resources.span
+        out.append(Notice(path, where.line, where.column,
+                          "nothing in this template holds a policy deputy checks (" + ", ".join(READ_TYPES)
+                          + "), so no policy in it was checked"))
+    return out
+
+
+READ_TYPES = tuple(POLICY_PROPERTIES) + (LAMBDA_PERMISSION,)
+
+
+def near_miss(rtype: str) -> str | None:
+    """The type deputy reads that ``rtype`` is probably a typo of: equal
+    but for colons, spaces and letter case, or one or two edits away."""
+    if rtype in READ_TYPES or not 8 <= len(rtype) <= 64:
+        return None
+    folded = _fold(rtype)
+    for known in READ_TYPES:
+        if _fold(known) == folded or _edits(rtype.casefold(), known.casefold(), 2) <= 2:
+            return known
+    return None
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in text if c != ":" and not c.isspace()).casefold()
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance, or ``most + 1`` once it exceeds ``most``."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+        if min(row) > most:
+            return most + 1
+    return row[-1]
+
+
+def extract(path: str, root, account: str | None, avoid: set[str], notices: list | None = None) -> list[Found]:
+    """Every policy the template creates, in template order; ``notices``
+    receives the warnings about resources not read (``unread``)."""
     if not isinstance(root, JObject):
         raise InputError("a CloudFormation template must be a mapping with a Resources section", path,
                          root.span.line, root.span.column)
@@ -49,6 +104,8 @@ def extract(path: str, root, account: str | None, avoid: set[str]) -> list[Found
         item = _resource(path, member, resolver)
         if item is not None:
             found.append(item)
+    if notices is not None:
+        notices += unread(path, resources, found)
     assumed = []
     if account is None:
         texts = owner.strings(root) + [t for item in found for node in [item.node] + [v for _, v in item.variants]

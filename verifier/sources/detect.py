@@ -29,11 +29,7 @@ _LARGE_SNIFF = re.compile(rb'"(format_version|terraform_version|RoleDetailList)"
 
 
 def read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(LARGE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
+    return jsontree.read_file(path, LARGE_BYTES)
 
 
 def looks_like_json(data: bytes, path: str) -> bool:
@@ -109,20 +105,22 @@ def _typed(resources) -> bool:
     return any("::" in (getattr(t, "value", None) or "") for t in types)
 
 
-def find(path: str, forced: str | None, account: str | None, avoid: set[str]) -> list[Found]:
-    """The policies of one file; a file that cannot be read is one ``Found``
-    carrying the error."""
+def find(path: str, forced: str | None, account: str | None, avoid: set[str],
+         notices: list | None = None, data: bytes | None = None) -> list[Found]:
+    """The policies of one file (or of ``data``, named ``path``); a file
+    that cannot be read is one ``Found`` carrying the error. ``notices``
+    receives the file's warnings (``sources.Notice``)."""
     from verifier.sources import account_export, cloudformation, terraform
 
     try:
-        data = read(path)
+        data = read(path) if data is None else data
         fmt, root = parse(path, data, forced)
         if fmt == "policy" and len(data) > jsontree.MAX_BYTES:
             parser.parse_bytes(data, path)  # a policy keeps its own limit: raises the size error
         if fmt == "policy":
             return [Found(path, "policy", node=root, span=root.span, error=_no_owner(path, root, account))]
         if fmt == "cloudformation":
-            return cloudformation.extract(path, root, account, avoid)
+            return cloudformation.extract(path, root, account, avoid, notices)
         if fmt == "terraform":
             return terraform.extract(path, root, account)
         return account_export.extract(path, root)

@@ -20,8 +20,11 @@ from __future__ import annotations
 import re
 
 from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
-from verifier.sources import JUnresolved, member_value, resource_types
+from verifier.sources import JUnresolved, member_value, resource_types, span_of
 from verifier.sources.resource_types import ARN, NAME
+
+MAX_DEPTH = 128
+"""Deeper than any template's values (YAML and JSON documents stop at 64 and 96 levels)."""
 
 NOVALUE = object()
 """``Ref AWS::NoValue``: the enclosing member or list item disappears."""
@@ -43,6 +46,8 @@ class Resolver:
         self.used: set[str] = set()
         self.assignment: dict[str, bool] = {}
         self.conditions_seen: set[str] = set()
+        self.looking_up: set[tuple] = set()
+        self.depth = 0
 
     def assumptions(self) -> list[str]:
         out = []
@@ -56,7 +61,19 @@ class Resolver:
 
     def value(self, node: JNode):
         """``node`` with every intrinsic function resolved or replaced by
-        ``JUnresolved``; ``NOVALUE`` for ``Ref AWS::NoValue``."""
+        ``JUnresolved``; ``NOVALUE`` for ``Ref AWS::NoValue``. Bounded in
+        depth: a ``!FindInMap`` leaves the tree it came from, so the
+        document's own depth limit does not bound what it resolves."""
+        if self.depth >= MAX_DEPTH:
+            return JUnresolved(f"{_preview(node)} (nested more than {MAX_DEPTH} intrinsic functions and "
+                               "values deep)", span_of(node))
+        self.depth += 1
+        try:
+            return self._value(node)
+        finally:
+            self.depth -= 1
+
+    def _value(self, node: JNode):
         if isinstance(node, JObject):
             function = _function(node)
             if function is not None:
@@ -268,7 +285,10 @@ class Resolver:
         index, items = self.text(self.value(arg.items[0])), self.value(arg.items[1])
         if isinstance(items, JUnresolved):
             return JUnresolved(f"!Select from {items.what}", node.span)
-        if isinstance(index, str) and index.isdigit() and isinstance(items, JArray) and int(index) < len(items.items):
+        # An index is ASCII digits only: "\u00b2" passes isdigit() and fails int(),
+        # and a list in a 1 MiB template has fewer than a million items.
+        if isinstance(index, str) and _INDEX.fullmatch(index) and isinstance(items, JArray) \
+                and int(index) < len(items.items):
             return items.items[int(index)]
         return JUnresolved(f"!Select {_preview(arg)} (index or list unknown)", node.span)
 
@@ -294,7 +314,14 @@ class Resolver:
             found = member_value(found, key) if isinstance(found, JObject) and isinstance(key, str) else None
         if found is None:
             return JUnresolved(f"!FindInMap {keys} (no such entry in Mappings)", node.span)
-        return self.value(found)
+        entry = tuple(keys)
+        if entry in self.looking_up:  # CloudFormation would refuse it; resolving it would never end
+            return JUnresolved(f"!FindInMap {keys} (the Mappings entry refers to itself)", node.span)
+        self.looking_up.add(entry)
+        try:
+            return self.value(found)
+        finally:
+            self.looking_up.discard(entry)
 
     def text(self, value) -> str | JUnresolved | None:
         """A resolved scalar's text; the ``JUnresolved`` itself; None for
@@ -307,6 +334,7 @@ class Resolver:
 
 
 _SUB = re.compile(r"\$\{([^}]*)\}")
+_INDEX = re.compile(r"[0-9]{1,6}")
 
 
 def _function(node: JObject) -> JMember | None:
@@ -343,14 +371,17 @@ def _short(name: str) -> str:
     return "!" + name.replace("Fn::", "")
 
 
-def _preview(node) -> str:
-    """A short rendering of a node for a message."""
+def _preview(node, depth: int = 0) -> str:
+    """A short rendering of a node for a message (three levels at most)."""
     if isinstance(node, JScalar):
-        return repr(node.value)
-    if isinstance(node, JArray):
-        text = "[" + ", ".join(_preview(i) for i in node.items[:4]) + (", ..." if len(node.items) > 4 else "") + "]"
+        text = repr(node.value)
+    elif depth >= 3 and isinstance(node, (JArray, JObject)):
+        text = "[...]" if isinstance(node, JArray) else "{...}"
+    elif isinstance(node, JArray):
+        text = "[" + ", ".join(_preview(i, depth + 1) for i in node.items[:4]) + \
+            (", ..." if len(node.items) > 4 else "") + "]"
     elif isinstance(node, JObject):
-        text = "{" + ", ".join(f"{m.name}: {_preview(m.value)}" for m in node.members[:3]) + "}"
+        text = "{" + ", ".join(f"{m.name}: {_preview(m.value, depth + 1)}" for m in node.members[:3]) + "}"
     else:
         text = "?"
     return text if len(text) <= 80 else text[:77] + "..."

@@ -29,13 +29,16 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from verifier.errors import InputError
 from verifier.sources import detect
 
 EXCLUDED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "cdk.out", ".terraform", "__pycache__"})
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml", ".template")
 TEMP_PREFIX = ".deputy-fix-"
-"""``deputy fix --write`` writes its repaired policy to such a file first."""
+"""``deputy fix --write`` writes its repaired policy to such a file first
+(``debug.writing.TEMP_PREFIX``; the walk cannot import it, being a stage
+before it)."""
 
 GIT_TIMEOUT = 30.0
 
@@ -154,10 +157,9 @@ _YAML_TYPE = re.compile(rb"^[ \t]+[\"']?Type[\"']?[ \t]*:[ \t]*[\"']?[A-Za-z0-9]
 def not_a_policy(path: str) -> str | None:
     """Why a walked file is not read, or None to read it."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(detect.LARGE_BYTES + 1)
-    except OSError:
-        return None  # the reader reports it
+        data = detect.read(path)
+    except InputError:
+        return None  # the reader reports it (a FIFO is never opened for reading, so never waited on)
     if detect.looks_like_json(data, path):
         return _json_reason(data)
     return _yaml_reason(data)

@@ -10,11 +10,9 @@ text: an unquoted ``111122223333`` is the number whose literal text is
 
 from __future__ import annotations
 
-import re
-
 from verifier.policy.ast import Span
 from verifier.errors import InputError
-from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar
+from verifier.policy.jsontree import JArray, JMember, JNode, JObject, JScalar, position
 
 SHORT_FORMS = {
     "!Ref": "Ref", "!Condition": "Condition",
@@ -32,72 +30,84 @@ _STD = "tag:yaml.org,2002:"
 
 
 def parse_yaml(text: str, source: str) -> JNode:
-    """Parse one YAML document into positioned nodes, or raise ``InputError``."""
+    """Parse one YAML document into positioned nodes, or raise ``InputError``
+    (always with a line and column)."""
     import yaml
 
+    fast = getattr(yaml, "CSafeLoader", None)
     try:
-        root = _compose(yaml, text)
+        root = _compose(text, fast)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         words = [w for w in (exc.context, exc.problem) if w] or ["unreadable"]
         problem = " ".join(" ".join(words).split())
-        raise InputError(f"invalid YAML: {problem}", source, mark.line + 1 if mark else 0,
-                         mark.column + 1 if mark else 0) from None
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise InputError(f"invalid YAML: {problem}", source, line, column) from None
+    except yaml.reader.ReaderError as exc:
+        # The reader knows the offset only (libyaml's in UTF-8 bytes): the
+        # position a person needs is its line and column.
+        offset = len(text.encode("utf-8")[:exc.position].decode("utf-8", "ignore")) if fast else exc.position
+        line, column = position(text, offset)
+        raise InputError(f"invalid YAML: the character U+{exc.character:04X} is not allowed in YAML "
+                         "(a control character?)", source, line, column) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", source) from None
+        raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", source, 1, 1) from None
     if root is None:
         raise InputError("the document is empty", source, 1, 1)
     converter = _Converter(source)
     return converter.node(root, 0)
 
 
-# Text libyaml reads as PyYAML's own reader does: the characters PyYAML
-# accepts, without tabs (libyaml takes some PyYAML refuses), the line breaks
-# of YAML 1.1 beyond \n and \r (NEL, LS, PS) or a byte order mark inside.
-_ORDINARY = re.compile("[\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
-
-
-def _compose(yaml, text: str):
-    """PyYAML's node tree, composed by libyaml where it is installed and the
-    text is ordinary (ten times faster; the same nodes, tags, values and
-    marks, tests/test_yaml_composer.py), else by PyYAML itself, whose
-    messages are the ones reported for a document either refuses."""
-    if getattr(yaml, "__with_libyaml__", False) and _ORDINARY.fullmatch(text):
-        try:
-            root = yaml.compose(text, Loader=yaml.CSafeLoader)
-        except yaml.YAMLError:
-            pass  # PyYAML says why, below
-        else:
-            if root is not None and text and text[-1] not in "\r\n":
-                _end_at_last_character(root, text)
-            return root
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
-
-def _end_at_last_character(root, text: str) -> None:
-    """libyaml reads a document that does not end with a line break as if it
-    did; PyYAML ends the marks at the text's end there. Move the marks
-    libyaml put after the virtual line break to where PyYAML puts them."""
+def _compose(text: str, fast):
+    """The node tree of ``text``, never nested more than ``MAX_DEPTH`` deep.
+    With libyaml (``fast``: ten times faster, which is what keeps a 1 MiB
+    template within its time), the depth is counted on its event stream
+    first: its composer recurses in C, where Python's recursion limit
+    does not protect the stack. Without it, the Python composer counts as
+    it goes (``_loader``)."""
     import yaml
 
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-    after_break = max(text.rfind("\n"), text.rfind("\r")) + 1
-    virtual = (breaks + 1, 0)
-    real = yaml.Mark("<text>", len(text), breaks, len(text) - after_break, None, None)
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:  # an alias: the node is shared, or holds itself
-            continue
-        seen.add(id(node))
-        for name in ("start_mark", "end_mark"):
-            mark = getattr(node, name)
-            if (mark.line, mark.column) == virtual:
-                setattr(node, name, real)
-        if isinstance(node, yaml.MappingNode):
-            stack += [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
+    if fast is None:
+        return yaml.compose(text, Loader=_loader())
+    depth = 0
+    for event in yaml.parse(text, Loader=fast):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"the document is nested more than {MAX_DEPTH} "
+                                                  "levels deep", event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return yaml.compose(text, Loader=fast)
+
+
+_LOADER = None
+
+
+def _loader():
+    """``SafeLoader`` whose composer stops at ``MAX_DEPTH``: PyYAML composes
+    nested collections by recursion, so 500 bytes of ``[`` would exhaust
+    Python's stack before the converter below could count the levels."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            depth = 0
+
+            def compose_node(self, parent, index):
+                if self.depth > MAX_DEPTH:
+                    mark = self.peek_event().start_mark
+                    raise yaml.composer.ComposerError(None, None, f"the document is nested more than {MAX_DEPTH} "
+                                                      "levels deep", mark)
+                self.depth += 1
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self.depth -= 1
+
+        _LOADER = Loader
+    return _LOADER
 
 
 def _span(node) -> Span:
