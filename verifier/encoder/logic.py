@@ -224,6 +224,22 @@ def units(terms) -> dict[Term, Term] | None:
     return out
 
 
+def smaller_than(term: Term, limit: int) -> bool:
+    """Whether ``term`` has fewer than ``limit`` distinct nodes (counting
+    stops there: a cheap test before a pass over a term that may be huge)."""
+    seen: set[int] = set()
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if len(seen) >= limit:
+            return False
+        stack.extend(a for a in t.args if isinstance(a, Term))
+    return True
+
+
 def substitute(term: Term, mapping: dict[Term, Term], memo: dict | None = None) -> Term:
     """``term`` with leaves replaced per ``mapping`` (keyed by identity), rebuilt
     through the simplifying constructors."""
@@ -254,9 +270,16 @@ def _subst(term: Term, mapping: dict, memo: dict) -> Term:
         result = replaced
     elif term.op in ("and", "or"):
         parts = [_subst(a, mapping, memo) for a in term.args]
-        result = And(parts) if term.op == "and" else Or(parts)
+        if all(p is a for p, a in zip(parts, term.args)):
+            # Nothing below changed, and a term is already what its
+            # constructor makes of its arguments: not rebuilt (sorting and
+            # interning a list of 10,000 values again costs that much).
+            result = term
+        else:
+            result = And(parts) if term.op == "and" else Or(parts)
     elif term.op == "not":
-        result = Not(_subst(term.args[0], mapping, memo))
+        inner = _subst(term.args[0], mapping, memo)
+        result = term if inner is term.args[0] else Not(inner)
     elif term.op == "cmp":
         var = _subst(term.args[0], mapping, memo)
         result = Compare(var, term.args[1], term.args[2])

@@ -110,7 +110,9 @@ class Parser:
 def _reduce(children: list, keep: tuple, expand1: bool, inline: bool, callback):
     kept: list = []
     for index, spliced in keep:
-        if spliced:
+        if spliced and not kept:
+            kept = children[index]  # left recursion: extend the list built so far, as lark does, not a copy
+        elif spliced:
             kept.extend(children[index])
         else:
             kept.append(children[index])

@@ -201,7 +201,10 @@ class _Run:
             if fixed is None:
                 return solver.refutes_false()
             put = F.Substitution(fixed)
-            terms = [put(term) for term in terms]
+            # A term of thousands of nodes (a condition's long value list) is
+            # left to the class substitution below: a second pass over it
+            # costs more than the refutations it could add.
+            terms = [put(term) if F.smaller_than(term, 4096) else term for term in terms]
         if any(term is F.FALSE for term in terms) or any(self.substitution(t) is F.FALSE for t in terms):
             return solver.refutes_false()
         return False
