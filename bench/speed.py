@@ -1,13 +1,15 @@
 """Speed and memory of deputy, measured on purpose (not in the test suite).
 
-    python bench/speed.py [--corpus DIR] [--json] [--skip parliament,jobs,scale,startup]
+    python bench/speed.py [--corpus DIR] [--templates DIR] [--json] [--skip parliament,jobs,scale,startup]
 
 Prints one table: per-policy latency over the corpus (parse + encode +
 solve + replay + report, in one process, files warm in the page cache),
-verdict counts, throughput and peak memory; start-up time; the whole
-``deputy check`` command beside parliament's over the same files; ``-j``
-speed-up; a generated repository of 10,000 files scanned whole; and the
-synthetic scale families with their fitted exponents.
+verdict counts, throughput and peak memory; start-up time and one policy
+file checked by a whole process; the whole ``deputy check`` command beside
+parliament's over the same files, and over the corpus templates beside
+cfn-lint's; ``-j`` speed-up with its spread; a generated repository of
+10,000 files scanned whole; and the synthetic scale families with their
+fitted exponents.
 ``--json`` prints the same figures as one JSON document. Each section runs
 in a fresh process so that its memory and caches are its own.
 """
@@ -28,7 +30,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "policies"
+# The shared corpus sits beside the project's checkout (../shared), or beside
+# the folder of work trees.
+_SHARED = next((p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent)
+                if (p / "shared" / "corpus").is_dir()), ROOT.parent / "shared" / "corpus")
+DEFAULT_CORPUS = _SHARED / "policies"
+DEFAULT_TEMPLATES = _SHARED / "cfn"
 OWNER = "111122223333"
 TOOLS_VENV = ROOT / "bench" / ".venv-tools"
 FAMILIES = {
@@ -271,15 +278,20 @@ def startup_section() -> dict:
     return {"deputy_version_s": statistics.median(times)}
 
 
-def _parliament() -> Path | None:
-    """The bin/ of a virtual environment holding parliament (made in
+def _tool(name: str) -> Path | None:
+    """The bin/ of a virtual environment holding the tool ``name`` (made in
     bench/.venv-tools when missing), or None if it cannot be installed."""
     bin_dir = TOOLS_VENV / "bin"
-    if not (bin_dir / "parliament").exists():
-        print("bench: installing parliament into bench/.venv-tools ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
-        subprocess.run([str(bin_dir / "pip"), "install", "-q", "parliament"], check=False)
-    return bin_dir if (bin_dir / "parliament").exists() else None
+    if not (bin_dir / name).exists():
+        print(f"bench: installing {name} into bench/.venv-tools ...", file=sys.stderr)
+        if not (bin_dir / "pip").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
+        subprocess.run([str(bin_dir / "pip"), "install", "-q", name], check=False)
+    return bin_dir if (bin_dir / name).exists() else None
+
+
+def _parliament() -> Path | None:
+    return _tool("parliament")
 
 
 _CRASHES = """
@@ -328,14 +340,53 @@ def command_section(directory: str, rounds: int) -> dict:
 
 
 def jobs_section(directory: str, rounds: int) -> dict:
+    """-j 1 and -j <cpus>, alternating; the speed-up of the medians and
+    its spread (the speed-up of each round's pair, lowest and highest)."""
     jobs = os.cpu_count() or 1
     base = _deputy() + ["check", directory, "--account", OWNER, "--format", "json"]
     one, many = [], []
     for _ in range(rounds):
         one.append(_timed(base + ["-j", "1"]))
         many.append(_timed(base + ["-j", str(jobs)]))
+    pairs = [a / b for a, b in zip(one, many)]
     return {"jobs": jobs, "j1_s": statistics.median(one), "jn_s": statistics.median(many),
-            "speedup": statistics.median(one) / statistics.median(many)}
+            "speedup": statistics.median(one) / statistics.median(many), "rounds": rounds,
+            "speedup_min": min(pairs), "speedup_max": max(pairs)}
+
+
+def onefile_section(directory: str, rounds: int) -> dict:
+    """One policy file checked by a whole process (the first of the corpus),
+    beside ``python -c "import z3"`` (the floor: deputy needs z3), alternating."""
+    path = sorted(Path(directory).glob("*.json"))[0]
+    deputy = _deputy() + ["check", str(path), "--account", OWNER, "--format", "json"]
+    floor = [sys.executable, "-c", "import z3"]
+    times: dict[str, list[float]] = {"deputy": [], "z3": []}
+    for _ in range(rounds):
+        times["deputy"].append(_timed(deputy))
+        times["z3"].append(_timed(floor))
+    return {"file": path.name, "rounds": rounds, "deputy_s": statistics.median(times["deputy"]),
+            "import_z3_s": statistics.median(times["z3"])}
+
+
+def templates_section(directory: str, rounds: int) -> dict:
+    """The whole ``deputy check DIR`` over CloudFormation templates beside
+    ``cfn-lint`` over the same files, alternating, median of ``rounds``."""
+    files = sorted(str(p) for p in Path(directory).iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    out: dict = {"files": len(files), "rounds": rounds}
+    lint = _tool("cfn-lint")
+    deputy = _deputy() + ["check", directory, "--account", OWNER, "--format", "json"]
+    times: dict[str, list[float]] = {"deputy": [], "cfn-lint": []}
+    for _ in range(rounds):
+        times["deputy"].append(_timed(deputy))
+        if lint:
+            times["cfn-lint"].append(_timed([str(lint / "cfn-lint"), *files]))
+    out["deputy_s"] = statistics.median(times["deputy"])
+    if lint:
+        out["cfn_lint_s"] = statistics.median(times["cfn-lint"])
+        out["speedup"] = out["cfn_lint_s"] / out["deputy_s"]
+    else:
+        out["cfn_lint"] = "could not be installed"
+    return out
 
 
 REPO_SHAPE = {"node_modules": 5000, "policies": 25, "templates": 25, "total": 10000}
@@ -498,10 +549,21 @@ def text(figures: dict) -> str:
         lines.append(row + f"  (median of {command['rounds']}, {command['files']} files"
                      + (f"; left out, parliament crashes on them: {', '.join(command['left_out'])}"
                         if command["left_out"] else "") + ")")
+    onefile = figures.get("onefile")
+    if onefile:
+        lines.append(f"one policy file, whole process: deputy {onefile['deputy_s'] * 1e3:.0f} ms  "
+                     f"(python -c 'import z3' {onefile['import_z3_s'] * 1e3:.0f} ms; median of {onefile['rounds']})")
+    templates = figures.get("templates")
+    if templates:
+        row = f"templates: deputy {templates['deputy_s']:.2f} s"
+        row += (f"  cfn-lint {templates['cfn_lint_s']:.2f} s  deputy {templates['speedup']:.1f}x faster"
+                if "speedup" in templates else f"  cfn-lint {templates.get('cfn_lint')}")
+        lines.append(row + f"  (median of {templates['rounds']}, {templates['files']} files)")
     jobs = figures.get("jobs")
     if jobs:
         lines.append(f"workers: -j 1 {jobs['j1_s']:.2f} s  -j {jobs['jobs']} {jobs['jn_s']:.2f} s  "
-                     f"speed-up {jobs['speedup']:.2f}x")
+                     f"speed-up {jobs['speedup']:.2f}x (each round's {jobs['speedup_min']:.2f}-"
+                     f"{jobs['speedup_max']:.2f}x, median of {jobs['rounds']})")
     repo = figures.get("repo")
     if repo:
         lines.append(f"repository scan: {repo['files']} files ({repo['policy_files']} policies and templates): "
@@ -522,10 +584,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="directory of policies (default %(default)s)")
+    parser.add_argument("--templates", default=str(DEFAULT_TEMPLATES),
+                        help="directory of CloudFormation templates (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--rounds", type=int, default=3, help="runs per whole-command timing (median kept)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
-                        "corpus, diff, certify, startup, parliament, jobs, repo, scale")
+                        "corpus, diff, certify, startup, onefile, parliament, templates, jobs, repo, scale")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -549,8 +613,12 @@ def main(argv: list[str] | None = None) -> int:
         figures["certify"] = _child("certify", args.corpus)
     if "startup" not in skip:
         figures["startup"] = startup_section()
+    if "onefile" not in skip:
+        figures["onefile"] = onefile_section(args.corpus, max(7, args.rounds))
     if "parliament" not in skip:
         figures["command"] = command_section(args.corpus, args.rounds)
+    if "templates" not in skip and Path(args.templates).is_dir():
+        figures["templates"] = templates_section(args.templates, args.rounds)
     if "jobs" not in skip:
         figures["jobs"] = jobs_section(args.corpus, args.rounds)
     if "repo" not in skip:

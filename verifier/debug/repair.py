@@ -244,8 +244,7 @@ def legitimate_request(loaded: LoadedPolicy, model: ThreatModel) -> Request | No
             outcome = session.check()
             if outcome.status != "sat":
                 return None
-            better = counterexample.prefer(session, run.wishes, AUX_MS // 4)
-            return counterexample.decode((better or outcome).read, run.question)
+            return counterexample.request(session, outcome, run.wishes, run.question, AUX_MS)[0]
 
     request = attempt([run.extra["owner"]]) or attempt([])
     if request is None:

@@ -8,7 +8,7 @@ tests can check one implementation against the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verifier import deadline
 from verifier.policy.ast import Effect, Policy, Statement
@@ -26,6 +26,9 @@ class PolicyEncoding:
     request: SymbolicRequest
     allows: list[tuple[Statement, F.Term]]
     denies: list[tuple[Statement, F.Term]]
+    entries: dict[int, list[F.Term]] = field(default_factory=dict)
+    """The terms of each encoded statement's condition entries, by statement
+    index (a statement that cannot apply is not encoded further)."""
 
     @property
     def allowed(self) -> F.Term:
@@ -53,7 +56,7 @@ def encode(policy: Policy, extra_keys: dict[str, tuple[Kind, int]] | None = None
         deadline.check()  # a policy of thousands of statements is encoded one statement at a time
         term = encoder.statement(statement)
         (denies if statement.effect_kind is Effect.DENY else allows).append((statement, term))
-    return PolicyEncoding(request, allows, denies)
+    return PolicyEncoding(request, allows, denies, encoder.entries)
 
 
 def request_for(policies: list[Policy], extra_keys: dict[str, tuple[Kind, int]] | None = None,

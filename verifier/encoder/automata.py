@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from verifier.encoder.lang import MAX_CODE, Alt, Chars, Intersection, Lang, Native, Rep, Seq
+from verifier.encoder.lang import MAX_CODE, literal_text, Alt, Chars, Intersection, Lang, Native, Rep, Seq
 
 
 @dataclass
@@ -126,15 +126,21 @@ def nfa(lang: Lang) -> NFA:
 
 
 def matches(lang: Lang, text: str) -> bool:
-    if isinstance(lang, Native):
-        automaton = lang.automaton()
-        state = automaton.start
-        for c in text:
-            state = automaton.step(state, ord(c))
-            if state < 0:
-                return False
-        return automaton.accepting[state]
-    return nfa(lang).matches(text)
+    """Whether ``text`` is in ``lang``: run through the language's cached
+    DFA (or its own automaton, ``Native``), whose moves are remembered (the
+    NFA's answer, without computing the same state sets again for every
+    string). A plain string is compared as one: building an automaton for
+    each of 10,000 values of a condition, to run one string, costs more."""
+    text_of = literal_text(lang)
+    if text_of is not None:
+        return text == text_of
+    automaton = dfa(lang)
+    state = automaton.start
+    for c in text:
+        state = automaton.step(state, ord(c))
+        if state < 0:
+            return False
+    return automaton.accepting[state]
 
 
 def _build(a: NFA, lang: Lang) -> tuple[int, int]:

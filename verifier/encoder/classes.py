@@ -81,7 +81,7 @@ def _realizable(languages: tuple, budget: int, counted: bool, required: frozense
 
 
 def _explore(languages: tuple, budget: int, want: frozenset | None, counted: bool, required: frozenset):
-    parts, owners = _parts(languages)
+    parts, owners = _parts(languages, required)
     # Required languages that are automata of their own: once one of them
     # is dead in a state, nothing beyond that state is wanted.
     must_live = {p for p, owner in enumerate(owners) if owner in required}
@@ -136,20 +136,27 @@ _TRIE = -1
 """The owner of a part that holds several literal languages at once."""
 
 
-def _parts(languages: tuple) -> tuple[list, list[int]]:
+def _parts(languages: tuple, required: frozenset = frozenset()) -> tuple[list, list[int]]:
     """The automata to explore together, and the language each one decides
     (``_TRIE`` for the trie). Literal languages, typically a condition's
     list of values, share one trie: a product with one automaton per value
-    would carry thousands of parts through every state."""
+    would carry thousands of parts through every state. So do unions of
+    literal strings (a list of readable names) that are not ``required``:
+    their own automaton would be built anew, state set by state set, for
+    every new list. The trie's states are the prefixes, which is what the
+    parts it replaces would say, so the exploration is the same."""
     texts = [L.literal_text(lang) for lang in languages]
     literal = [i for i, t in enumerate(texts) if t is not None]
     if len(literal) < 2:
         literal = []
-    in_trie = set(literal)
+    unions = {i: found for i, lang in enumerate(languages) if texts[i] is None and i not in required
+              and (found := L.finite_texts(lang)) is not None}
+    in_trie = set(literal) | set(unions)
     owners = [i for i in range(len(languages)) if i not in in_trie]
     parts: list = [automata.dfa(languages[i]) for i in owners]
-    if literal:
-        parts.append(_Trie([(texts[i], i) for i in literal]))
+    if in_trie:
+        parts.append(_Trie([(texts[i], i) for i in literal]
+                           + [(text, i) for i, found in unions.items() for text in found]))
         owners.append(_TRIE)
     return parts, owners
 

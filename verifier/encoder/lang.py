@@ -132,6 +132,14 @@ def literal_text(lang: Lang) -> str | None:
     return "".join(out)
 
 
+def finite_texts(lang: Lang) -> tuple[str, ...] | None:
+    """The strings of a union of plain strings (``alt`` of ``literal``s, or
+    one ``literal``); None for any other language."""
+    options = lang.options if isinstance(lang, Alt) else (lang,)
+    texts = tuple(literal_text(option) for option in options)
+    return texts if options and None not in texts else None
+
+
 ANYTHING = star(ANY_CHAR)
 NOT_COLON = all_but(":")
 DIGIT = chars((ord("0"), ord("9")))

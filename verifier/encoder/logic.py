@@ -62,9 +62,9 @@ def new_epoch() -> None:
     """Start numbering terms afresh. Arguments are ordered by creation, and
     that order reaches the solver and so its models: a new epoch per policy
     keeps deputy's side of a counterexample independent of the policies the
-    process checked before. (z3's own term ids still carry history; see the
-    README's note on counterexamples.) Terms made before keep working but
-    are no longer shared with new ones."""
+    process checked before. (z3's own term ids still carry history, which
+    ``verifier.prove.canonical`` makes harmless.) Terms made before keep
+    working but are no longer shared with new ones."""
     global _SERIAL
     _TABLE.clear()
     for t in _KEEP:
@@ -200,6 +200,46 @@ def IntVal(value: int) -> Term:  # noqa: N802
     return _make("iconst", (int(value),))
 
 
+def units(terms) -> dict[Term, Term] | None:
+    """The variables the conjunction of ``terms`` fixes by itself (a
+    conjunct that is a boolean variable or its negation), each mapped to
+    TRUE or FALSE; None when two conjuncts contradict each other. Putting
+    them into any conjunct (``substitute``) keeps the conjunction's
+    meaning."""
+    out: dict[Term, Term] = {}
+    stack = list(terms)
+    while stack:
+        t = stack.pop()
+        if t.op == "and":
+            stack.extend(t.args)
+            continue
+        if t.op == "bvar":
+            var, value = t, TRUE
+        elif t.op == "not" and t.args[0].op == "bvar":
+            var, value = t.args[0], FALSE
+        else:
+            continue
+        if out.setdefault(var, value) is not value:
+            return None
+    return out
+
+
+def smaller_than(term: Term, limit: int) -> bool:
+    """Whether ``term`` has fewer than ``limit`` distinct nodes (counting
+    stops there: a cheap test before a pass over a term that may be huge)."""
+    seen: set[int] = set()
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if len(seen) >= limit:
+            return False
+        stack.extend(a for a in t.args if isinstance(a, Term))
+    return True
+
+
 def substitute(term: Term, mapping: dict[Term, Term], memo: dict | None = None) -> Term:
     """``term`` with leaves replaced per ``mapping`` (keyed by identity), rebuilt
     through the simplifying constructors."""
@@ -230,9 +270,16 @@ def _subst(term: Term, mapping: dict, memo: dict) -> Term:
         result = replaced
     elif term.op in ("and", "or"):
         parts = [_subst(a, mapping, memo) for a in term.args]
-        result = And(parts) if term.op == "and" else Or(parts)
+        if all(p is a for p, a in zip(parts, term.args)):
+            # Nothing below changed, and a term is already what its
+            # constructor makes of its arguments: not rebuilt (sorting and
+            # interning a list of 10,000 values again costs that much).
+            result = term
+        else:
+            result = And(parts) if term.op == "and" else Or(parts)
     elif term.op == "not":
-        result = Not(_subst(term.args[0], mapping, memo))
+        inner = _subst(term.args[0], mapping, memo)
+        result = term if inner is term.args[0] else Not(inner)
     elif term.op == "cmp":
         var = _subst(term.args[0], mapping, memo)
         result = Compare(var, term.args[1], term.args[2])

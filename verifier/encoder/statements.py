@@ -43,15 +43,21 @@ class StatementEncoder:
         self.request = request
         self.variables = variables
         self.conditions = ConditionEncoder(request, variables)
+        self.entries: dict[int, list[F.Term]] = {}  # statement index -> its condition entries' terms
 
     def statement(self, s: Statement) -> F.Term:
         """True exactly when the statement applies to the symbolic request (E1)."""
         allow_side = s.effect_kind is not Effect.DENY
         terms = []
-        for _, part in self.parts(s):
+        conditions = []
+        for what, part in self.parts(s):
             terms.append(part(allow_side))
             if terms[-1] is FALSE:
                 return FALSE  # cannot apply: the rest needs no encoding
+            if what[0] == "condition":
+                conditions.append(terms[-1])
+        if s.condition is not None:
+            self.entries[s.index] = conditions  # every entry, in order: none was false
         return F.And(*terms)
 
     def parts(self, s: Statement) -> list[tuple[tuple, object]]:

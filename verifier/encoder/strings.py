@@ -108,6 +108,7 @@ class StringSpace:
         self.unchecked: list[str] = []
         self._domains: dict[Var, tuple[L.Lang, tuple]] = {}
         self._members: dict[tuple, F.Term] = {}  # the same test recurs, once per value of a long list
+        self._vectors: dict[tuple, frozenset] = {}  # (variable, text) -> the languages it is in (witness)
         self._domain_atoms: list[F.Term] = []
         self._excluded_atoms: list[F.Term] = []
 
@@ -384,9 +385,19 @@ class StringSpace:
             return self.value(term, read)
         vector = slot.vectors[read(slot.choice)]
         for text in prefer:
-            if frozenset(i for i, lang in enumerate(slot.languages) if automata.matches(lang, text)) == vector:
+            if self._vector_of(slot, text) == vector:
                 return text
         return self.value(term, read)
+
+    def _vector_of(self, slot: _Slot, text: str) -> frozenset:
+        """The languages of ``slot`` that hold ``text`` (remembered: a
+        counterexample is decoded more than once, against the same names)."""
+        key = (slot.var, text)
+        found = self._vectors.get(key)
+        if found is None:
+            found = self._vectors[key] = frozenset(i for i, lang in enumerate(slot.languages)
+                                                   if automata.matches(lang, text))
+        return found
 
     def _own_value(self, slot: _Slot, read) -> str:
         if slot.choice is None:

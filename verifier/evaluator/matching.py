@@ -42,8 +42,23 @@ def glob(tokens: Sequence, value: str) -> bool:
     """Whether ``value`` is in the language of the token pattern.
 
     A simulation of the pattern's automaton (a set of positions), so that
-    segment-bound wildcards are handled exactly; quadratic at worst.
+    segment-bound wildcards are handled exactly; quadratic at worst. The
+    answers are remembered: the candidate requests of ``prove.witness``
+    match the same patterns against the same values many times over.
     """
+    key = (tuple(tokens), value)
+    found = _GLOBBED.get(key)
+    if found is None:
+        if len(_GLOBBED) >= 65536:
+            _GLOBBED.clear()
+        found = _GLOBBED[key] = _simulate(tokens, value)
+    return found
+
+
+_GLOBBED: dict[tuple, bool] = {}
+
+
+def _simulate(tokens: Sequence, value: str) -> bool:
     tokens = _merged_stars(tokens)
     end = len(tokens)
     states = _closure(tokens, {0})
@@ -144,6 +159,8 @@ def resource_tokens(tokens: Sequence, lenient: bool) -> list:
 
 
 def ascii_lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # the same on ASCII text, in C
     return text.translate(_ASCII_LOWER)
 
 

@@ -50,6 +50,7 @@ def prefixes() -> tuple[str, ...]:
         return ()
 
 
+@lru_cache(maxsize=4096)
 def spelled(action: str) -> str | None:
     """The catalogue's spelling of an action named in any letter case (AC1)."""
     prefix, _, name = action.partition(":")

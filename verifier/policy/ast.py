@@ -141,6 +141,9 @@ class Effect(Enum):
     DENY = "Deny"
 
 
+_EFFECTS = {effect.value: effect for effect in Effect}
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """One statement, with every element it may carry (G3).
@@ -168,10 +171,7 @@ class Statement:
         """The effect, if it is one of the two exact spellings (G4)."""
         if self.effect is None:
             return None
-        for effect in Effect:
-            if self.effect.value == effect.value:
-                return effect
-        return None
+        return _EFFECTS.get(self.effect.value)  # asked of every statement, many times: a table, not a loop
 
     @property
     def principals(self) -> PrincipalBlock | None:

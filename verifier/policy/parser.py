@@ -3,9 +3,11 @@
 The only module that knows lark and where the grammar lives. Text is parsed
 strictly (``grammar/policy.lark``, LALR with an inline transformer into the
 nodes of ``verifier.policy.jsontree``), within the limits of the JSON layer
-(size, nesting depth, UTF-8), and every lark failure becomes an
-``InputError`` naming the file, line and column; nothing of lark's escapes
-this module. Valid JSON has no duplicate keys here; this module then maps decoded member names onto the policy elements of
+(size, nesting depth, UTF-8), and every parse failure becomes an
+``InputError`` naming the file, line and column. The LALR tables are lark's,
+computed once and kept in ``grammar/policy.tables.json`` (``grammar_tables``;
+a test rebuilds them from the grammar), and run by ``verifier.policy.lalr``:
+a start neither imports lark nor analyses the grammar. Valid JSON has no duplicate keys here; this module then maps decoded member names onto the policy elements of
 SEMANTICS.md section 1 and checks the JSON type of each element. It rejects,
 with the element's line and column, anything whose meaning would otherwise be
 a guess: unknown element names (element names are case-sensitive, so
@@ -19,10 +21,9 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
-from verifier.policy import jsontree
+from verifier.policy import jsontree, lalr
 from verifier.policy.ast import (
     Span,
     ConditionBlock,
@@ -238,16 +239,11 @@ def parse_text(text: str, source: str, max_bytes: int = MAX_BYTES, max_depth: in
     # Documents allowed past 1 MiB (plans, exports) are large by nature: no count.
     jsontree.check_depth(text, source, max_depth, jsontree.MAX_VALUES if max_bytes <= MAX_BYTES else None)
     parser = _parser()
-    import lark.exceptions as lex
-
     try:
         return parser.parse(text)
-    except lex.UnexpectedCharacters as exc:
+    except lalr.UnexpectedCharacters as exc:
         raise _unexpected_character(text, exc.pos_in_stream, source) from None
-    except lex.UnexpectedEOF:
-        line, column = jsontree.position(text, len(text))
-        raise InputError("invalid JSON: the document ends too early", source, line, column) from None
-    except lex.UnexpectedToken as exc:
+    except lalr.UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             line, column = jsontree.position(text, len(text))
@@ -307,21 +303,69 @@ def prepare() -> None:
     _parser()
 
 
-def _parser():
-    """Build the lark parser once, on first use: importing lark and compiling
-    the grammar costs start-up time that ``deputy --version`` need not pay."""
+def _parser() -> lalr.Parser:
+    """The parser, from the tables lark computed for the grammar
+    (``grammar_tables``), built once, on first use."""
     global _PARSER
     if _PARSER is None:
-        from lark import Lark
-
-        _PARSER = Lark(_grammar_text(), parser="lalr", lexer="basic", propagate_positions=False,
-                       maybe_placeholders=False, transformer=_make_transformer()())
+        _PARSER = lalr.Parser(lalr.load_tables(), _callbacks(_ToNodes()))
     return _PARSER
+
+
+def lark_parser(transformer=True):
+    """The grammar compiled by lark itself, with the same callbacks (the tables' reference, for the tests)."""
+    from lark import Lark, Transformer
+
+    return Lark(_grammar_text(), parser="lalr", lexer="basic", propagate_positions=False, maybe_placeholders=False,
+                transformer=type("Nodes", (_ToNodes, Transformer), {})() if transformer else None)
+
+
+def grammar_tables() -> dict:
+    """What lark makes of ``grammar/policy.lark``, as ``lalr.Parser`` runs
+    it: the lexer's terminals in lark's order, the LALR table, and for each
+    rule the children lark keeps and splices (``parse_tree_builder``).
+    Written to ``grammar/policy.tables.json`` by ``write_grammar_tables``."""
+    from lark.parsers.lalr_analysis import Shift
+
+    compiled = lark_parser(transformer=False)
+    lexer = compiled.parser.lexer
+    if lexer.scanner and lexer.callback:
+        raise ValueError("the grammar needs lexer callbacks, which lalr.Parser does not run")
+    table = compiled.parser.parser.parser.parse_table
+    # lark's numbering follows its sets (the hash seed): states are numbered breadth first here, rules sorted.
+    rules = sorted({arg for state in table.states.values() for action, arg in state.values() if action is not Shift},
+                   key=lambda r: (r.origin.name, [x.name for x in r.expansion], r.alias or ""))
+    order = [table.start_states["start"]]
+    number = {order[0]: 0}
+    for state in order:  # grows as states are found
+        for _, (action, arg) in sorted(table.states[state].items()):
+            if action is Shift and arg not in number:
+                number[arg] = len(order)
+                order.append(arg)
+    index = {rule: i for i, rule in enumerate(rules)}
+    states = [{symbol: [0, number[arg]] if action is Shift else [1, index[arg]] for symbol, (action, arg) in
+               sorted(table.states[state].items())} for state in order]
+    return {"terminals": [[t.name, t.pattern.to_regexp()] for t in lexer.scanner.terminals],
+            "ignore": sorted(compiled.ignore_tokens), "start": 0,
+            "end": number[table.end_states["start"]], "states": states,
+            "rules": [{"origin": r.origin.name, "size": len(r.expansion),
+                       "keep": [[i, not sym.is_term and sym.name.startswith("_")] for i, sym in enumerate(r.expansion)
+                                if r.options.keep_all_tokens or not (sym.is_term and sym.filter_out)],
+                       "expand1": bool(r.options.expand1 and not r.alias), "inline": r.origin.name.startswith("_"),
+                       "callback": r.alias or r.origin.name} for r in rules]}
+
+
+def write_grammar_tables() -> None:
+    """Rewrite ``grammar/policy.tables.json`` after changing the grammar."""
+    path = Path(__file__).resolve().parents[2] / "grammar" / lalr.TABLES_NAME
+    path.write_text(json.dumps(grammar_tables(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _grammar_text() -> str:
     """The grammar: package data once installed (grammar/ is installed as
     ``verifier.grammar``), the file beside the package in a source tree."""
+    from importlib import resources  # only lark needs the grammar: a start does not
+
     try:
         return resources.files("verifier.grammar").joinpath("policy.lark").read_text("utf-8")
     except ModuleNotFoundError:
@@ -332,57 +376,57 @@ def _token_span(tok) -> Span:
     return Span(tok.line, tok.column, tok.end_line, tok.end_column)
 
 
-def _make_transformer():
-    from lark import Transformer
+class _ToNodes:
+    """Builds JSON nodes while parsing (an inline transformer, so no parse
+    tree is ever built): one method per rule or alias of the grammar."""
 
-    class ToNodes(Transformer):
-        """Builds JSON nodes while parsing (LALR with an inline transformer,
-        so no parse tree is ever built)."""
+    def string(self, children):
+        (tok,) = children
+        return JScalar("string", _decode(tok), _token_span(tok))
 
-        def string(self, children):
-            (tok,) = children
-            return JScalar("string", _decode(tok), _token_span(tok))
+    def number(self, children):
+        (tok,) = children
+        return JScalar("number", tok.value, _token_span(tok))
 
-        def number(self, children):
-            (tok,) = children
-            return JScalar("number", str(tok), _token_span(tok))
+    def true(self, children):
+        return self._keyword(children, "bool", "true")
 
-        def true(self, children):
-            return self._keyword(children, "bool", "true")
+    def false(self, children):
+        return self._keyword(children, "bool", "false")
 
-        def false(self, children):
-            return self._keyword(children, "bool", "false")
+    def null(self, children):
+        return self._keyword(children, "null", None)
 
-        def null(self, children):
-            return self._keyword(children, "null", None)
+    @staticmethod
+    def _keyword(children, kind, value):
+        (tok,) = children
+        return JScalar(kind, value, _token_span(tok))
 
-        @staticmethod
-        def _keyword(children, kind, value):
-            (tok,) = children
-            return JScalar(kind, value, _token_span(tok))
+    def member(self, children):
+        name_tok, value = children
+        return JMember(_decode(name_tok), _token_span(name_tok), value)
 
-        def member(self, children):
-            name_tok, value = children
-            return JMember(_decode(name_tok), _token_span(name_tok), value)
+    def object(self, children):
+        open_tok, *members, close_tok = children
+        seen: dict[str, JMember] = {}
+        for member in members:
+            if member.name in seen:
+                first = seen[member.name].name_span
+                raise InputError(
+                    f"duplicate key {member.name!r} (first at {first.line}:{first.column}); "
+                    "JSON parsers disagree on which one wins, so deputy refuses to guess",
+                    "<input>", member.name_span.line, member.name_span.column)
+            seen[member.name] = member
+        return JObject(tuple(members), _bracket_span(open_tok, close_tok))
 
-        def object(self, children):
-            open_tok, *members, close_tok = children
-            seen: dict[str, JMember] = {}
-            for member in members:
-                if member.name in seen:
-                    first = seen[member.name].name_span
-                    raise InputError(
-                        f"duplicate key {member.name!r} (first at {first.line}:{first.column}); "
-                        "JSON parsers disagree on which one wins, so deputy refuses to guess",
-                        "<input>", member.name_span.line, member.name_span.column)
-                seen[member.name] = member
-            return JObject(tuple(members), _bracket_span(open_tok, close_tok))
+    def array(self, children):
+        open_tok, *items, close_tok = children
+        return JArray(tuple(items), _bracket_span(open_tok, close_tok))
 
-        def array(self, children):
-            open_tok, *items, close_tok = children
-            return JArray(tuple(items), _bracket_span(open_tok, close_tok))
 
-    return ToNodes
+def _callbacks(nodes: _ToNodes) -> dict:
+    return {name: getattr(nodes, name) for name in ("string", "number", "true", "false", "null", "member",
+                                                    "object", "array")}
 
 
 def _bracket_span(open_tok, close_tok) -> Span:
@@ -392,7 +436,7 @@ def _bracket_span(open_tok, close_tok) -> Span:
 def _decode(tok) -> str:
     # The grammar admitted only valid JSON string syntax, so json.loads
     # decodes it exactly as any JSON parser would, surrogate pairs included.
-    value = json.loads(str(tok))
+    value = json.loads(tok.value)
     lone = _SURROGATE.search(value)
     if lone:
         raise InputError(f"string contains the unpaired surrogate \\u{ord(lone.group()):04x}, "

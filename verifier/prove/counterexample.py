@@ -5,7 +5,9 @@ readable values: a foreign account such as 444455556666, a real Region, no
 keys beyond those the attack needs. Preferences are soft:
 each is an assumption, and those in an unsat core are dropped one at a time.
 ``decode`` then reads the model into a ``Request`` in the format of
-``deputy eval``.
+``deputy eval``. ``request`` does both, reading the least model that keeps
+the wishes (``verifier.prove.canonical``), so the request is the same
+whatever model z3 found first.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from verifier.encoder.symbolic import Element, Kind, KeySymbol, arn_names_accoun
 from verifier.request import ContextValue, Request
 from verifier.prove.solver import Outcome, Session
 from verifier.prove import readable
+from verifier.prove import canonical
 from verifier.prove.question import REGIONAL, Question
 from verifier.prove.threat import global_name
 
@@ -102,25 +105,29 @@ def wish_constraints(wishes: list[F.Term]) -> list[F.Term]:
     return [F.Implies(f, w) for f, w in zip(_flags(wishes), wishes)]
 
 
-def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> Outcome | None:
+def prefer(session: Session, wishes: list[F.Term], timeout_ms: int) -> tuple[Outcome | None, list[F.Term]]:
     """A model that satisfies the earliest wishes it can (each wish kept
     only if it fits with those kept before it), or None if none was found
-    in time. The session must hold ``wish_constraints(wishes)``."""
-    flags = _flags(wishes)
-    outcome = session.check(flags, timeout_ms=timeout_ms, proof=False)
-    if outcome.status == "sat":
-        return outcome
-    kept: list = []
-    best = None
-    for flag in flags:
-        attempt = session.check(kept + [flag], timeout_ms=timeout_ms, proof=False)
-        if attempt.status == "sat":
-            kept.append(flag)
-            best = attempt
+    in time; and the flags of the wishes kept. The session must hold
+    ``wish_constraints(wishes)``."""
+    best, kept = canonical.greedy(session, _flags(wishes), timeout_ms)
     if best is None:
-        fallback = session.check([], timeout_ms=timeout_ms)
+        fallback = session.check([], timeout_ms=timeout_ms, budget=canonical.BUDGET, proof=False)
         best = fallback if fallback.status == "sat" else None
-    return best
+    return best, kept
+
+
+def request(session: Session, outcome: Outcome, wishes: list[F.Term], question: Question,
+            timeout_ms: int) -> tuple[Request, str]:
+    """The counterexample of a satisfiable question (``outcome``, read
+    before the session's scope is left): the readable wishes that fit,
+    then the least model (``canonical``), decoded, so the same question
+    gives the same request in any process; and the solver that found the
+    model it started from."""
+    better, kept = prefer(session, wishes, timeout_ms)
+    session.add(*kept)
+    found = better or outcome
+    return canonical.least(session, found, lambda read: decode(read, question), timeout_ms), found.solver
 
 
 def decode(read, question: Question) -> Request:

@@ -47,7 +47,7 @@ from verifier.evaluator import Decision, evaluate
 from verifier.policy import keys
 from verifier.policy.ast import ConditionEntry, Effect, PatternBlock, Policy, PrincipalBlock
 from verifier.policy.loading import LoadedPolicy
-from verifier.prove import counterexample, findings, solver, threat, witness
+from verifier.prove import canonical, counterexample, findings, solver, threat, witness
 from verifier.prove.question import Question
 from verifier.prove.solver import Session
 from verifier.prove.threat import ThreatModel
@@ -209,9 +209,14 @@ class DiffRun:
             outcome = session.check(timeout_ms=timeout_ms)
             if outcome.status != "sat":
                 return outcome.status, outcome.reason, True
-            better = counterexample.prefer(session, self._prepare()[3], max(100, timeout_ms // 10)) or outcome
-            usual = not self.question.ambiguous or bool(better.read(self.question.deputy_reading))
-            return "sat", counterexample.decode(better.read, self.question), usual
+            better, kept = counterexample.prefer(session, self._prepare()[3], timeout_ms)
+            session.add(*kept)
+
+            def decode(read):  # the least model's request, and whether it is on deputy's reading
+                usual = not self.question.ambiguous or bool(read(self.question.deputy_reading))
+                return counterexample.decode(read, self.question), usual
+            request, usual = canonical.least(session, better or outcome, decode, timeout_ms)
+            return "sat", request, usual
 
 
 def replays(request: Request, allowing: LoadedPolicy, denying: LoadedPolicy, model: ThreatModel) -> str | None:

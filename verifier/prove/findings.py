@@ -37,11 +37,23 @@ def readings_of(evaluation) -> list[str]:
             for check in (t.principal, t.action, t.resource, *t.conditions) if "read as" in check.reason]
 
 
+def condition_entries(admitting: list[Statement]) -> list:
+    """The condition entries of the deputy's Allow statements, with their statements."""
+    return [(s, e) for s in admitting if s.condition is not None for e in s.condition.entries]
+
+
+def impossible(statement: Statement, entry) -> tuple[str, object]:
+    """The useless finding for a condition entry no trusted request satisfies."""
+    values = [v.value for v in entry.values.items]
+    return (f"{statement.label}, line {entry.span.line}: {entry.operator.value} {entry.key.value} {values} "
+            "never holds for a trusted request", entry)
+
+
 def impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: list[Statement]) -> list:
     """Conditions of the deputy's Allow statements that no trusted request
     satisfies, with their entries (asked only once a policy is known to be
     useless): one encoding, each condition asked alone in its own scope."""
-    entries = [(s, e) for s in admitting if s.condition is not None for e in s.condition.entries]
+    entries = condition_entries(admitting)
     if not entries:
         return []
     question = Question(loaded.policy, model)
@@ -51,14 +63,18 @@ def impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: l
     mapping, constraints = question.finalize()
     session = Session(AUX_TIMEOUT_MS, mapping)
     session.add(*constraints, *question.base(), legitimate)
+    return never_holding(session, entries, terms)
+
+
+def never_holding(session: Session, entries: list, terms: list) -> list:
+    """The useless findings of the entries whose term no request in the
+    session satisfies (at most five)."""
     found = []
     for (statement, entry), term in zip(entries, terms):
         with session.scope():
             session.add(term)
             if session.check(timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat":
-                values = [v.value for v in entry.values.items]
-                found.append((f"{statement.label}, line {entry.span.line}: {entry.operator.value} "
-                              f"{entry.key.value} {values} never holds for a trusted request", entry))
+                found.append(impossible(statement, entry))
         if len(found) == 5:
             break
     return found

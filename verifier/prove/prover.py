@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import time
 
-from verifier.prove import certify, counterexample, deputies, findings, grants, readable, solver, threat, witness
+from verifier.prove import canonical, certify, counterexample, deputies, findings, grants, readable, solver
+from verifier.prove import threat, witness
 from verifier.policy.ast import Statement
 from verifier.encoder import logic as F
 from verifier.errors import BudgetExceeded, InternalError
@@ -50,7 +51,7 @@ def check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float = 5.0)
 def _check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float) -> Result:
     started = time.perf_counter()
     F.new_epoch()
-    run = _Run(loaded, model)
+    run = _Run(loaded, model, with_wishes=False)
     found = witness.foreign(loaded, run.model)
     if found is not None:
         result = run.witnessed(found)
@@ -73,10 +74,19 @@ def _check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float) -> R
 
 class _Run:
     """Every question about one policy, over one encoding whose string
-    classes are computed once."""
+    classes are computed once.
 
-    def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None):
+    A run without wishes leaves out those for a readable counterexample
+    (``counterexample.preferences``): they are string tests too, and their
+    classes cost more than most questions. Its answers are those of the
+    same questions (the wishes constrain nothing until a model is sought),
+    but once a request must be read from a model it takes the wishes
+    (``_take_wishes``) and asks again, so every request printed comes from
+    the same encoding whichever way the run began."""
+
+    def __init__(self, loaded: LoadedPolicy, model: ThreatModel, extend=None, with_wishes: bool = True):
         model = model.one_question()
+        self.with_wishes = with_wishes or extend is not None
         self.loaded = loaded
         self.policy = loaded.policy
         self.model = model
@@ -121,8 +131,9 @@ class _Run:
         # the deputy nothing (most do) needs none of them.
         if self._questions is None:
             q = self.question
+            wishes = counterexample.preferences(q, self.policy) if self.with_wishes else []
             self._questions = {"base": q.base(), "foreign": q.foreign(), "unattributed": q.unattributed(),
-                               "legitimate": q.legitimate(), "wishes": counterexample.preferences(q, self.policy),
+                               "legitimate": q.legitimate(), "wishes": wishes,
                                "extra": self._extend(q) if self._extend else {}}
         return self._questions
 
@@ -166,15 +177,36 @@ class _Run:
             session.add(*counterexample.wish_constraints(self.wishes))
         return self._session
 
-    def refuted_alone(self, terms: list[F.Term]) -> bool:
-        """Whether one of ``terms`` folds to false and z3 calls that UNSAT
-        (no Allow statement admits the deputy, say). The terms are part of
-        the full query, so the full query is UNSAT too, and the base need
-        not be sent to the solver at all."""
-        for term in terms:
-            # A term false as encoded needs no string classes at all.
-            if term is F.FALSE or self.substitution(term) is F.FALSE:
+    def _take_wishes(self) -> None:
+        """Start again with the wishes: in a fresh epoch of terms, so the
+        encoding is built exactly as a run with wishes builds it."""
+        F.new_epoch()
+        self.with_wishes = True
+        self._question = self._questions = self._session = self._finalized = None
+
+    def refuted(self, terms: list[F.Term]) -> bool:
+        """Whether the question ``base() ∧ terms`` folds to false and z3
+        calls that UNSAT (no Allow statement admits the deputy, say): a term
+        false as encoded, or once the variables the question fixes by itself
+        are put in (a key the question says is absent, under a condition
+        that needs it), or over the string classes. Each step rewrites the
+        question into an equivalent one, so the full query is UNSAT too, and
+        need not be sent to the solver; the first two need no string
+        classes. With ``--certify`` the units are not put in: cvc5 is to
+        re-check the question itself, not more of deputy's rewriting of it."""
+        if any(term is F.FALSE for term in terms):
+            return solver.refutes_false()
+        if not certify.enabled():
+            fixed = F.units([*self.base, *terms])
+            if fixed is None:
                 return solver.refutes_false()
+            put = F.Substitution(fixed)
+            # A term of thousands of nodes (a condition's long value list) is
+            # left to the class substitution below: a second pass over it
+            # costs more than the refutations it could add.
+            terms = [put(term) if F.smaller_than(term, 4096) else term for term in terms]
+        if any(term is F.FALSE for term in terms) or any(self.substitution(t) is F.FALSE for t in terms):
+            return solver.refutes_false()
         return False
 
     def decide(self, timeout_ms: int, also=()) -> Result:
@@ -182,7 +214,7 @@ class _Run:
         requests asked about; unsat then means none of that kind exists."""
         source = self.policy.source
         # The policy's own part first: when it is false, the questions are never built.
-        if self.refuted_alone([self.encoding.any_allow, *also]) or self.refuted_alone([self.foreign]):
+        if _folded(self.encoding.any_allow) or self.refuted([self.encoding.any_allow, self.foreign, *also]):
             return self._safe([])
         session = self.session(timeout_ms)
         with session.scope():
@@ -191,9 +223,13 @@ class _Run:
             if outcome.status == "unknown":
                 return Result(source, Verdict.UNKNOWN, f"could not decide: {outcome.reason}", solver=outcome.solver)
             if outcome.status == "unsat":
-                core = {id(c) for c in outcome.core}
+                needed = canonical.least_core(session, self.guards, outcome.core, timeout_ms)
+                core = {id(c) for c in needed}
                 return self._safe([s for g, (s, _) in zip(self.guards, self.encoding.denies) if id(g) in core],
                                   outcome.solver)
+            if not self.with_wishes:
+                self._take_wishes()
+                return self.decide(timeout_ms, also)
             # The Deny statements stay in force while a readable model is sought.
             session.add(*self.guards)
             return self._counterexample(session, outcome, timeout_ms)
@@ -217,16 +253,14 @@ class _Run:
                       assumptions=self.model.assumptions(self.question.has_resource), solver=by)
 
     def _counterexample(self, session: Session, outcome, timeout_ms: int) -> Result:
-        better = counterexample.prefer(session, self.wishes, max(100, timeout_ms // 10))
-        found = better or outcome
-        request = counterexample.decode(found.read, self.question)
+        request, found_by = counterexample.request(session, outcome, self.wishes, self.question, timeout_ms)
         try:
             allowing = _replay(self.loaded, request, self.model, expected="foreign")
         except InternalError as exc:
             return self._replay_failure(request, str(exc))
         return Result(self.policy.source, Verdict.VULNERABLE,
                       "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
-                      counterexample=request, statements=_refs(allowing), solver=found.solver,
+                      counterexample=request, statements=_refs(allowing), solver=found_by,
                       assumptions=findings.readings_of(evaluate(self.policy, request)))
 
     def _replay_failure(self, request: Request, why: str) -> Result:
@@ -269,7 +303,7 @@ class _Run:
         request = witness.unattributed(self.loaded, self.model)
         if request is not None:
             return self._unattributed_warning(result, request)
-        if self.refuted_alone([self.encoding.allowed]) or self.refuted_alone([self.unattributed]):
+        if _folded(self.encoding.allowed) or self.refuted([self.encoding.allowed, self.unattributed]):
             return []
         session = self.session(AUX_TIMEOUT_MS)
         with session.scope():
@@ -280,8 +314,10 @@ class _Run:
             if outcome.status == "unknown":
                 return [f"could not decide whether a request naming no source account is allowed "
                         f"({outcome.reason})"]
-            better = counterexample.prefer(session, self.wishes, AUX_TIMEOUT_MS // 10)
-            request = counterexample.decode((better or outcome).read, self.question)
+            if not self.with_wishes:
+                self._take_wishes()
+                return self._unattributed(result)
+            request, _ = counterexample.request(session, outcome, self.wishes, self.question, AUX_TIMEOUT_MS)
         try:
             _replay(self.loaded, request, self.model, expected="unattributed")
         except InternalError as exc:
@@ -297,21 +333,42 @@ class _Run:
     def _usefulness(self) -> list[str]:
         if witness.legitimate(self.loaded, self.model) is not None:
             return []
-        session = self.session(AUX_TIMEOUT_MS)
-        with session.scope():
-            session.add(self.legitimate, self.encoding.allowed)
-            outcome = session.check(timeout_ms=AUX_TIMEOUT_MS)
-        if outcome.status == "unknown":
-            return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
-        if outcome.status == "sat":
-            return []
-        reasons = findings.impossible_conditions(self.loaded, self.model, self.admitting())
+        if not self.refuted([self.legitimate, self.encoding.allowed]):
+            session = self.session(AUX_TIMEOUT_MS)
+            with session.scope():
+                session.add(self.legitimate, self.encoding.allowed)
+                outcome = session.check(timeout_ms=AUX_TIMEOUT_MS)
+            if outcome.status == "unknown":
+                return [f"could not decide whether any trusted request of the service is allowed ({outcome.reason})"]
+            if outcome.status == "sat":
+                return []
+        reasons = self._impossible()
         text = (f"no request of {self.model.deputy.label} from a trusted account is allowed: the policy "
                 "blocks the service itself")
         span = self.admitting()[0].span
         self.blocked = [{"message": why, "line": entry.span.line, "column": entry.span.column}
                         for why, entry in reasons] or [{"message": text, "line": span.line, "column": span.column}]
         return [text + (": " + "; ".join(why for why, _ in reasons) if reasons else "")]
+
+    def _impossible(self) -> list:
+        """``findings.impossible_conditions``, asked in this run's session
+        where the encoding holds every entry's term (the same terms the
+        statements were built from), else over an encoding of its own."""
+        entries = findings.condition_entries(self.admitting())
+        encoded = self.encoding.entries
+        if not entries or any(s.index not in encoded for s, _ in entries):
+            return findings.impossible_conditions(self.loaded, self.model, self.admitting())
+        terms = [term for s in dict.fromkeys(s for s, _ in entries) for term in encoded[s.index]]
+        session = self.session(AUX_TIMEOUT_MS)
+        with session.scope():
+            session.add(self.legitimate)
+            return findings.never_holding(session, entries, terms)
+
+
+def _folded(term: F.Term) -> bool:
+    """Whether ``term`` is false as encoded and z3 calls that UNSAT: checked
+    before the questions (and their string classes) are built."""
+    return term is F.FALSE and solver.refutes_false()
 
 
 def _replay(loaded: LoadedPolicy, request: Request, model: ThreatModel, expected: str) -> list[Statement]:

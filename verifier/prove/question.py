@@ -92,6 +92,8 @@ class Question:
     (``base``, ``foreign``, ...) before ``finalize``: string tests register
     atoms, and the classes are computed once for all of them."""
 
+    _base: list[F.Term] | None = None  # base(), once built (a subclass may skip __init__)
+
     def __init__(self, policy: Policy, model: ThreatModel):
         model = model.one_question()
         if model.deputy is None:
@@ -141,7 +143,13 @@ class Question:
 
     def base(self) -> list[F.Term]:
         """A request of the deputy, consistent as THREAT_MODEL.md point 4 says
-        (the source-account link is built into the encoding)."""
+        (the source-account link is built into the encoding). Built once:
+        ``finalize`` needs it too."""
+        if self._base is None:
+            self._base = self._build_base()
+        return list(self._base)
+
+    def _build_base(self) -> list[F.Term]:
         r, m, space = self.request, self.model, self.space
         out = list(r.domain) + space.domain_constraints() + self._names_list()
         out += [

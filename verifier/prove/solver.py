@@ -43,6 +43,7 @@ class Session:
         self._solver.set("random_seed", SEED)
         self._timeout = max(1, int(timeout_ms))
         self._solver.set("timeout", self._timeout)
+        self._budget = 0
         # A run's sessions may share one substitution (its memo with it).
         self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {})
         self._text = _SmtText()
@@ -85,12 +86,15 @@ class Session:
         finally:
             self.pop()
 
-    def check(self, assumptions=(), timeout_ms: int | None = None, proof: bool = True) -> Outcome:
-        """``assumptions`` are boolean variables (``logic.Bool``). Never
-        longer than the policy's time leaves (``verifier.deadline``).
-        ``proof`` False: an UNSAT answer proves nothing to a user (a
-        counterexample's readability wish that does not fit), so
-        ``--certify`` leaves it alone."""
+    def check(self, assumptions=(), timeout_ms: int | None = None, budget: int = 0, proof: bool = True) -> Outcome:
+        """``assumptions`` are formulas; the boolean variables (``logic.Bool``)
+        among them are the ones an unsat core may name (any other formula only
+        where ``proof`` is False). Never longer than the policy's time leaves
+        (``verifier.deadline``). ``budget``: z3's resource limit for this call
+        (0: none), a bound that, unlike the time limit, does not depend on how
+        busy the machine is. ``proof`` False: an UNSAT answer proves nothing
+        to a user (a counterexample's readability wish that does not fit, a
+        smaller value of a counterexample), so ``--certify`` leaves it alone."""
         left = deadline.remaining_ms()
         if left is not None:
             if left <= 0:
@@ -99,21 +103,26 @@ class Session:
         if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
             self._timeout = max(1, int(timeout_ms))
             self._solver.set("timeout", self._timeout)
-        literals = {self._text.symbol(a): a for a in assumptions}
-        outcome = self._z3(literals)
+        if budget != self._budget:
+            self._budget = budget
+            self._solver.set("rlimit", budget)
+        outcome = self._z3(list(assumptions))
         if proof and certify.enabled() and outcome.status != "sat":
             return self.second_opinion(outcome, list(assumptions))
         return outcome
 
-    def _z3(self, literals: dict) -> Outcome:
+    def _z3(self, assumptions: list) -> Outcome:
+        literals = {self._text.symbol(a): a for a in assumptions if a.op == "bvar"}
         try:
-            answer = self._solver.check(*[z3.Bool(name) for name in literals])
+            others = [self._text.api(self.formula(a)) for a in assumptions if a.op != "bvar"]
+            answer = self._solver.check(*[z3.Bool(name) for name in literals], *others)
         except z3.Z3Exception as exc:
             return Outcome("unknown", reason=f"solver error: {exc}")
         if answer == z3.sat:
             return Outcome("sat", read=self._reader(self._solver.model()))
         if answer == z3.unsat:
-            core = [literals[str(c)] for c in self._solver.unsat_core() if str(c) in literals]
+            # Named by their declarations: printing a compound assumption costs milliseconds.
+            core = [literals[n] for c in self._solver.unsat_core() if (n := _literal_name(c)) in literals]
             return Outcome("unsat", core=core)
         reason = self._solver.reason_unknown()
         if reason in ("timeout", "canceled"):
@@ -143,18 +152,34 @@ class Session:
                        reason=f"z3: {outcome.reason}; cvc5 {_said(answer)}")
 
     def _reader(self, model: z3.ModelRef):
-        assignment: dict | None = None  # read from the model on first use: many answers are never read
+        # Each variable is read from the model when a formula first needs it:
+        # most answers are never read, and the rest read a few of many.
+        values = _ModelValues(self._text, model)
 
         def read(term: F.Term):
-            nonlocal assignment
-            if assignment is None:
-                assignment = self._text.assignment(model)
-            return F.evaluate(self.formula(term), assignment)
+            return F.evaluate(self.formula(term), values)
         return read
 
     def _values_reader(self, values: dict):
         assignment = self._text.named(values)
         return lambda term: F.evaluate(self.formula(term), assignment)
+
+
+class _ModelValues(dict):
+    """The values of a model by variable name, each read from z3 on first
+    use (``get``, as ``logic.evaluate`` asks); a variable the solver never
+    saw gets the default."""
+
+    def __init__(self, text: _SmtText, model: z3.ModelRef):
+        super().__init__()
+        self._text = text
+        self._model = model
+
+    def get(self, name, default=None):
+        if name not in self:
+            value = self._text.value(self._model, name)
+            self[name] = default if value is None else value
+        return self[name]
 
 
 class _SmtText:
@@ -287,16 +312,19 @@ class _SmtText:
             return self.symbol(term)
         return self._definition(term)[0]
 
-    def assignment(self, model: z3.ModelRef) -> dict[str, bool | int]:
-        by_symbol = {symbol: name for name, (symbol, _) in self._vars.items()}
-        out: dict[str, bool | int] = {}
-        for decl in model.decls():
-            name = by_symbol.get(decl.name())
-            if name is None or decl.arity():
-                continue
-            value = model.get_interp(decl)
-            out[name] = z3.is_true(value) if z3.is_bool(value) else value.as_long()
-        return out
+    def value(self, model: z3.ModelRef, name: str) -> bool | int | None:
+        """A variable's value in ``model`` (false or 0 where the model leaves
+        it free), or None if the solver never saw it."""
+        found = self._vars.get(name)
+        if found is None:
+            return None
+        symbol, sort = found
+        value = model.eval(z3.Bool(symbol) if sort == "Bool" else z3.Int(symbol), model_completion=True)
+        return z3.is_true(value) if sort == "Bool" else value.as_long()
+
+
+def _literal_name(term: z3.ExprRef) -> str | None:
+    return term.decl().name() if z3.is_const(term) else None
 
 
 def _small(formulas: list[F.Term], limit: int = 24) -> bool:

@@ -35,7 +35,8 @@ def global_name(service: str) -> str:
     """The deputy a service principal name stands for: ASCII letters lower
     case, and ``name.REGION.amazonaws.com`` read as ``name.amazonaws.com``
     (P2, P8, A6, A16: one deputy, however the policy spells it)."""
-    lower = "".join(chr(ord(c) | 0x20) if "A" <= c <= "Z" else c for c in service)
+    lower = service.lower() if service.isascii() else "".join(chr(ord(c) | 0x20) if "A" <= c <= "Z" else c
+                                                               for c in service)
     match = _REGIONAL.fullmatch(lower)
     return f"{match.group(1)}.{match.group(2)}" if match else lower
 

@@ -27,7 +27,6 @@ import fnmatch
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 
 from verifier.errors import InputError
@@ -130,6 +129,8 @@ def git_ignored(top: str) -> set[str]:
     """The paths under ``top`` (relative to it, directories ending in
     ``/``) that git ignores, when ``top`` is inside a git work tree; else
     empty. Tracked files are never ignored (git's own rule)."""
+    import subprocess  # here: a check of named files never runs git, and need not import it
+
     try:
         done = subprocess.run(["git", "-C", top, "ls-files", "--others", "--ignored", "--exclude-standard",
                                "--directory", "-z"], capture_output=True, timeout=GIT_TIMEOUT, check=False)
