@@ -12,6 +12,8 @@ import pytest
 
 from tests.builders import ATTACKER, OTHER, OWNER, SERVICE, policy, statement
 from tests.test_sources_cloudformation import IF_TEMPLATE
+from tests.test_unstated_owner import PINNED, WRITTEN
+from tests.test_unstated_owner import TEMPLATE as TOPIC_TEMPLATE
 from verifier.cli import main
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import load_text
@@ -318,30 +320,13 @@ def test_a_deny_over_an_unstated_resource_removed_is_unknown_added_opens_nothing
     assert (code, change["change"]) == (0, "no-new-access")
 
 
-TOPIC = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  TopicPolicy:
-    Type: AWS::SNS::TopicPolicy
-    Properties:
-      Topics:
-        - arn:aws:sns:us-east-1:123456789012:alerts
-      PolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: {Service: events.amazonaws.com}
-            Action: sns:Publish
-            Resource: arn:aws:sns:us-east-1:123456789012:alerts
-"""
-TOPIC_PINNED = TOPIC + """\
-            Condition:
-              StringEquals: {aws:SourceAccount: "123456789012"}
-"""
+TOPIC = TOPIC_TEMPLATE.replace("RESOURCE", f"arn:aws:sns:us-east-1:{WRITTEN}:alerts")
+TOPIC_PINNED = TOPIC.replace("CONDITION", PINNED)
+TOPIC = TOPIC.replace("CONDITION", "")
 
 
 @pytest.mark.parametrize("flags, expected", [((), (3, "unknown")),
-                                             (("--account", "123456789012"), (1, "opens"))])
+                                             (("--account", WRITTEN), (1, "opens"))])
 def test_an_opening_on_a_written_out_accounts_resource_is_no_proof_without_the_owner(tmp_path, flags, expected):
     # With a placeholder owner and the resource's account written out, the
     # new version opens nothing on the placeholder's topics: "no new foreign
