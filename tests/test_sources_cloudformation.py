@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verifier.cli import main
 
@@ -325,6 +327,19 @@ def test_placeholder_avoids_accounts_the_template_assembles(tmp_path):
     assert "111122223333" in found["ParameterRole"]["message"]
     assert any("placeholder 123456789012" in a for a in found["PinnedRole"]["assumptions"])
     assert found["PinnedRole"]["verdict"] == "safe"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="12?*[]:", max_size=8), st.text(alphabet="12?*[]:/", max_size=8))
+def test_placeholder_wildcards_match_as_fnmatch_does(text, pattern):
+    """The placeholder's own matcher (no regular expression per pattern)
+    against ``fnmatchcase`` with ``[`` escaped: ``*`` and ``?`` wildcards,
+    every other character itself."""
+    from fnmatch import fnmatchcase
+
+    from verifier.sources.owner import wildcard_match
+
+    assert wildcard_match(text, pattern) == fnmatchcase(text, pattern.replace("[", "[[]"))
 
 
 def test_transform_is_warned_about(tmp_path):

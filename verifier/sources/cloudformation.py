@@ -9,6 +9,7 @@ resource policy. Positions are the template's own.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 from verifier.errors import InputError
 from verifier.policy.jsontree import JMember, JObject, JScalar
@@ -53,6 +54,7 @@ def unread(path: str, resources: JObject, found: list[Found]) -> list[Notice]:
 READ_TYPES = tuple(POLICY_PROPERTIES) + (LAMBDA_PERMISSION,)
 
 
+@lru_cache(maxsize=1024)  # a template repeats its types; each costs a dozen edit distances
 def near_miss(rtype: str) -> str | None:
     """The type deputy reads that ``rtype`` is probably a typo of: equal
     but for colons, spaces and letter case, or one or two edits away."""

@@ -27,7 +27,6 @@ must give ``--account``.
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
 
 CANDIDATES = ("111122223333", "123456789012", "210987654321", "999988887777", "135792468024",
               "864209753186", "502938471652", "777766665555")
@@ -106,9 +105,32 @@ def _fresh(candidate: str, texts: list[str]) -> bool:
             return False
         if "*" in text or "?" in text:
             for piece in [text, *text.split(":"), *text.split("/")]:
-                if piece and set(piece) - {"*", "?"} and fnmatchcase(candidate, piece.replace("[", "[[]")):
+                if piece and set(piece) - {"*", "?"} and wildcard_match(candidate, piece):
                     return False
     return True
+
+
+def wildcard_match(text: str, pattern: str) -> bool:
+    """Whether ``pattern`` matches all of ``text``, where ``*`` is any run
+    of characters, ``?`` any one, and every other character itself (as
+    ``fnmatchcase`` with ``[`` escaped, without compiling a regular
+    expression for each of a template's many patterns). Greedy, going back
+    to the last ``*`` on a mismatch: exact for these two wildcards."""
+    t = p = 0
+    star, resume = -1, 0
+    while t < len(text):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume = p, t
+            p += 1
+        elif p < len(pattern) and pattern[p] in ("?", text[t]):
+            t += 1
+            p += 1
+        elif star >= 0:
+            resume += 1
+            t, p = resume, star + 1
+        else:
+            return False
+    return pattern[p:].strip("*") == ""
 
 
 def assumption(account: str) -> str:

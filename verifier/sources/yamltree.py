@@ -148,13 +148,14 @@ class _Converter:
         if name is None:
             raise self.fail(f"unknown YAML tag {tag!r}; CloudFormation's are "
                             + ", ".join(sorted(SHORT_FORMS)), node)
+        span = _span(node)
         if isinstance(node, yaml.ScalarNode):
-            inner = JScalar("string", node.value, _span(node))
+            inner = JScalar("string", node.value, span)
         elif isinstance(node, yaml.SequenceNode):
-            inner = JArray(tuple(self.node(item, depth + 1) for item in node.value), _span(node))
+            inner = JArray(tuple(self.node(item, depth + 1) for item in node.value), span)
         else:
             inner = self.mapping(node, depth)
-        return JObject((JMember(name, _span(node), inner),), _span(node))
+        return JObject((JMember(name, span, inner),), span)
 
     def mapping(self, node, depth: int) -> JObject:
         import yaml
@@ -169,8 +170,8 @@ class _Converter:
                 first = seen[key.value]
                 raise self.fail(f"duplicate key {key.value!r} (first at {first.line}:{first.column}); "
                                 "YAML readers disagree on which one wins, so deputy refuses to guess", key)
-            seen[key.value] = _span(key)
-            members.append(JMember(key.value, _span(key), self.node(value, depth + 1)))
+            seen[key.value] = where = _span(key)
+            members.append(JMember(key.value, where, self.node(value, depth + 1)))
         return JObject(tuple(members), _span(node))
 
     def scalar(self, node) -> JScalar:
