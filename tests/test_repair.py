@@ -200,6 +200,61 @@ def test_fix_exit_codes(tmp_path):
     assert run("fix", str(hopeless), "--account", OWNER)[0] == 1
 
 
+def _slow_first_proof(monkeypatch, seconds: float) -> None:
+    """The first proof of the repair search takes ``seconds`` longer: the
+    budget runs out in the middle of the search, on any machine."""
+    import time
+
+    from verifier.prove import prover
+
+    real, calls = prover.verdict_only, []
+
+    def slow(*args, **kwargs):
+        if not calls:
+            calls.append(1)
+            time.sleep(seconds)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(prover, "verdict_only", slow)
+
+
+def test_fix_budget_bounds_the_whole_repair_and_writes_nothing(tmp_path, monkeypatch):
+    from verifier import deadline
+
+    path = tmp_path / "p.json"
+    path.write_text(_text(trust()))
+    before = path.read_text()
+    _slow_first_proof(monkeypatch, 0.3)
+    code, out, err = run("fix", str(path), "--account", OWNER, "--budget", "0.2", "--write", "--format", "json")
+    document = json.loads(out)
+    assert code == 1 and not err
+    assert document["status"] == "failed" and "(--budget) was reached" in document["message"]
+    assert document["written"] is False and path.read_text() == before
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".deputy-fix-")]
+    # The bound is the repair's alone: afterwards nothing is limited, and a limit is --timeout's again.
+    assert deadline.remaining_ms() is None
+    with deadline.limit(0):
+        assert "(--timeout)" in deadline.reason()
+
+
+def test_fix_budget_on_a_template_names_the_bound_not_an_internal_error(tmp_path):
+    code, out, _ = run("fix", str(EXAMPLES / "s3-lambda-template.yaml"), "--budget", "0.000001")
+    assert code == 1
+    assert "(--budget) was reached" in out and "internal error" not in out
+
+
+def test_fix_budget_must_be_positive():
+    code, _, err = run("fix", str(EXAMPLES / "rekognition-trust-vulnerable.json"), "--account", OWNER,
+                       "--budget", "0")
+    assert code == 2 and "--budget" in err
+
+
+def test_library_repair_without_a_budget_is_bounded_by_each_proof_only():
+    import verifier
+
+    doc = (EXAMPLES / "rekognition-trust-vulnerable.json").read_text()
+    assert verifier.repair(doc, account=OWNER, budget=None).status == "repaired"
+
+
 def test_fix_help_documents_exit_codes():
     code, out, _ = run("fix", "--help")
     assert code == 0 and "exit codes" in out and "--write" in out

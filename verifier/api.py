@@ -143,7 +143,7 @@ def evaluate(policy, request):
 
 def repair(source, *, account: str | None = None, trusted_accounts=(), trusted_orgs=(), services=(), actions=(),
            require_keys=(), source_service: str | None = None, strict_attribution: bool = False,
-           timeout: float = 5.0, write: bool = False):
+           timeout: float = 5.0, write: bool = False, budget: float | None = 60.0):
     """The proved repair of a policy, template or plan (``deputy fix``): a
     ``Repair`` (``.status`` "repaired", "already-safe" or "failed";
     ``.text`` the repaired text; ``.diff()``), or for a template or plan a
@@ -151,7 +151,8 @@ def repair(source, *, account: str | None = None, trusted_accounts=(), trusted_o
 
     ``source``: a path, or a text or ``dict`` as for ``check``. ``write``:
     replace the file with the repair once it is proved (a path only).
-    ``InputError`` if the input cannot be read; ``UsageError`` for
+    ``budget``: seconds for the whole repair (``deputy fix --budget``;
+    None: only each proof's ``timeout``). ``InputError`` if the input cannot be read; ``UsageError`` for
     ``write`` with a text or a Terraform plan."""
     from verifier import fixing
     from verifier.debug import repair as repairing
@@ -164,9 +165,9 @@ def repair(source, *, account: str | None = None, trusted_accounts=(), trusted_o
     if text is not None:
         if write:
             raise UsageError("write=True needs a path: a text has no file to write", "verifier.repair")
-        return fixing.fix_data(TEXT_NAME, text.encode("utf-8"), model, timeout)
+        return fixing.fix_data(TEXT_NAME, text.encode("utf-8"), model, timeout, budget=budget)
     path = os.fspath(source)
-    outcome = fixing.fix_file(path, model, timeout, write)
+    outcome = fixing.fix_file(path, model, timeout, write, budget)
     if write and outcome.status == "repaired":
         repairing.write(outcome)
     return outcome

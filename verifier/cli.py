@@ -338,7 +338,8 @@ def _details(args) -> dict | None:
 FIX_EPILOG = """\
 exit codes:
   0  repaired (the diff and the repaired policy are printed), or already safe
-  1  some policy could not be repaired (the reason is printed); the others' repairs stand
+  1  some policy could not be repaired (the reason is printed: no repair proved, or --budget
+     reached); the others' repairs stand
   2  the input or the command line could not be read, or --write was refused (the repair is
      printed, the file left as it was)
 
@@ -369,6 +370,9 @@ def _add_fix(commands) -> None:
     fx.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     fx.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                     help="solver time limit per proof (default 5)")
+    fx.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                    help="time limit for the whole repair of POLICY, every proof in it (default 60); past it "
+                         "the repair fails, saying so, and nothing is written")
     fx.add_argument("--write", action="store_true",
                     help="replace POLICY with the repaired policy (only once it is proved), keeping its mode, owner "
                          "and line endings; refused for a read-only file (see --force) and for a file with other "
@@ -393,7 +397,10 @@ def _fix(args, stdout: TextIO, stderr: TextIO) -> int:
 
     model = _threat_model(args)
     _second_solver(args.certify)
-    outcome = fixing.fix_file(args.policy, model, args.timeout, args.write)
+    budget = fixing.BUDGET if args.budget is None else args.budget
+    if budget <= 0 or args.timeout <= 0:
+        raise UsageError("--budget and --timeout must be positive numbers of seconds", "deputy fix")
+    outcome = fixing.fix_file(args.policy, model, args.timeout, args.write, budget)
     refused = None
     if args.write and outcome.status == "repaired":
         try:

@@ -23,6 +23,7 @@ from verifier.errors import BudgetExceeded
 
 _until: float | None = None
 _seconds: float = 0.0
+_flag: str = "--timeout"
 
 
 class TimeLimit(BudgetExceeded):
@@ -30,19 +31,21 @@ class TimeLimit(BudgetExceeded):
 
 
 @contextmanager
-def limit(seconds: float, named: float | None = None):
+def limit(seconds: float, named: float | None = None, flag: str = "--timeout"):
     """Give the work inside at most ``seconds`` (or what an enclosing
     limit leaves, if that is less); ``named``: the limit as the user set
-    it, for messages (``seconds`` may be what is left of it)."""
-    global _until, _seconds
-    saved = _until, _seconds
+    it, for messages (``seconds`` may be what is left of it); ``flag``:
+    the option that sets it, for messages (``deputy fix --budget`` bounds
+    a whole repair, each policy check in it keeping its ``--timeout``)."""
+    global _until, _seconds, _flag
+    saved = _until, _seconds, _flag
     until = time.monotonic() + seconds
     if _until is None or until < _until:
-        _until, _seconds = until, seconds if named is None else named
+        _until, _seconds, _flag = until, seconds if named is None else named, flag
     try:
         yield
     finally:
-        _until, _seconds = saved
+        _until, _seconds, _flag = saved
 
 
 def remaining_ms() -> int | None:
@@ -57,7 +60,7 @@ def expired() -> bool:
 
 
 def reason() -> str:
-    return f"the time limit of {_seconds:g} s (--timeout) was reached"
+    return f"the time limit of {_seconds:g} s ({_flag}) was reached"
 
 
 def check() -> None:

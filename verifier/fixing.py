@@ -13,11 +13,13 @@ belongs to (``fix_plan``), and writes nothing.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
+from verifier import deadline
 from verifier.debug import repair
 from verifier.debug.repair import Repair
-from verifier.errors import DeputyError, InputError, UsageError
+from verifier.errors import BudgetExceeded, DeputyError, InputError, UsageError
 from verifier.prove.threat import ThreatModel
 from verifier.results import Verdict
 from verifier.sources import member_value
@@ -114,41 +116,55 @@ def _prepare(found, model: ThreatModel, timeout: float, permission: bool):
     return fix, (loaded, out)
 
 
-def fix_file(path: str, model: ThreatModel, timeout: float = 5.0, write: bool = False) -> Repair:
+BUDGET = 60.0
+"""The time one file's whole repair may take by default (``--budget``):
+a repair asks many questions (each deputy's rounds, then every deputy
+again on the result), each bounded by ``--timeout``; this bounds them all."""
+
+
+def fix_file(path: str, model: ThreatModel, timeout: float = 5.0, write: bool = False,
+             budget: float | None = BUDGET) -> Repair:
     """The repair of one file of any format deputy reads (``InputError`` if
     it cannot be read; ``UsageError`` for ``write`` on a plan)."""
     from verifier.sources import detect
 
-    return fix_data(path, detect.read(path), model, timeout, write)
+    return fix_data(path, detect.read(path), model, timeout, write, budget)
 
 
-def fix_data(path: str, data: bytes, model: ThreatModel, timeout: float = 5.0, write: bool = False) -> Repair:
-    """``fix_file`` of a file's content (``path`` names it in messages)."""
+def fix_data(path: str, data: bytes, model: ThreatModel, timeout: float = 5.0, write: bool = False,
+             budget: float | None = BUDGET) -> Repair:
+    """``fix_file`` of a file's content (``path`` names it in messages).
+    ``budget``: seconds for the whole repair (None: no bound but each
+    question's ``timeout``); past it, the file's repair fails, naming the
+    bound, and nothing is printed or written as a repair."""
     from verifier.sources import detect
 
     fmt, root = detect.parse(path, data, None)
     text = data.decode("utf-8")  # parse has refused anything else
-    if fmt == "policy":
-        if not model.owner:
-            raise InputError("a policy file does not say which account owns it; give --account (the owner's "
-                             "12-digit account)", path, root.span.line, root.span.column)
-        return repair.repair_text(text, path, model, timeout)
     if fmt == "account-export":
         raise InputError("deputy fix does not edit account exports: repair each role's trust policy where it is "
                          "defined", path, 1, 1)
-    if fmt == "terraform":
-        if write:
-            raise UsageError("--write cannot edit a Terraform plan (deputy cannot edit HCL): apply the printed "
-                             "policies to the configuration", "deputy fix")
-        return _guarded(path, lambda: fix_plan(path, root, model, timeout))
-    return _guarded(path, lambda: fix_template(path, text, root, model, timeout))
+    if fmt == "policy" and not model.owner:
+        raise InputError("a policy file does not say which account owns it; give --account (the owner's "
+                         "12-digit account)", path, root.span.line, root.span.column)
+    if fmt == "terraform" and write:
+        raise UsageError("--write cannot edit a Terraform plan (deputy cannot edit HCL): apply the printed "
+                         "policies to the configuration", "deputy fix")
+    with deadline.limit(budget, flag="--budget") if budget is not None else nullcontext():
+        if fmt == "policy":
+            return repair.repair_text(text, path, model, timeout)
+        if fmt == "terraform":
+            return _guarded(path, text, lambda: fix_plan(path, root, model, timeout))
+        return _guarded(path, text, lambda: fix_template(path, text, root, model, timeout))
 
 
-def _guarded(path: str, run) -> Repair:
+def _guarded(path: str, text: str, run) -> Repair:
     try:
         return run()
     except InputError:
         raise
+    except BudgetExceeded as exc:  # a bound of deputy's (--budget, the size of the question), not a fault
+        return Repair(path, "failed", f"cannot repair: {exc}", text)
     except (DeputyError, ValueError, TypeError, KeyError, RuntimeError, RecursionError, MemoryError) as exc:
         return Repair(path, "failed", f"cannot repair: internal error ({type(exc).__name__}: {exc}); please "
                       "report this input")

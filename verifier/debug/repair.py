@@ -31,6 +31,7 @@ import difflib
 import json
 from dataclasses import dataclass, field
 
+from verifier import deadline
 from verifier.policy import keys, loading
 from verifier.debug import edits, textedit
 from verifier.prove import threat
@@ -103,6 +104,8 @@ def repair_text(original: str, path: str, model: ThreatModel, timeout: float = 5
         return repair(loaded, original, model, timeout)
     except InputError:
         raise
+    except deadline.TimeLimit as exc:  # the whole repair's time (fix --budget), not the policy's verdict
+        return Repair(path, "failed", f"cannot repair: {exc}", original)
     except BudgetExceeded as exc:
         return Repair(path, "failed", f"cannot repair: the verdict is unknown: {exc}", original)
     except (DeputyError, RecursionError, MemoryError, ValueError, TypeError, KeyError, RuntimeError) as exc:
