@@ -159,14 +159,26 @@ def test_one_run_checks_a_role_a_topic_and_a_lambda_permission(tmp_path):
 @pytest.mark.parametrize("flag, value, expected", [
     ("--service", "rekognition", "a service principal"),
     ("--service", "*", "a service principal"),
+    ("--service", "events.amazonaws.co", "a service principal"),
+    ("--service", "p.json", "a service principal"),
     ("--action", "AssumeRole", "an action such as"),
     ("--action", "s3:*", "an action such as"),
-], ids=["service-no-domain", "service-star", "action-no-prefix", "action-wildcard"])
+], ids=["service-no-domain", "service-star", "service-typo-domain", "service-shell-glob", "action-no-prefix",
+        "action-wildcard"])
 def test_flags_that_cannot_be_right_are_refused(tmp_path, flag, value, expected):
     path = write(tmp_path, "p.json", policy(sns({"Service": "events.amazonaws.com"})))
     code, out, err = run("check", path, "--account", OWNER, flag, value)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and expected in err and repr(value) in err
+
+
+@pytest.mark.parametrize("service", ["logs.cn-north-1.amazonaws.com.cn", "alexa-connectedhome.amazon.com",
+                                     "Events.amazonaws.com"])
+def test_service_principals_of_every_documented_domain_are_accepted(tmp_path, service):
+    path = write(tmp_path, "p.json", policy(sns({"Service": service})))
+    code, out, err = run("check", path, "--account", OWNER, "--service", service, "--format", "json")
+    assert code == 1 and not err, err
+    assert json.loads(out)["results"][0]["deputies"][0]["verdict"] == "vulnerable"
 
 
 def test_service_and_action_may_be_repeated(tmp_path):

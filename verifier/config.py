@@ -293,7 +293,11 @@ def _line_of(text: str, key: str) -> tuple[int, int]:
 
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _ORG = re.compile(r"o-[a-z0-9]{10,32}")
-_SERVICE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# AWS's service principals are NAME.amazonaws.com (regional forms insert the
+# Region), NAME.amazonaws.com.cn in China and a few NAME.amazon.com (Alexa);
+# a flag naming any other domain asks about a principal AWS never sends, so
+# its "safe" would answer a question nobody meant (a typo such as .co).
+_SERVICE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)", re.IGNORECASE)
 _ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9]+")
 
 
@@ -325,7 +329,8 @@ def _validated(settings: dict, where: str, flags: bool = False) -> dict:
             refuse("require_keys", value, "a condition key such as aws:SourceAccount")
     for value in out.get("service", []):
         if not _SERVICE.fullmatch(value):
-            refuse("service", value, "a service principal such as events.amazonaws.com (no wildcards)")
+            refuse("service", value, "a service principal such as events.amazonaws.com (a name ending in "
+                   ".amazonaws.com, .amazonaws.com.cn or .amazon.com; no wildcards)")
     for value in out.get("action", []):
         if not _ACTION.fullmatch(value):
             refuse("action", value, "an action such as sns:Publish (a service prefix, a colon, a name; no "
