@@ -29,8 +29,20 @@ The witness of a vulnerable case is a request the policy allows and that is
 foreign under the case's threat model; tests/test_benchmark_labels.py replays
 it through deputy's evaluator (and iam-simulate where Node is available).
 
+Templates holding several resource kinds are cases of their own, in
+``templates/`` (the policy tools compared in bench/compare.py read policies,
+not templates)::
+
+    {"id": ..., "template": {...}, "label": worst of the labels,
+     "reason": ..., "options": {"account": ...}, "tags": [...],
+     "resources": {LOGICAL_ID: {"policy": the policy the resource amounts to,
+                                "deputies": {deputy: label},
+                                "witnesses": {deputy: request}}}}
+
+checked with no --service or --action by tests/test_benchmark_templates.py.
+
 Run ``python bench/cases/generate.py`` to rewrite the case files (the
-directory's ``*.json`` files are replaced).
+``*.json`` files of the directory and of ``templates/`` are replaced).
 """
 
 from __future__ import annotations
@@ -40,6 +52,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
 
 OWNER = "111122223333"
 ATTACKER = "999999999999"
@@ -944,6 +957,126 @@ IAM_SIMULATE_DIFFERS = {
 }
 
 
+# -- templates holding several resource kinds ----------------------------------------
+# One CloudFormation template per case, checked with no --service or --action:
+# each resource that holds a policy is labelled per deputy, and beside the
+# label stands the policy the resource amounts to, written by hand from AWS's
+# documentation (a Lambda permission is the statement `lambda add-permission`
+# documents), so a witness is replayed against it, not against deputy's reading.
+FUNCTION = f"arn:aws:lambda:us-east-1:{OWNER}:function:handler"
+QUEUE = f"arn:aws:sqs:us-east-1:{OWNER}:jobs"
+
+
+def permission(service: str, source_arn: str | None = None, source_account: str | None = None):
+    """An AWS::Lambda::Permission and the resource-policy statement it adds
+    (Lambda developer guide, access-control-resource-based)."""
+    props = {"Action": "lambda:InvokeFunction", "FunctionName": FUNCTION, "Principal": service}
+    condition = {}
+    if source_arn:
+        props["SourceArn"] = source_arn
+        condition["ArnLike"] = {"AWS:SourceArn": source_arn}
+    if source_account:
+        props["SourceAccount"] = source_account
+        condition["StringEquals"] = {"AWS:SourceAccount": source_account}
+    stated = policy(statement("Allow", {"Service": service}, "lambda:InvokeFunction", condition or None,
+                              Resource=FUNCTION))
+    return {"Type": "AWS::Lambda::Permission", "Properties": props}, stated
+
+
+def role(document: dict):
+    return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": document}}, document
+
+
+def bucket_policy(bucket: str, document: dict):
+    return {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": bucket, "PolicyDocument": document}}, document
+
+
+def topic_policy(topic: str, document: dict):
+    return {"Type": "AWS::SNS::TopicPolicy", "Properties": {"Topics": [topic], "PolicyDocument": document}}, document
+
+
+def queue_policy(document: dict):
+    url = f"https://sqs.us-east-1.amazonaws.com/{OWNER}/jobs"
+    return {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [url], "PolicyDocument": document}}, document
+
+
+def key_policy(document: dict):
+    return {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": document}}, document
+
+
+def template_case(cid, reason, resources, tags) -> dict:
+    """``resources``: logical ID -> ((resource, stated policy), {deputy: label}, {deputy: witness})."""
+    labels = {name: deputies for name, (_, deputies, _) in resources.items()}
+    for name, (_, deputies, witnesses) in resources.items():
+        assert set(witnesses) == {d for d, v in deputies.items() if v == VULN}, f"{cid}/{name}: witnesses"
+    label = VULN if any(VULN in d.values() for d in labels.values()) else SAFE
+    return {"id": f"template-{cid}", "label": label, "reason": reason, "options": {"account": OWNER},
+            "tags": sorted({"template", "multi-resource", *tags}),
+            "template": {"AWSTemplateFormatVersion": "2010-09-09",
+                         "Resources": {name: res for name, ((res, _), _, _) in resources.items()}},
+            "resources": {name: {"policy": stated, "deputies": deputies, "witnesses": witnesses}
+                          for name, ((_, stated), deputies, witnesses) in resources.items()}}
+
+
+def template_cases():
+    pinned = {"StringEquals": {SA: OWNER}}
+    trail = f"arn:aws:cloudtrail:us-east-1:{OWNER}:trail/t"
+    yield template_case("role-bucket-permission", "THREAT_MODEL deputies and actions: the role and the permission "
+                        "are pinned; the bucket lets CloudTrail read its ACL for any account", {
+        "EventsRole": (role(policy(statement("Allow", {"Service": "events.amazonaws.com"}, ASSUME, pinned))),
+                       {"events.amazonaws.com": SAFE}, {}),
+        "LogsBucketPolicy": (bucket_policy("owner-logs", policy(
+            statement("Allow", {"Service": "cloudtrail.amazonaws.com"}, "s3:GetBucketAcl", Resource=LOGS_BUCKET),
+            statement("Allow", {"Service": "cloudtrail.amazonaws.com"}, "s3:PutObject",
+                      {"StringEquals": {ARN: trail}}, Resource=LOGS_BUCKET + "/AWSLogs/*"))),
+            {"cloudtrail.amazonaws.com": VULN},
+            {"cloudtrail.amazonaws.com": request(BOTH, service="cloudtrail.amazonaws.com", action="s3:GetBucketAcl",
+                                                 resource=LOGS_BUCKET)}),
+        "TopicInvoke": (permission("sns.amazonaws.com", source_arn=TOPIC), {"sns.amazonaws.com": SAFE}, {}),
+    }, ["action-differs"])
+    yield template_case("topic-and-queue", "THREAT_MODEL deputies: EventBridge may publish to the topic for any "
+                        "account; S3 is pinned, and the queue takes only the owner's topic (SNS to SQS, as AWS "
+                        "documents it)", {
+        "AlertsPolicy": (topic_policy(TOPIC, policy(
+            statement("Allow", {"Service": "events.amazonaws.com"}, "sns:Publish", Resource=TOPIC),
+            statement("Allow", {"Service": "s3.amazonaws.com"}, "SNS:Publish", pinned, Resource=TOPIC))),
+            {"events.amazonaws.com": VULN, "s3.amazonaws.com": SAFE},
+            {"events.amazonaws.com": request(BOTH, service="events.amazonaws.com", action="sns:Publish",
+                                             resource=TOPIC)}),
+        "JobsPolicy": (queue_policy(policy(statement("Allow", {"Service": "sns.amazonaws.com"}, "sqs:SendMessage",
+                                                     {"ArnEquals": {ARN: TOPIC}}, Resource=QUEUE))),
+                       {"sns.amazonaws.com": SAFE}, {}),
+    }, ["multi-deputy"])
+    log_groups = f"arn:aws:logs:us-east-1:{OWNER}:log-group:*"
+    yield template_case("all-pinned", "THREAT_MODEL deputies, K11: a task role pinned by source ARN, a key for "
+                        "CloudWatch Logs guarded by its encryption context, a rule's permission pinned", {
+        "TaskRole": (role(policy(statement("Allow", {"Service": "ecs-tasks.amazonaws.com"}, ASSUME,
+                                           {"ArnLike": {ARN: f"arn:aws:ecs:us-east-1:{OWNER}:*"}}))),
+                     {"ecs-tasks.amazonaws.com": SAFE}, {}),
+        "LogsKey": (key_policy(policy(
+            statement("Allow", {"AWS": f"arn:aws:iam::{OWNER}:root"}, "kms:*", Resource="*"),
+            statement("Allow", {"Service": "logs.us-east-1.amazonaws.com"},
+                      ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                      {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}, Resource="*"))),
+            {"logs.amazonaws.com": SAFE}, {}),
+        "RuleInvoke": (permission("events.amazonaws.com", source_arn=f"arn:aws:events:us-east-1:{OWNER}:rule/r"),
+                       {"events.amazonaws.com": SAFE}, {}),
+    }, ["k11"])
+    yield template_case("star-bucket-and-account-permission", "P3, K5: a bucket open to any service named only by "
+                        "aws:PrincipalServiceName; a permission that pins the account but not the source", {
+        "SiteBucketPolicy": (bucket_policy("owner-site", policy(statement(
+            "Allow", "*", "s3:GetObject", {"StringEquals": {"aws:PrincipalServiceName": "cloudfront.amazonaws.com"}},
+            Resource="arn:aws:s3:::owner-site/*"))),
+            {OTHER_DEPUTY: VULN},
+            {OTHER_DEPUTY: request(BOTH, service="cloudfront.amazonaws.com", action="s3:GetObject",
+                                   resource="arn:aws:s3:::owner-site/index.html")}),
+        "UploadsInvoke": (permission("s3.amazonaws.com", source_account=OWNER), {"s3.amazonaws.com": SAFE}, {}),
+        "OpenInvoke": (permission("s3.amazonaws.com"), {"s3.amazonaws.com": VULN},
+                       {"s3.amazonaws.com": request(BOTH_S3, service="s3.amazonaws.com",
+                                                    action="lambda:InvokeFunction", resource=FUNCTION)}),
+    }, ["principal-star", "service-name"])
+
+
 # -- writing ------------------------------------------------------------------------
 def case(cid, pol, label, reason, witness, tags, account=OWNER, service=SERVICE, action=ASSUME,
          trusted_accounts=(), trusted_orgs=(), deputies=None) -> dict:
@@ -984,10 +1117,17 @@ def main(argv=None) -> int:
         old.unlink()
     for c in cases:
         (HERE / f"{c['id']}.json").write_text(json.dumps(c, indent=2) + "\n")
+    templates = list(template_cases())
+    TEMPLATES.mkdir(exist_ok=True)
+    for old in TEMPLATES.glob("*.json"):
+        old.unlink()
+    for c in templates:
+        (TEMPLATES / f"{c['id']}.json").write_text(json.dumps(c, indent=2) + "\n")
     labels = {}
     for c in cases:
         labels[c["label"]] = labels.get(c["label"], 0) + 1
     print(f"wrote {len(cases)} cases to {HERE}: " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))
+    print(f"wrote {len(templates)} template cases to {TEMPLATES}")
     return 0
 
 
