@@ -1,7 +1,11 @@
-"""The question and its answer: the threat model of THREAT_MODEL.md as a
-query (``threat``), the one module that calls z3 (``solver``), the verdict
-for a policy (``prover``), and models turned into readable requests
-(``counterexample``).
+"""The question and its answer: which deputies a policy has (``deputies``,
+``grants``), the threat model of THREAT_MODEL.md (``threat``) as one query
+per deputy (``question``), concrete requests tried before any formula
+(``witness``), the one module that calls z3 (``solver``) and cvc5's second
+opinion (``certify``), the verdict for a policy (``prover``) and for a
+change (``diff``), and models turned into requests a person can read and
+AWS would accept (``counterexample``, ``canonical``, ``readable``) with what
+they rest on (``findings``).
 
 Owns the rule that a ``safe`` verdict is an UNSAT answer on the full
 encoding and that every counterexample is replayed through the evaluator
