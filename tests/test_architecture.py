@@ -135,6 +135,37 @@ def test_the_library_does_not_know_the_command_line():
     assert not takes_args, takes_args
 
 
+# Each stage and the stages it may import (docs/architecture.md: "each stage
+# imports only the stages before it"); sources, evaluator and encoder are
+# siblings after policy, and outputs renders results, naming the evaluator's
+# data types at most (test_outputs_compute_no_verdict says which).
+STAGES_BEFORE = {
+    "policy": set(),
+    "sources": {"policy"},
+    "evaluator": {"policy"},
+    "encoder": {"policy"},
+    "prove": {"policy", "sources", "evaluator", "encoder"},
+    "debug": {"policy", "sources", "evaluator", "encoder", "prove"},
+    "outputs": {"policy", "evaluator"},
+}
+# Data every stage may name: errors, requests, results and changes as values,
+# the defaults, one policy's time limit, and the package's version.
+SHARED = {"verifier", "verifier.errors", "verifier.request", "verifier.results", "verifier.changes",
+          "verifier.defaults", "verifier.deadline"}
+
+
+def test_each_stage_imports_only_the_stages_before_it():
+    known = modules()
+    for name, path in known.items():
+        stage = name.split(".")[1] if name.count(".") >= 1 else None
+        if stage not in STAGES_BEFORE:
+            continue
+        for dep in dependencies(path, known):
+            if dep in SHARED or in_stage(dep, stage):
+                continue
+            assert any(in_stage(dep, s) for s in STAGES_BEFORE[stage]), f"{name} imports {dep}"
+
+
 def test_no_import_cycle():
     known = modules()
     graph = {name: dependencies(path, known) & set(known) for name, path in known.items()}
