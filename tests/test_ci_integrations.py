@@ -34,13 +34,17 @@ def git(repo: Path, *args) -> str:
 
 
 def small_repository(path: Path) -> Path:
-    """A repository with one safe and one vulnerable policy, and the owner's
-    account in its deputy.toml."""
+    """A repository with one safe and one vulnerable policy, the owner's
+    account in its deputy.toml, and JSON and YAML files that are not
+    policies, as every repository has."""
     path.mkdir()
     git(path, "init", "-q")
     (path / "deputy.toml").write_text(f'account = "{OWNER}"\n')
     shutil.copy(EXAMPLES / "rekognition-trust-fixed.json", path / "safe.json")
     shutil.copy(EXAMPLES / "rekognition-trust-vulnerable.json", path / "vulnerable.json")
+    (path / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (path / ".github" / "workflows").mkdir(parents=True)
+    (path / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n")
     git(path, "add", ".")
     git(path, "commit", "-qm", "policies")
     return path
@@ -49,7 +53,7 @@ def small_repository(path: Path) -> Path:
 def test_the_hook_files_are_where_the_tools_look():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == ["deputy"]
-    assert hooks[0]["entry"] == "deputy check" and hooks[0]["language"] == "python"
+    assert hooks[0]["entry"] == "deputy check --skip-other-files" and hooks[0]["language"] == "python"
     assert re.search(hooks[0]["files"], "infra/role.yaml") and not re.search(hooks[0]["files"], "main.py")
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite" and "base" in action["inputs"]
@@ -68,9 +72,11 @@ def test_pre_commit_try_repo_from_a_clean_clone(tmp_path):
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"), "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
     # Each try-repo installs deputy from the clone into a fresh environment:
-    # the two run side by side.
+    # the two run side by side. pre-commit passes the files that are not
+    # policies too; they must not fail the hook.
+    others = ["package.json", ".github/workflows/ci.yml"]
     runs = {name: subprocess.Popen([sys.executable, "-m", "pre_commit", "try-repo", str(clone), "deputy",
-                                    "--files", name, "--color", "never"], cwd=repo, env=env,
+                                    "--files", name, *others, "--color", "never"], cwd=repo, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for name in ("safe.json", "vulnerable.json")}
     outcome = {name: (process.communicate(timeout=600)[0], process.returncode) for name, process in runs.items()}

@@ -156,6 +156,26 @@ def test_a_file_named_on_the_command_line_is_read_whatever_it_is(tmp_path):
     assert code == 2 and json.loads(out)["results"][0]["verdict"] == "error"
 
 
+def test_skip_other_files_skips_named_files_that_are_not_policies(tmp_path):
+    # What a pre-commit hook passes: every staged file, policies or not.
+    tree(tmp_path, {**NOT_POLICIES, "pinned.json": PINNED, "broken.json": '{"Version": "2012-10-17", "Statement": [',
+                    "deputy-tmp/x.json": PINNED})
+    named = [str(tmp_path / name) for name in [*NOT_POLICIES, "pinned.json"]]
+    code, out, err = run("check", *named, "--account", OWNER, "--skip-other-files", "--format", "json")
+    document = json.loads(out)
+    assert code == 0, out
+    assert [r["path"] for r in document["results"]] == [str(tmp_path / "pinned.json")]
+    assert sorted(s["path"] for s in document["skipped"]) == sorted(named[:-1])
+    # a broken policy is still read, so its error fails the run
+    code, out, err = run("check", str(tmp_path / "broken.json"), named[0], "--account", OWNER,
+                         "--skip-other-files", "--format", "json")
+    assert code == 2 and [r["verdict"] for r in json.loads(out)["results"]] == ["error"]
+    # an excluded path named on the command line is skipped too
+    code, out, err = run("check", str(tmp_path / "deputy-tmp" / "x.json"), "--account", OWNER, "--skip-other-files",
+                         "--exclude", "deputy-tmp", "--format", "json")
+    assert code == 0 and json.loads(out)["results"] == []
+
+
 def test_text_output_counts_skipped_files_and_verbose_lists_them(tmp_path):
     tree(tmp_path, {"package.json": NOT_POLICIES["package.json"], "cdk.json": NOT_POLICIES["cdk.json"],
                     "pinned.json": PINNED})

@@ -30,12 +30,13 @@ def expand_paths(paths: list[str], exclude: tuple[str, ...] = ()) -> list[str]:
     return scan_paths(paths, exclude).files
 
 
-def scan_paths(paths: list[str], exclude: tuple[str, ...] = ()):
+def scan_paths(paths: list[str], exclude: tuple[str, ...] = (), skip_other: bool = False):
     """``sources.walk.Scan``: the files to read and the walked files
-    skipped because they are not policies."""
+    skipped because they are not policies (with ``skip_other``, the files
+    named too: ``--skip-other-files``)."""
     from verifier.sources import walk
 
-    return walk.scan(paths, exclude)
+    return walk.scan(paths, exclude, skip_other)
 
 
 def collect(paths: list[str], model: ThreatModel, input_format: str | None = None,

@@ -163,6 +163,10 @@ def _add_common(parser, formats: tuple[str, ...]) -> None:
                         help="in a directory, do not read files or directories matching GLOB (a name, or a path "
                              "from the directory if it has a /; repeatable; replaces exclude in deputy.toml). "
                              "Never read: " + ", ".join(sorted(EXCLUDED_DIRS)) + ", and what .gitignore ignores")
+    parser.add_argument("--skip-other-files", action="store_true",
+                        help="a file named on the command line that is not a policy, template, plan or account "
+                             "export is skipped and counted, as in a directory (for hooks that pass every changed "
+                             "file); without it such a file is an error")
 
 
 def _add_diff(commands) -> None:
@@ -250,7 +254,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     settings, model, chooser = _configured(args)
     if args.base:
         return gate.check_base(args, (settings, model, chooser), console.colour(args.color, stdout), stdout, stderr)
-    scan = checking.scan_paths(args.paths, tuple(args.exclude))
+    scan = checking.scan_paths(args.paths, tuple(args.exclude), args.skip_other_files)
     notices: list = []
     if (args.jobs or 1) > 1:
         # Nothing needs the whole list before checking: workers read,

@@ -43,12 +43,13 @@ class Side:
 
 
 def read_side(paths: list[str], root: str, model: ThreatModel, input_format: str | None = None,
-              exclude: tuple[str, ...] = (), shown=None) -> Side:
+              exclude: tuple[str, ...] = (), shown=None, skip_other: bool = False) -> Side:
     """Every policy under ``paths``, keyed by (file relative to ``root``,
     resource, occurrence). ``shown(relative)``: the name to give a file
     instead of the path it was read from (the old version of ``--base`` is
-    read from a temporary copy and named ``REF:path``)."""
-    scan = checking.scan_paths(paths, exclude)
+    read from a temporary copy and named ``REF:path``). ``skip_other``:
+    ``--skip-other-files``."""
+    scan = checking.scan_paths(paths, exclude, skip_other)
     side = Side(skipped=scan.skipped)
     for path in scan.files:
         for item in detect.find(path, input_format, model.owner or None, set(model.trusted_accounts)):

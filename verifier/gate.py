@@ -47,8 +47,9 @@ def diff_command(args, configured, colour: bool, stdout: TextIO, stderr: TextIO)
     if os.path.isdir(args.old) != os.path.isdir(args.new):
         raise UsageError("OLD and NEW must both be files or both be directories", "deputy diff")
     exclude = tuple(args.exclude)
-    old = diffing.read_side([args.old], args.old, model, args.input_format, exclude)
-    new = diffing.read_side([args.new], args.new, model, args.input_format, exclude)
+    skip = args.skip_other_files
+    old = diffing.read_side([args.old], args.old, model, args.input_format, exclude, skip_other=skip)
+    new = diffing.read_side([args.new], args.new, model, args.input_format, exclude, skip_other=skip)
     changes = diffing.diff(old, new, chooser, args.timeout)
     return _finish(args, changes, (settings, model), colour, (args.old, args.new, None, new.skipped), stdout, stderr)
 
@@ -71,11 +72,11 @@ def check_base(args, configured, colour: bool, stdout: TextIO, stderr: TextIO) -
     with tempfile.TemporaryDirectory(prefix="deputy-base-") as copy:
         old_paths = gitref.materialize(tree, args.base, copy)
         old = diffing.read_side([p for p in old_paths if p], copy, model, args.input_format, exclude,
-                                shown=lambda relative: f"{args.base}:{relative}")
+                                shown=lambda relative: f"{args.base}:{relative}", skip_other=args.skip_other_files)
         # A path deleted since REF: its policies are removed, not unreadable.
         now = [p for p, before in zip(args.paths, old_paths) if before is None or os.path.lexists(p)
                or glob.has_magic(p)]
-        new = diffing.read_side(now, tree.top, model, args.input_format, exclude)
+        new = diffing.read_side(now, tree.top, model, args.input_format, exclude, skip_other=args.skip_other_files)
         changes = diffing.diff(old, new, chooser, args.timeout)
     where = (f"{args.base}:" + " ".join(tree.paths), " ".join(args.paths), args.base, new.skipped)
     return _finish(args, changes, (settings, model), colour, where, stdout, stderr)

@@ -58,8 +58,12 @@ class Scan:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def scan(paths: list[str], exclude: tuple[str, ...] | list[str] = ()) -> Scan:
-    """Files as given; globs expanded; directories walked; in order."""
+def scan(paths: list[str], exclude: tuple[str, ...] | list[str] = (), skip_other: bool = False) -> Scan:
+    """Files as given; globs expanded; directories walked; in order.
+    ``skip_other``: a file given by name is read only if it is shaped like
+    a policy, template, plan or export, and skipped otherwise, as a walk
+    skips it (a hook that passes every changed file); by default it is read,
+    so a file that is none of these is an error."""
     import glob
 
     out = Scan()
@@ -75,6 +79,9 @@ def scan(paths: list[str], exclude: tuple[str, ...] | list[str] = ()) -> Scan:
                     _keep_or_skip(match, out)
         elif os.path.isdir(path):
             _walk(path, exclude, out)
+        elif skip_other and os.path.isfile(path):
+            if not _excluded_path(path, exclude) and not os.path.basename(path).startswith(TEMP_PREFIX):
+                _keep_or_skip(path, out)
         else:
             out.files.append(path)
     return out
