@@ -14,6 +14,7 @@ from tests.builders import ATTACKER, OTHER, OWNER, SERVICE, policy, statement
 from tests.test_sources_cloudformation import IF_TEMPLATE
 from tests.test_unstated_owner import PINNED, WRITTEN
 from tests.test_unstated_owner import TEMPLATE as TOPIC_TEMPLATE
+from tests.test_unstated_owner import by_parameter
 from verifier.cli import main
 from verifier.evaluator import Decision, evaluate
 from verifier.policy.loading import load_text
@@ -321,16 +322,17 @@ def test_a_deny_over_an_unstated_resource_removed_is_unknown_added_opens_nothing
 
 
 TOPIC = TOPIC_TEMPLATE.replace("RESOURCE", f"arn:aws:sns:us-east-1:{WRITTEN}:alerts")
-TOPIC_PINNED = TOPIC.replace("CONDITION", PINNED)
-TOPIC = TOPIC.replace("CONDITION", "")
+TOPIC_PINNED = by_parameter(TOPIC.replace("CONDITION", PINNED), f"arn:aws:sns:us-east-1:{WRITTEN}:alerts")
+TOPIC = by_parameter(TOPIC.replace("CONDITION", ""), f"arn:aws:sns:us-east-1:{WRITTEN}:alerts")
 
 
 @pytest.mark.parametrize("flags, expected", [((), (3, "unknown")),
                                              (("--account", WRITTEN), (1, "opens"))])
 def test_an_opening_on_a_written_out_accounts_resource_is_no_proof_without_the_owner(tmp_path, flags, expected):
-    # With a placeholder owner and the resource's account written out, the
-    # new version opens nothing on the placeholder's topics: "no new foreign
-    # access" there was a false proof, since that account may be the owner.
+    # With a placeholder owner (the topic given by a parameter) and the
+    # resource's account written out, the new version opens nothing on the
+    # placeholder's topics: "no new foreign access" there was a false proof,
+    # since that account may be the owner.
     old, new = write(tmp_path / "old.yaml", TOPIC_PINNED), write(tmp_path / "new.yaml", TOPIC)
     code, out, _ = run("diff", old, new, "--format", "json", *flags)
     (change,) = json.loads(out)["changes"]

@@ -103,7 +103,7 @@ def extract(path: str, root, account: str | None, avoid: set[str], notices: list
     resolver = Resolver(root, account or owner.SENTINEL)
     found = []
     for member in resources.members:
-        item = _resource(path, member, resolver)
+        item = _resource(path, member, resolver, stated_owner=account is None)
         if item is not None:
             found.append(item)
     if notices is not None:
@@ -125,13 +125,16 @@ def extract(path: str, root, account: str | None, avoid: set[str], notices: list
         if transform is not None:
             item.warnings.append("the template has a Transform (for example SAM): the policies and permissions it "
                                  "generates are not in the template and were not checked")
+        if item.owner is not None:  # stated by the resource's own identifier (_identifier_owner)
+            item.assumptions = item.assumptions + resolver.assumptions()
+            continue
         item.owner = account
         item.placeholder_owner = bool(assumed)
         item.assumptions = assumed + item.assumptions + resolver.assumptions()
     return found
 
 
-def _resource(path: str, member: JMember, resolver: Resolver) -> Found | None:
+def _resource(path: str, member: JMember, resolver: Resolver, stated_owner: bool = False) -> Found | None:
     body = member.value
     if not isinstance(body, JObject):
         return None
@@ -171,7 +174,37 @@ def _resource(path: str, member: JMember, resolver: Resolver) -> Found | None:
         resolver.assignment = {}
     if found.node is NOVALUE:
         return None
+    if stated_owner and found.error is None:
+        _identifier_owner(found, rtype, properties, resolver)
     return found
+
+
+# The property naming the resource a policy is attached to, where its value
+# is an ARN or a queue URL, which spells the owner's account.
+IDENTIFIERS = {LAMBDA_PERMISSION: "FunctionName", "AWS::SNS::TopicPolicy": "Topics",
+               "AWS::SQS::QueuePolicy": "Queues"}
+
+
+def _identifier_owner(found: Found, rtype: str, properties: JObject, resolver: Resolver) -> None:
+    """Without --account: the owner a resource's own identifier states
+    (a function's ARN, the topics' ARNs, the queues' URLs, all of one
+    account), as a plan's does. Only where the policy does not depend on
+    the stack's account (no AWS::AccountId in it): the stack may be
+    deployed in another account than the resource's, and the placeholder
+    that stands for the stack's account must then stay apart from it."""
+    prop = IDENTIFIERS.get(rtype)
+    value = resolver.value(member_value(properties, prop)) if prop else None
+    items = value.items if hasattr(value, "items") and not isinstance(value, JObject) else [value]
+    texts = [v.value for v in items if isinstance(v, JScalar) and isinstance(v.value, str)]
+    if not texts or len(texts) != len(items) or any(owner.SENTINEL in t for t in texts):
+        return
+    stated = owner.identifier_account(texts)
+    documents = [found.node] + [node for _, node in found.variants]
+    if stated is None or any(owner.SENTINEL in t for node in documents for t in owner.strings(node)):
+        return
+    found.owner = stated
+    found.assumptions.append(f"the owner's account is {stated}, from the {prop} of {found.resource} in the "
+                             "template; --account overrides it")
 
 
 MAX_CONDITIONS = 4

@@ -166,6 +166,18 @@ def resource_account(values, unknown) -> str | None:
     return None
 
 
+def identifier_account(texts: list[str]) -> str | None:
+    """The one account that the resource identifiers ``texts`` (ARNs,
+    queue URLs) name, or None if one of them names none or they differ."""
+    accounts = set()
+    for text in texts:
+        match = _ARN_ACCOUNT.match(text) or _QUEUE_URL.match(text)
+        if match is None:
+            return None
+        accounts.add(match.group(1))
+    return accounts.pop() if len(accounts) == 1 else None
+
+
 def settle_plan_owners(found: list, root, account: str | None) -> None:
     """Without ``--account``, the owner of each policy of a plan whose own
     resource does not name it: the account Terraform ran as, else the one
