@@ -154,6 +154,11 @@ def test_a_file_named_on_the_command_line_is_read_whatever_it_is(tmp_path):
     assert result["message"].startswith(f"{tmp_path / 'package.json'}:1:")
     code, out, err = run("check", str(tmp_path / "serverless.yml"), "--account", OWNER, "--format", "json")
     assert code == 2 and json.loads(out)["results"][0]["verdict"] == "error"
+    # without --account too, the error says what is wrong with it, not that its owner is missing
+    code, out, err = run("check", str(tmp_path / "package.json"), "--format", "json")
+    (result,) = json.loads(out)["results"]
+    assert code == 2 and "unknown element in the policy: 'name'" in result["message"]
+    assert "--account" not in result["message"]
 
 
 def test_skip_other_files_skips_named_files_that_are_not_policies(tmp_path):

@@ -133,6 +133,8 @@ def _no_owner(path: str, root, account: str | None) -> InputError | None:
     ``--account`` that file alone is an error (the others are checked)."""
     if account:
         return None
+    if not any(m.name == "Statement" for m in getattr(root, "members", ())):
+        return None  # not a policy at all (package.json named on the command line): its parse error says so
     span = root.span
     return InputError("a policy file does not say which account owns it; give --account (the owner's 12-digit "
                       "account)", path, span.line, span.column)
