@@ -12,6 +12,7 @@ means, and a counterexample is believed only once the evaluator confirms it.
 
 from __future__ import annotations
 
+from verifier import deadline
 from verifier.policy import keys
 from verifier.policy.ast import ConditionEntry
 from verifier.encoder import constants
@@ -91,7 +92,9 @@ class ConditionEncoder:
 
     def _string_element(self, op: Operator, element: Element, values: list[Value], lenient: bool, entry):
         options = []
-        for value in values:
+        for index, value in enumerate(values):
+            if index % 512 == 511:
+                deadline.check()  # a list of 50,000 values takes seconds to encode: stop at the time limit
             match = self.pieces.match(op, element, value, lenient, entry.span)
             options.append(F.And(F.Not(value.valueless), match))
         return F.FactoredOr(options) if options else FALSE
