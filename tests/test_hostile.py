@@ -213,6 +213,75 @@ def test_a_template_in_which_nothing_holds_a_policy_is_a_warning(tmp_path):
     assert "nothing in this template holds a policy" in err and code == 0
 
 
+def typo_template(tmp_path, name: str = "typo.yaml") -> str:
+    return write(tmp_path, name, template("events.amazonaws.com").replace("AWS::IAM::Role", "AWS::IAM:Role"))
+
+
+NEAR_MISS = ":4:11: resource Role: Type 'AWS::IAM:Role' is not a CloudFormation type; did you mean 'AWS::IAM::Role'?"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_fix_reports_the_near_miss_check_warns_about(tmp_path, fmt):
+    bad = typo_template(tmp_path)
+    code, out, _ = run("fix", bad, "--account", OWNER, "--format", fmt)
+    assert code == run("check", bad, "--account", OWNER)[0] == 0  # a warning, not a verdict, as in check
+    if fmt == "json":
+        warnings = json.loads(out)["warnings"]
+        assert len(warnings) == 1 and warnings[0].startswith(bad + NEAR_MISS)
+    else:
+        assert f"  warning: {bad}{NEAR_MISS}" in out
+
+
+def test_fix_reports_a_template_in_which_nothing_holds_a_policy(tmp_path):
+    bad = write(tmp_path, "buckets.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    code, out, _ = run("fix", bad, "--account", OWNER, "--format", "json")
+    assert code == 0 and json.loads(out)["warnings"][0].startswith(f"{bad}:2:3: nothing in this template holds")
+
+
+def test_fix_keeps_the_warning_beside_a_policy_it_repairs(tmp_path):
+    text = template("events.amazonaws.com")
+    body = text.split("Resources:\n", 1)[1]
+    bad = write(tmp_path, "both.yaml", text + body.replace("  Role:", "  Typo:").replace("AWS::IAM::Role",
+                                                                                          "AWS::IAM:Role"))
+    code, out, _ = run("fix", bad, "--account", OWNER, "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and document["status"] == "repaired"
+    assert [w.split(": Type")[0] for w in document["warnings"]] == [f"{bad}:13:11: resource Typo"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_diff_reports_the_new_versions_near_miss_as_check_does(tmp_path, fmt):
+    old, new = typo_template(tmp_path, "old.yaml"), typo_template(tmp_path, "new.yaml")
+    code, out, err = run("diff", old, new, "--account", OWNER, "--format", fmt)
+    assert code == 0  # as check's
+    assert f"deputy: warning: {new}{NEAR_MISS}" in err and old not in err  # the new version's, once
+    if fmt == "json":
+        assert json.loads(out)["warnings"] == [{"path": new, "line": 4, "column": 11,
+                                                "message": json.loads(out)["warnings"][0]["message"]}]
+    elif fmt == "sarif":
+        run_ = json.loads(out)["runs"][0]
+        rules = [rule["id"] for rule in run_["tool"]["driver"]["rules"]]
+        assert [(rules[r["ruleIndex"]], r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"])
+                for r in run_["results"]] == [("DEPUTY006", "DEPUTY006", "warning", {"startLine": 4, "startColumn": 11})]
+
+
+def test_check_base_reports_the_near_miss_of_the_files_now(tmp_path, monkeypatch):
+    from tests.test_gate import git
+
+    root = tmp_path / "repo"
+    (root / "infra").mkdir(parents=True)
+    (root / "infra/role.yaml").write_text(template("events.amazonaws.com"))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    typo_template(root / "infra", "role.yaml")
+    monkeypatch.chdir(root)
+    code, out, err = run("check", "infra", "--base", "HEAD", "--account", OWNER, "--format", "json")
+    assert code == 0 and [c["kind"] for c in json.loads(out)["changes"]] == ["removed"]
+    assert [w["path"] for w in json.loads(out)["warnings"]] == ["infra/role.yaml"]
+    assert f"deputy: warning: infra/role.yaml{NEAR_MISS}" in err and "HEAD:" not in err
+
+
 @pytest.mark.parametrize("typed, meant", [("AWS::IAM:Role", "AWS::IAM::Role"), ("aws::iam::role", "AWS::IAM::Role"),
                                           ("AWS::S3::BucketPolcy", "AWS::S3::BucketPolicy"),
                                           ("AWS::Lambda::Permisson", "AWS::Lambda::Permission"),
