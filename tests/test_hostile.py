@@ -490,3 +490,47 @@ def test_the_solver_is_given_no_more_than_the_time_left():
         session = Session(5000)
         session.add(F.Bool("x"))
         assert session.check().status == "sat"
+
+
+# -- the benchmark family's large inputs (bench/adversarial.py), by verdict and message, not by time ----------
+
+
+def test_a_resource_of_one_pattern_with_300000_stars_is_decided_safe(tmp_path):
+    """bench row resource-star-300k: the stars are one star, and the proof
+    that the topic policy admits no foreign request still reads Resource."""
+    path = write(tmp_path, "resource.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+         "Resource": "arn:aws:sns:*" + "*" * 300_000, "Condition": {"StringEquals": {"aws:SourceAccount": OWNER}}}]})
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--timeout", "5")
+    result = json.loads(out)["results"][0]
+    assert (code, result["verdict"]) == (0, "safe"), result["message"]
+
+
+def test_one_condition_with_50000_values_is_vulnerable(tmp_path):
+    """bench row values-50k: a canonical request finds the foreign account
+    among 50,000 listed ones (none is the attacker's); the questions beside
+    the verdict may be cut short by the time limit, which a warning says."""
+    path = write(tmp_path, "values.json", trust({"StringEquals": {"aws:SourceAccount": [f"{i:012d}"
+                                                                                      for i in range(50_000)]}}))
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--timeout", "3")
+    result = json.loads(out)["results"][0]
+    assert (code, result["verdict"]) == (1, "vulnerable"), result["message"]
+    account = result["counterexample"]["context"]["aws:SourceAccount"]
+    assert account != OWNER and int(account) < 50_000  # one of the listed accounts, none of them trusted
+    assert all("the time limit of 3 s (--timeout) was reached" in w for w in result["warnings"])
+
+
+def test_explain_on_5000_statements_answers_unknown_naming_the_time_limit(tmp_path):
+    """bench row explain-5000: --explain re-proves the policy without each
+    condition and statement; past --timeout the answer is unknown, saying
+    which bound, with no explanation, never a hang."""
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:SourceAccount": OWNER}, "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::b{i}"}}}
+        for i in range(5000)]}
+    path = write(tmp_path, "explain.json", json.dumps(doc, separators=(",", ":")))  # 1,013,928 bytes: under 1 MiB
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--explain", "--timeout", "1")
+    result = json.loads(out)["results"][0]
+    assert (code, result["verdict"]) == (3, "unknown")
+    assert "the time limit of 1 s (--timeout) was reached" in result["message"]
+    assert result["explanation"] == {"kind": "none", "note": "no explanation for a verdict of unknown"}
