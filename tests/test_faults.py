@@ -245,15 +245,18 @@ def test_keep_layout():
     assert keep_layout("a\nb\n", "a\nb") == "a\nb\n"
 
 
-def test_the_temporary_file_is_fsynced_before_the_rename(tmp_path, monkeypatch):
+def test_the_temporary_file_is_fsynced_with_its_final_mode_before_the_rename(tmp_path, monkeypatch):
     from verifier.debug import writing
 
     events = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(writing.os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(writing.os, "fsync",
+                        lambda fd: (events.append(("fsync", stat.S_IMODE(os.fstat(fd).st_mode))), real_fsync(fd))[1])
     monkeypatch.setattr(writing.os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
-    assert fix_write(vulnerable(tmp_path))[0] == 0
-    assert events[:2] == ["fsync", "replace"]
+    path = vulnerable(tmp_path)
+    path.chmod(0o640)
+    assert fix_write(path)[0] == 0
+    assert events[:2] == [("fsync", 0o640), "replace"]  # mkstemp's 0600 is not what is synced
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

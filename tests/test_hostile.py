@@ -213,6 +213,75 @@ def test_a_template_in_which_nothing_holds_a_policy_is_a_warning(tmp_path):
     assert "nothing in this template holds a policy" in err and code == 0
 
 
+def typo_template(tmp_path, name: str = "typo.yaml") -> str:
+    return write(tmp_path, name, template("events.amazonaws.com").replace("AWS::IAM::Role", "AWS::IAM:Role"))
+
+
+NEAR_MISS = ":4:11: resource Role: Type 'AWS::IAM:Role' is not a CloudFormation type; did you mean 'AWS::IAM::Role'?"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_fix_reports_the_near_miss_check_warns_about(tmp_path, fmt):
+    bad = typo_template(tmp_path)
+    code, out, _ = run("fix", bad, "--account", OWNER, "--format", fmt)
+    assert code == run("check", bad, "--account", OWNER)[0] == 0  # a warning, not a verdict, as in check
+    if fmt == "json":
+        warnings = json.loads(out)["warnings"]
+        assert len(warnings) == 1 and warnings[0].startswith(bad + NEAR_MISS)
+    else:
+        assert f"  warning: {bad}{NEAR_MISS}" in out
+
+
+def test_fix_reports_a_template_in_which_nothing_holds_a_policy(tmp_path):
+    bad = write(tmp_path, "buckets.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    code, out, _ = run("fix", bad, "--account", OWNER, "--format", "json")
+    assert code == 0 and json.loads(out)["warnings"][0].startswith(f"{bad}:2:3: nothing in this template holds")
+
+
+def test_fix_keeps_the_warning_beside_a_policy_it_repairs(tmp_path):
+    text = template("events.amazonaws.com")
+    body = text.split("Resources:\n", 1)[1]
+    bad = write(tmp_path, "both.yaml", text + body.replace("  Role:", "  Typo:").replace("AWS::IAM::Role",
+                                                                                          "AWS::IAM:Role"))
+    code, out, _ = run("fix", bad, "--account", OWNER, "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and document["status"] == "repaired"
+    assert [w.split(": Type")[0] for w in document["warnings"]] == [f"{bad}:13:11: resource Typo"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_diff_reports_the_new_versions_near_miss_as_check_does(tmp_path, fmt):
+    old, new = typo_template(tmp_path, "old.yaml"), typo_template(tmp_path, "new.yaml")
+    code, out, err = run("diff", old, new, "--account", OWNER, "--format", fmt)
+    assert code == 0  # as check's
+    assert f"deputy: warning: {new}{NEAR_MISS}" in err and old not in err  # the new version's, once
+    if fmt == "json":
+        assert json.loads(out)["warnings"] == [{"path": new, "line": 4, "column": 11,
+                                                "message": json.loads(out)["warnings"][0]["message"]}]
+    elif fmt == "sarif":
+        run_ = json.loads(out)["runs"][0]
+        rules = [rule["id"] for rule in run_["tool"]["driver"]["rules"]]
+        assert [(rules[r["ruleIndex"]], r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"])
+                for r in run_["results"]] == [("DEPUTY006", "DEPUTY006", "warning", {"startLine": 4, "startColumn": 11})]
+
+
+def test_check_base_reports_the_near_miss_of_the_files_now(tmp_path, monkeypatch):
+    from tests.test_gate import git
+
+    root = tmp_path / "repo"
+    (root / "infra").mkdir(parents=True)
+    (root / "infra/role.yaml").write_text(template("events.amazonaws.com"))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    typo_template(root / "infra", "role.yaml")
+    monkeypatch.chdir(root)
+    code, out, err = run("check", "infra", "--base", "HEAD", "--account", OWNER, "--format", "json")
+    assert code == 0 and [c["kind"] for c in json.loads(out)["changes"]] == ["removed"]
+    assert [w["path"] for w in json.loads(out)["warnings"]] == ["infra/role.yaml"]
+    assert f"deputy: warning: infra/role.yaml{NEAR_MISS}" in err and "HEAD:" not in err
+
+
 @pytest.mark.parametrize("typed, meant", [("AWS::IAM:Role", "AWS::IAM::Role"), ("aws::iam::role", "AWS::IAM::Role"),
                                           ("AWS::S3::BucketPolcy", "AWS::S3::BucketPolicy"),
                                           ("AWS::Lambda::Permisson", "AWS::Lambda::Permission"),
@@ -421,3 +490,47 @@ def test_the_solver_is_given_no_more_than_the_time_left():
         session = Session(5000)
         session.add(F.Bool("x"))
         assert session.check().status == "sat"
+
+
+# -- the benchmark family's large inputs (bench/adversarial.py), by verdict and message, not by time ----------
+
+
+def test_a_resource_of_one_pattern_with_300000_stars_is_decided_safe(tmp_path):
+    """bench row resource-star-300k: the stars are one star, and the proof
+    that the topic policy admits no foreign request still reads Resource."""
+    path = write(tmp_path, "resource.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+         "Resource": "arn:aws:sns:*" + "*" * 300_000, "Condition": {"StringEquals": {"aws:SourceAccount": OWNER}}}]})
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--timeout", "5")
+    result = json.loads(out)["results"][0]
+    assert (code, result["verdict"]) == (0, "safe"), result["message"]
+
+
+def test_one_condition_with_50000_values_is_vulnerable(tmp_path):
+    """bench row values-50k: a canonical request finds the foreign account
+    among 50,000 listed ones (none is the attacker's); the questions beside
+    the verdict may be cut short by the time limit, which a warning says."""
+    path = write(tmp_path, "values.json", trust({"StringEquals": {"aws:SourceAccount": [f"{i:012d}"
+                                                                                      for i in range(50_000)]}}))
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--timeout", "3")
+    result = json.loads(out)["results"][0]
+    assert (code, result["verdict"]) == (1, "vulnerable"), result["message"]
+    account = result["counterexample"]["context"]["aws:SourceAccount"]
+    assert account != OWNER and int(account) < 50_000  # one of the listed accounts, none of them trusted
+    assert all("the time limit of 3 s (--timeout) was reached" in w for w in result["warnings"])
+
+
+def test_explain_on_5000_statements_answers_unknown_naming_the_time_limit(tmp_path):
+    """bench row explain-5000: --explain re-proves the policy without each
+    condition and statement; past --timeout the answer is unknown, saying
+    which bound, with no explanation, never a hang."""
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:SourceAccount": OWNER}, "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::b{i}"}}}
+        for i in range(5000)]}
+    path = write(tmp_path, "explain.json", json.dumps(doc, separators=(",", ":")))  # 1,013,928 bytes: under 1 MiB
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--explain", "--timeout", "1")
+    result = json.loads(out)["results"][0]
+    assert (code, result["verdict"]) == (3, "unknown")
+    assert "the time limit of 1 s (--timeout) was reached" in result["message"]
+    assert result["explanation"] == {"kind": "none", "note": "no explanation for a verdict of unknown"}

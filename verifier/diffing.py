@@ -34,12 +34,14 @@ _FAILURES = (DeputyError, RecursionError, MemoryError, ValueError, TypeError, Ke
 @dataclass
 class Side:
     """One version's policies, keyed by where they come from; the walked
-    files skipped because they are not policies; and, where files are
-    named otherwise than where they were read (``shown``), where."""
+    files skipped because they are not policies; where files are named
+    otherwise than where they were read (``shown``), where; and the
+    inputs' warnings, as ``check`` gives them (``sources.Notice``)."""
 
     found: dict[tuple, Found] = field(default_factory=dict)
     skipped: list = field(default_factory=list)
     real: dict[str, str] = field(default_factory=dict)
+    notices: list = field(default_factory=list)
 
 
 def read_side(paths: list[str], root: str, model: ThreatModel, input_format: str | None = None,
@@ -52,13 +54,16 @@ def read_side(paths: list[str], root: str, model: ThreatModel, input_format: str
     scan = checking.scan_paths(paths, exclude, skip_other)
     side = Side(skipped=scan.skipped)
     for path in scan.files:
-        for item in detect.find(path, input_format, model.owner or None, set(model.trusted_accounts)):
+        notices: list = []
+        for item in detect.find(path, input_format, model.owner or None, set(model.trusted_accounts), notices):
             relative = _relative(item.file, root)
             if shown is not None:
                 _rename(item, shown(relative), side)
             key = (relative, item.resource)
             count = sum(1 for k in side.found if k[:2] == key)
             side.found[(*key, count)] = item
+        name = shown(_relative(path, root)) if shown is not None else None
+        side.notices += [replace(n, file=name) if name else n for n in notices]
     return side
 
 

@@ -57,6 +57,10 @@ class FileRepair(Repair):
 
     format: str = "cloudformation"
     policies: list[PolicyFix] = field(default_factory=list)
+    notices: list = field(default_factory=list)
+    """The template's warnings, as ``check`` gives them (``sources.Notice``:
+    a resource whose type is a near miss of one deputy reads, a template
+    in which nothing holds a policy); each is also in ``warnings``."""
 
     @property
     def exit_code(self) -> int:
@@ -179,7 +183,8 @@ def fix_template(path: str, text: str, root, model: ThreatModel, timeout: float)
     from verifier.debug import template_edits as edits
     from verifier.sources import cloudformation, detect
 
-    found = cloudformation.extract(path, root, model.owner or None, set(model.trusted_accounts))
+    notices: list = []
+    found = cloudformation.extract(path, root, model.owner or None, set(model.trusted_accounts), notices)
     yaml = not detect.looks_like_json(text.encode("utf-8"), path)
     fixes, writers = [], {}
     for item in found:
@@ -198,7 +203,10 @@ def fix_template(path: str, text: str, root, model: ThreatModel, timeout: float)
     for fix in fixes:
         if fix.status == "repaired":
             fix.message = "repaired: the template, read again, is proved safe and still allows the legitimate request"
-    return file_repair(path, "cloudformation", fixes, text, repaired_text)
+    out = file_repair(path, "cloudformation", fixes, text, repaired_text)
+    out.notices = notices
+    out.warnings = [str(n) for n in notices] + out.warnings
+    return out
 
 
 def _try(make, text: str, yaml: bool):

@@ -51,7 +51,7 @@ def diff_command(args, configured, colour: bool, stdout: TextIO, stderr: TextIO)
     old = diffing.read_side([args.old], args.old, model, args.input_format, exclude, skip_other=skip)
     new = diffing.read_side([args.new], args.new, model, args.input_format, exclude, skip_other=skip)
     changes = diffing.diff(old, new, chooser, args.timeout)
-    return _finish(args, changes, (settings, model), colour, (args.old, args.new, None, new.skipped), stdout, stderr)
+    return _finish(args, changes, (settings, model), colour, (args.old, args.new, None, new), stdout, stderr)
 
 
 def check_base(args, configured, colour: bool, stdout: TextIO, stderr: TextIO) -> int:
@@ -78,7 +78,7 @@ def check_base(args, configured, colour: bool, stdout: TextIO, stderr: TextIO) -
                or glob.has_magic(p)]
         new = diffing.read_side(now, tree.top, model, args.input_format, exclude, skip_other=args.skip_other_files)
         changes = diffing.diff(old, new, chooser, args.timeout)
-    where = (f"{args.base}:" + " ".join(tree.paths), " ".join(args.paths), args.base, new.skipped)
+    where = (f"{args.base}:" + " ".join(tree.paths), " ".join(args.paths), args.base, new)
     return _finish(args, changes, (settings, model), colour, where, stdout, stderr)
 
 
@@ -89,19 +89,23 @@ def _finish(args, changes, configured, colour: bool, where, stdout: TextIO, stde
     from verifier.outputs import changes as rendering
 
     settings, model = configured
-    old, new, base, skipped = where
+    old, new, base, side = where  # side: the new version's (diffing.Side)
     for note in configuration.apply(changes, settings.suppressions):
         stderr.write(f"deputy: {note}\n")
+    for notice in side.notices:  # as check warns about the inputs it reads: the new version's
+        stderr.write(f"deputy: warning: {notice}\n")
     if not changes:
         stderr.write("deputy: note: no policy found in either version\n")
     if args.format == "json":
         from verifier.outputs import json as json_output
 
-        stdout.write(json_output.dumps(rendering.diff_json(changes, model, old, new, base, skipped)))
+        stdout.write(json_output.dumps(rendering.diff_json(changes, model, old, new, base, side.skipped,
+                                                           side.notices)))
     elif args.format == "sarif":
         from verifier.outputs import sarif
 
-        stdout.write(json.dumps(sarif.diff_document(changes, __version__), indent=2, ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(sarif.diff_document(changes, __version__, notices=side.notices), indent=2,
+                                ensure_ascii=False) + "\n")
     elif args.format == "markdown":
         from verifier.outputs import markdown
 

@@ -2,9 +2,10 @@
 file stays what it was, except the change.
 
 The text goes to a temporary file beside the original (``.deputy-fix-*``,
-a name a directory walk never reads: ``sources.walk``), is flushed to disk
-(``fsync``), given the original's mode and owner, and renamed over it, so
-that a reader sees the old file or the new one, never half of either. The
+a name a directory walk never reads: ``sources.walk``), is given the
+original's owner and mode, flushed to disk (``fsync``) and renamed over it,
+so that a reader sees the old file or the new one, never half of either
+(the sync covers its owner and mode as well as its text). The
 temporary file is removed on every way out that a process can see: an
 error, Ctrl-C, SIGTERM, SIGHUP (only SIGKILL leaves it behind, and the
 walk skips it). Refused, with the reason, unless ``force``: a read-only
@@ -60,9 +61,11 @@ def replace(path: str, text: str, force: bool = False) -> None:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
                 handle.flush()
+                # Owner, then mode (a chown may clear set-id bits), then the
+                # sync: the rename publishes a file on disk as it will stay.
+                _keep_owner(path, temp, info, force)
+                os.chmod(temp, stat.S_IMODE(info.st_mode))
                 os.fsync(handle.fileno())
-            _keep_owner(path, temp, info, force)
-            os.chmod(temp, stat.S_IMODE(info.st_mode))
             os.replace(temp, target)
         except BaseException:
             _remove(temp)

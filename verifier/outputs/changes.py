@@ -15,14 +15,16 @@ CHANGE_COLOURS = {Change.OPENS: COLOURS["vulnerable"], Change.NO_NEW: COLOURS["s
 
 
 def diff_json(changes: list[PolicyChange], model, old: str, new: str, base: str | None = None,
-              skipped=()) -> dict:
+              skipped=(), notices=()) -> dict:
     """The JSON document ``deputy diff --format json`` prints (stable:
-    fields may be added, never changed)."""
+    fields may be added, never changed). ``notices``: the new version's
+    warnings about its inputs, as ``check``'s ``warnings``."""
     from verifier import __version__
 
     return {"deputy_version": __version__, "threat_model": threat_model_json(model), "old": old, "new": new,
             "base": base, "changes": [c.to_json() for c in changes],
-            "skipped": [{"path": s.path, "reason": s.reason} for s in skipped], "summary": summary(changes)}
+            "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+            "warnings": [n.to_json() for n in notices], "summary": summary(changes)}
 
 
 def diff_text(changes: list[PolicyChange], colour: bool = False, verbose: bool = False) -> str:

@@ -110,8 +110,10 @@ def dumps(results: list[Result], version: str, notices=()) -> str:
     return json.dumps(document(results, version, notices=notices), indent=2, ensure_ascii=False) + "\n"
 
 
-def _notice(notice, base: str) -> dict:
-    index = next(i for i, rule in enumerate(RULES) if rule["id"] == "DEPUTY006")
+NOTICE_RULE = next(rule for rule in RULES if rule["id"] == "DEPUTY006")
+
+
+def _notice(notice, base: str, index: int = RULES.index(NOTICE_RULE)) -> dict:
     region = {"startLine": notice.line, "startColumn": max(1, notice.column)}
     location = {"physicalLocation": {"artifactLocation": {"uri": _uri(notice.file, base)}, "region": region}}
     key = "\x00".join([_uri(notice.file, base), "DEPUTY006", notice.message])
@@ -241,16 +243,19 @@ OPENS_RULE = {
 }
 
 
-def diff_document(changes, version: str, base: str | None = None) -> dict:
+def diff_document(changes, version: str, base: str | None = None, notices=()) -> dict:
     """The SARIF log of a comparison: one result per (policy, deputy) that
     the change opens, at the statement of the new version that allows the
-    request; nothing else is a finding."""
+    request; nothing else is a finding. The new version's warnings about
+    its inputs (``notices``) are warnings of rule DEPUTY006, as in ``check``."""
     base = base or os.getcwd()
     return {
         "$schema": SCHEMA, "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "deputy", "version": version, "rules": [_rule(OPENS_RULE)]}},
+        "runs": [{"tool": {"driver": {"name": "deputy", "version": version,
+                                      "rules": [_rule(OPENS_RULE), _rule(NOTICE_RULE)]}},
                   "columnKind": "unicodeCodePoints",
-                  "results": [_opens(c, d, base) for c in changes for d in c.opening()]}],
+                  "results": [_opens(c, d, base) for c in changes for d in c.opening()]
+                  + [_notice(n, base, 1) for n in notices]}],
     }
 
 

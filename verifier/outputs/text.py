@@ -245,6 +245,7 @@ def _file_fix_text(repair) -> str:
     """A template's or plan's repair: each policy's outcome, then the diff
     of the template (a plan's repaired policies are printed in place)."""
     lines = [f"{repair.path}: {repair.status.upper()}: {repair.message}"]
+    lines += [f"  warning: {n}" for n in getattr(repair, "notices", ())]  # check's warnings about the template
     shared = repair.policies[0].assumptions if repair.policies and all(
         f.assumptions == repair.policies[0].assumptions for f in repair.policies) else []
     lines += [f"  assuming {a}" for a in shared]
