@@ -258,11 +258,8 @@ def test_diff_reports_the_new_versions_near_miss_as_check_does(tmp_path, fmt):
     if fmt == "json":
         assert json.loads(out)["warnings"] == [{"path": new, "line": 4, "column": 11,
                                                 "message": json.loads(out)["warnings"][0]["message"]}]
-    elif fmt == "sarif":
-        run_ = json.loads(out)["runs"][0]
-        rules = [rule["id"] for rule in run_["tool"]["driver"]["rules"]]
-        assert [(rules[r["ruleIndex"]], r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"])
-                for r in run_["results"]] == [("DEPUTY006", "DEPUTY006", "warning", {"startLine": 4, "startColumn": 11})]
+    elif fmt == "sarif":  # only what opens is a SARIF result of diff (issue 15)
+        assert json.loads(out)["runs"][0]["results"] == []
 
 
 def test_check_base_reports_the_near_miss_of_the_files_now(tmp_path, monkeypatch):

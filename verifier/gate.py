@@ -104,8 +104,8 @@ def _finish(args, changes, configured, colour: bool, where, stdout: TextIO, stde
     elif args.format == "sarif":
         from verifier.outputs import sarif
 
-        stdout.write(json.dumps(sarif.diff_document(changes, __version__, notices=side.notices), indent=2,
-                                ensure_ascii=False) + "\n")
+        # only what opens is a result (the warnings are on stderr)
+        stdout.write(json.dumps(sarif.diff_document(changes, __version__), indent=2, ensure_ascii=False) + "\n")
     elif args.format == "markdown":
         from verifier.outputs import markdown
 

@@ -110,10 +110,8 @@ def dumps(results: list[Result], version: str, notices=()) -> str:
     return json.dumps(document(results, version, notices=notices), indent=2, ensure_ascii=False) + "\n"
 
 
-NOTICE_RULE = next(rule for rule in RULES if rule["id"] == "DEPUTY006")
-
-
-def _notice(notice, base: str, index: int = RULES.index(NOTICE_RULE)) -> dict:
+def _notice(notice, base: str) -> dict:
+    index = next(i for i, rule in enumerate(RULES) if rule["id"] == "DEPUTY006")
     region = {"startLine": notice.line, "startColumn": max(1, notice.column)}
     location = {"physicalLocation": {"artifactLocation": {"uri": _uri(notice.file, base)}, "region": region}}
     key = "\x00".join([_uri(notice.file, base), "DEPUTY006", notice.message])
@@ -243,19 +241,17 @@ OPENS_RULE = {
 }
 
 
-def diff_document(changes, version: str, base: str | None = None, notices=()) -> dict:
+def diff_document(changes, version: str, base: str | None = None) -> dict:
     """The SARIF log of a comparison: one result per (policy, deputy) that
     the change opens, at the statement of the new version that allows the
-    request; nothing else is a finding. The new version's warnings about
-    its inputs (``notices``) are warnings of rule DEPUTY006, as in ``check``."""
+    request; nothing else is a result (a pull request's code scanning shows
+    what it opens; warnings about the inputs go to stderr and the JSON)."""
     base = base or os.getcwd()
     return {
         "$schema": SCHEMA, "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "deputy", "version": version,
-                                      "rules": [_rule(OPENS_RULE), _rule(NOTICE_RULE)]}},
+        "runs": [{"tool": {"driver": {"name": "deputy", "version": version, "rules": [_rule(OPENS_RULE)]}},
                   "columnKind": "unicodeCodePoints",
-                  "results": [_opens(c, d, base) for c in changes for d in c.opening()]
-                  + [_notice(n, base, 1) for n in notices]}],
+                  "results": [_opens(c, d, base) for c in changes for d in c.opening()]}],
     }
 
 
