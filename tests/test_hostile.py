@@ -531,3 +531,4 @@ def test_explain_on_5000_statements_answers_unknown_naming_the_time_limit(tmp_pa
     assert (code, result["verdict"]) == (3, "unknown")
     assert "the time limit of 1 s (--timeout) was reached" in result["message"]
     assert result["explanation"] == {"kind": "none", "note": "no explanation for a verdict of unknown"}
+    assert result["seconds"] >= 0.9  # it used the whole time limit, and says so (it said 0.0)

@@ -179,6 +179,7 @@ def check_found(found: Found, model, timeout: float, details: dict | None = None
 
 
 def _checked(found: Found, model: ThreatModel, timeout: float, details: dict | None) -> Result:
+    started = time.monotonic()
     try:
         if found.failure is not None:
             result = Result(found.file, Verdict.UNKNOWN, found.failure)
@@ -192,6 +193,8 @@ def _checked(found: Found, model: ThreatModel, timeout: float, details: dict | N
         result = Result(found.file, Verdict.UNKNOWN, f"could not decide: {exc}")
     except Exception as exc:  # noqa: BLE001 - one policy's failure is its own unknown, never the run's
         result = Result(found.file, Verdict.UNKNOWN, _internal(exc, "checking"))
+    if not result.seconds:  # a verdict that ended in an exception took time too (a time limit: all of it)
+        result.seconds = found.spent + time.monotonic() - started
     result.path = found.file
     if result.source is None:
         result.source = _source(found, None, result)
