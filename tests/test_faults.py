@@ -132,6 +132,22 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path, jobs):
     assert err.decode() == "deputy: interrupted\n"
 
 
+def test_ctrl_c_while_the_command_line_is_imported_is_one_line():
+    """The first instants: Ctrl-C arrives while ``verifier.cli`` and what it
+    imports load (here: raised by that import, as the signal would be)."""
+    code = ("import builtins, sys\n"
+            "real = builtins.__import__\n"
+            "def interrupted(name, *args, **kwargs):\n"
+            "    if name == 'verifier.cli':\n"
+            "        raise KeyboardInterrupt\n"
+            "    return real(name, *args, **kwargs)\n"
+            "builtins.__import__ = interrupted\n"
+            "from verifier.launch import entry\n"
+            "entry()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (130, "deputy: interrupted\n")
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (from /proc; none where there is no /proc)."""
     found = []

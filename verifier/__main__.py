@@ -1,5 +1,5 @@
 """``python -m verifier`` runs the ``deputy`` command."""
 
-from verifier.cli import entry
+from verifier.launch import entry
 
 entry()
