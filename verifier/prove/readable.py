@@ -67,6 +67,29 @@ def services(deputy: Deputy) -> list[str]:
     return [s for s in NICE_SERVICES if s not in deputy.others] or ["other.example.amazonaws.com"]
 
 
+def spelled_principals(deputy: Deputy, policy: Policy) -> list[str]:
+    """The names of a named deputy exactly as an Allow statement's
+    ``Principal`` spells them: a request carrying one is admitted under
+    every reading, where another form of the name (the global one for a
+    regional entry) is admitted only by a reading of section 8 (A6, A16)."""
+    if deputy.service is None:
+        return []
+    out = []
+    for s in policy.statements:
+        block = s.principals
+        if s.effect_kind is Effect.DENY or block is None or block.negated:
+            continue
+        out += [v.value for e in block.entries if e.kind.value == "Service" for v in e.values.items
+                if deputy.admits(v.value)]
+    return list(dict.fromkeys(out))
+
+
+def principal_names(deputy: Deputy, policy: Policy) -> list[str]:
+    """Names a request of the deputy may carry, preferred first: those the
+    policy spells (allowed under every reading), then the readable ones."""
+    return list(dict.fromkeys(spelled_principals(deputy, policy) + services(deputy)))
+
+
 def has_resource(policy: Policy) -> bool:
     return any(s.resources is not None for s in policy.statements)
 
