@@ -117,3 +117,23 @@ def test_c_api_gateway_shorthand_names_a_real_partition_region_and_api(shorthand
         assert parts[0] == "arn" and parts[1] == "aws" and parts[2] == "execute-api", parts
         assert parts[3] in REGIONS and parts[4] == OWNER, parts
         assert re.fullmatch(r"[a-z0-9]{10}", parts[5].split("/")[0]), parts
+
+
+@pytest.mark.parametrize("action,excluded,partition", [
+    ("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/*", "aws"),
+    ("sns:Publish", "arn:aws:sns:*:111122223333:*", "aws-cn"),
+])
+def test_c_a_resource_no_name_fits_is_made_readable(action, excluded, partition):
+    """Where the Resource admits none of the preferred names (NotResource
+    excludes them), the solver's least string (``arn:::::``) is made
+    readable part by part, within its own class: the action's service and
+    resource type, the owner's account, a real partition and a Region of it."""
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": action, "NotResource": excluded}]}
+    formats = catalogue.resource_arns(action)
+    for r in _vulnerable(policy, True):
+        printed = r.counterexample.resource
+        parts = printed.split(":", 5)
+        assert parts[1] == partition and parts[2] == action.split(":")[0] and parts[4] == OWNER, parts
+        assert parts[3] in REGIONS and readable._partition_of(parts[3]) == partition, parts
+        assert any(_fits_format(printed, f) for f in formats), (printed, formats)

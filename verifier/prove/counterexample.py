@@ -153,6 +153,9 @@ def decode(read, question: Question) -> Request:
     if question.has_resource:
         names = readable.resource_names(question.policy, question.model, action)
         resource = space.witness(r.resource, read, prefer=names)
+        if resource not in names:  # the least string of its class: its parts made readable where the class allows
+            resource = space.witness(r.resource, read, prefer=readable.repairs(
+                resource, names, question.policy, question.model.owner, action))
     return Request(principal=principal, action=action, resource=resource,
                    context=tuple(sorted(context, key=lambda c: c.name.lower())))
 

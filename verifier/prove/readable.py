@@ -10,6 +10,7 @@ a verdict.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from verifier.policy import actions
@@ -227,6 +228,48 @@ def _typed(pattern: str, arn_format: str, model: ThreatModel, regions: list[str]
             return None
         out.append(part)
     return ":".join(out)
+
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+_MAX_REPAIRS = 64
+
+
+def repairs(value: str, names: list[str], policy: Policy, owner: str, action: str | None) -> list[str]:
+    """Readable variants of an ARN a model gave (``arn:::::``, a partition
+    or Region ``0``) when none of ``names`` fits it: its parts kept where
+    they are readable, else a real partition, the action's service, a real
+    Region, the owner's account, the resource part of a name. The caller
+    keeps one only if it lies in the model's own class."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return []
+    service = (action or "").split(":")[0].lower()
+    split = [n.split(":", 5) for n in names[:3] if n.count(":") >= 5]
+    shown = [[n[i] for n in split] for i in range(6)]  # the names' own parts
+    # Most important first (it varies slowest): a resource of a type the action takes, then the rest.
+    options = [
+        [service] * bool(service) + [p for p in (parts[2],) if re.fullmatch(r"[a-z][a-z0-9-]*", p)] + [parts[2]],
+        shown[5] + [p for p in (parts[5],) if p] + ["example"],
+        [p for p in (parts[1],) if p in PARTITIONS] + list(PARTITIONS),
+        [p for p in (parts[3],) if p in REGIONS] + [""] * ("" in shown[3]) + regions_named(policy)[:6]
+        + ["cn-north-1", "us-gov-west-1"],
+        [p for p in (parts[4],) if _ACCOUNT.fullmatch(p)] + [""] * ("" in shown[4]) + [owner],
+    ]
+    out = []
+    for service_, rest, partition, region, account in itertools.product(*[list(dict.fromkeys(o)) for o in options]):
+        if region and _partition_of(region) != partition:
+            continue  # a Region of another partition
+        out.append(":".join(("arn", partition, service_, region, account, rest)))
+        if len(out) == _MAX_REPAIRS:
+            break
+    return [v for v in out if v != value]
+
+
+def _partition_of(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 def _fits(instance: str, filled: str) -> bool:
