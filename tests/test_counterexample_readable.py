@@ -137,3 +137,16 @@ def test_c_a_resource_no_name_fits_is_made_readable(action, excluded, partition)
         assert parts[1] == partition and parts[2] == action.split(":")[0] and parts[4] == OWNER, parts
         assert parts[3] in REGIONS and readable._partition_of(parts[3]) == partition, parts
         assert any(_fits_format(printed, f) for f in formats), (printed, formats)
+
+
+def test_a_hostile_pattern_costs_no_backtracking():
+    """Reading a pattern through the action's formats matches globs in
+    linear time: ``*a*a...b`` once took minutes in a regular expression,
+    with no deadline able to stop it."""
+    import time
+
+    pattern = "arn:aws:sns:*" + "*a" * 40 + ":111122223333:" + "*a" * 40 + "b"
+    policy = load_text(json.dumps(_policy({"Principal": "*", "Action": "sns:Publish", "Resource": pattern}, False)))
+    start = time.monotonic()
+    names = readable.resource_names(policy.policy, ThreatModel(owner=OWNER), "sns:Publish")
+    assert time.monotonic() - start < 2 and names

@@ -137,8 +137,24 @@ def _service_of(policy: Policy) -> str:
 
 
 def _glob(pattern: str, text: str, exact: bool = False) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.DOTALL if exact else re.IGNORECASE | re.DOTALL) is not None
+    """Whether ``text`` matches a ``*``/``?`` pattern, in time linear in
+    their product at worst (a regular expression backtracks exponentially
+    on a hostile pattern such as ``*a*a*a...b``)."""
+    if not exact:
+        pattern, text = pattern.lower(), text.lower()
+    p = t = 0
+    star, mark = -1, 0
+    while t < len(text):
+        if p < len(pattern) and pattern[p] != "*" and (pattern[p] == "?" or pattern[p] == text[t]):
+            p, t = p + 1, t + 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark, p = p, t, p + 1
+        elif star >= 0:
+            mark += 1
+            p, t = star + 1, mark
+        else:
+            return False
+    return all(c == "*" for c in pattern[p:])
 
 
 def instance_of(pattern: str) -> str:
@@ -177,7 +193,7 @@ def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> li
     formats = [_filled(f, model) for f in arn_formats]
     shapes = [_filled(f, model, names=False) for f in arn_formats]
     regions = regions_named(policy)[:3]
-    typed = [t for p in arn_patterns for f in arn_formats for t in [_typed(p, f, model, regions)] if t]
+    typed = [t for p in arn_patterns[:_MAX_TYPED] for f in arn_formats for t in [_typed(p, f, model, regions)] if t]
     fitting = [i for i in instances if any(_fits(i, f) for f in shapes)]
     rest = [i for i in instances if i not in fitting]
     prefix = (action or "s3:").split(":")[0].lower() or "s3"
@@ -188,6 +204,7 @@ def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> li
 
 
 MAX_NAME = 2048
+_MAX_TYPED = 50  # patterns read through the action's formats (the first names are the ones used)
 API_SHORTHAND = "execute-api:/"
 EXAMPLE_API_ID = "a1b2c3d4e5"  # API Gateway's IDs are 10 lower-case letters and digits
 
