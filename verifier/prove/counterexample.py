@@ -46,9 +46,11 @@ def nice_services(question: Question) -> list[str]:
 
 
 def nice_principals(question: Question) -> list[str]:
-    """Readable names of the deputy: global ones, then with real Regions."""
+    """Readable names of the deputy: those the policy spells (admitted
+    under every reading), global ones, then with real Regions."""
     names = nice_services(question)
-    return names + [r for s in names[:3] for r in readable.regional_names(s, question.policy)]
+    return list(dict.fromkeys(readable.spelled_principals(question.deputy, question.policy) + names + [
+        r for s in names[:3] for r in readable.regional_names(s, question.policy)]))
 
 
 def nice_actions(question: Question) -> list[str]:
@@ -63,7 +65,10 @@ def preferences(question: Question, policy: Policy) -> list[F.Term]:
     Call before the question is finalized: wishes are string tests too."""
     r, model, space = question.request, question.model, question.space
     services, named = nice_services(question), nice_actions(question)
-    wishes = [space.member(r.principal, L.alt(*[L.literal(s) for s in services])), F.Not(space.member(
+    # A name the policy spells is admitted under every reading (A6, A16 admit the others).
+    spelled = readable.spelled_principals(question.deputy, policy)
+    wishes = [space.member(r.principal, L.alt(*[L.literal(s) for s in spelled]))] if spelled else []
+    wishes += [space.member(r.principal, L.alt(*[L.literal(s) for s in services])), F.Not(space.member(
         r.principal, REGIONAL))]
     if named:
         wishes.append(space.member(r.action, L.alt(*[L.literal(a) for a in named[:50]])))
@@ -148,6 +153,9 @@ def decode(read, question: Question) -> Request:
     if question.has_resource:
         names = readable.resource_names(question.policy, question.model, action)
         resource = space.witness(r.resource, read, prefer=names)
+        if resource not in names:  # the least string of its class: its parts made readable where the class allows
+            resource = space.witness(r.resource, read, prefer=readable.repairs(
+                resource, names, question.policy, question.model.owner, action))
     return Request(principal=principal, action=action, resource=resource,
                    context=tuple(sorted(context, key=lambda c: c.name.lower())))
 

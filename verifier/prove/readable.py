@@ -10,6 +10,7 @@ a verdict.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from verifier.policy import actions
@@ -67,6 +68,29 @@ def services(deputy: Deputy) -> list[str]:
     return [s for s in NICE_SERVICES if s not in deputy.others] or ["other.example.amazonaws.com"]
 
 
+def spelled_principals(deputy: Deputy, policy: Policy) -> list[str]:
+    """The names of a named deputy exactly as an Allow statement's
+    ``Principal`` spells them: a request carrying one is admitted under
+    every reading, where another form of the name (the global one for a
+    regional entry) is admitted only by a reading of section 8 (A6, A16)."""
+    if deputy.service is None:
+        return []
+    out = []
+    for s in policy.statements:
+        block = s.principals
+        if s.effect_kind is Effect.DENY or block is None or block.negated:
+            continue
+        out += [v.value for e in block.entries if e.kind.value == "Service" for v in e.values.items
+                if deputy.admits(v.value)]
+    return list(dict.fromkeys(out))
+
+
+def principal_names(deputy: Deputy, policy: Policy) -> list[str]:
+    """Names a request of the deputy may carry, preferred first: those the
+    policy spells (allowed under every reading), then the readable ones."""
+    return list(dict.fromkeys(spelled_principals(deputy, policy) + services(deputy)))
+
+
 def has_resource(policy: Policy) -> bool:
     return any(s.resources is not None for s in policy.statements)
 
@@ -112,9 +136,25 @@ def _service_of(policy: Policy) -> str:
     return "sts" if not has_resource(policy) else "s3"
 
 
-def _glob(pattern: str, text: str) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL) is not None
+def _glob(pattern: str, text: str, exact: bool = False) -> bool:
+    """Whether ``text`` matches a ``*``/``?`` pattern, in time linear in
+    their product at worst (a regular expression backtracks exponentially
+    on a hostile pattern such as ``*a*a*a...b``)."""
+    if not exact:
+        pattern, text = pattern.lower(), text.lower()
+    p = t = 0
+    star, mark = -1, 0
+    while t < len(text):
+        if p < len(pattern) and pattern[p] != "*" and (pattern[p] == "?" or pattern[p] == text[t]):
+            p, t = p + 1, t + 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark, p = p, t, p + 1
+        elif star >= 0:
+            mark += 1
+            p, t = star + 1, mark
+        else:
+            return False
+    return all(c == "*" for c in pattern[p:])
 
 
 def instance_of(pattern: str) -> str:
@@ -141,27 +181,112 @@ _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
 def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> list[str]:
     """Resources of the owner a request to this policy may name: instances
-    of its Resource patterns of a type ``action`` takes first, then the
-    other instances, then an ARN of a type the action takes."""
+    of its Resource patterns of a type ``action`` takes first (each
+    pattern read through each of the action's ARN formats), then the other
+    instances, then an ARN of a type the action takes."""
     patterns = [item.value for s in policy.statements if s.resource is not None
                 for item in s.resource.patterns.items]
-    instances = list(dict.fromkeys(instance_of(p) for p in patterns if p.startswith("arn:")))
-    formats = [_filled(f, model) for f in actions.resource_arns(action)] if action else []
-    fitting = [i for i in instances if any(_fits(i, f) for f in formats)]
+    arn_patterns = [p if p.startswith("arn:") else _api_arn(p) for p in patterns
+                    if p.startswith("arn:") or p.startswith(API_SHORTHAND)]
+    instances = list(dict.fromkeys(instance_of(p) for p in arn_patterns))
+    arn_formats = actions.resource_arns(action) if action else []
+    formats = [_filled(f, model) for f in arn_formats]
+    shapes = [_filled(f, model, names=False) for f in arn_formats]
+    regions = regions_named(policy)[:3]
+    typed = [t for p in arn_patterns[:_MAX_TYPED] for f in arn_formats for t in [_typed(p, f, model, regions)] if t]
+    fitting = [i for i in instances if any(_fits(i, f) for f in shapes)]
     rest = [i for i in instances if i not in fitting]
     prefix = (action or "s3:").split(":")[0].lower() or "s3"
     fallback = formats or [f"arn:aws:{prefix}:{NICE_REGION}:{model.owner}:example"]
     # A name as long as a hostile pattern is no help to a reader, and its
     # automaton would cost more than the whole question.
-    return [n for n in dict.fromkeys(fitting + rest + fallback) if len(n) <= MAX_NAME]
+    return [n for n in dict.fromkeys(typed + fitting + rest + fallback) if len(n) <= MAX_NAME]
 
 
 MAX_NAME = 2048
+_MAX_TYPED = 50  # patterns read through the action's formats (the first names are the ones used)
+API_SHORTHAND = "execute-api:/"
+EXAMPLE_API_ID = "a1b2c3d4e5"  # API Gateway's IDs are 10 lower-case letters and digits
 
 
-def _filled(arn_format: str, model: ThreatModel) -> str:
-    values = {"Partition": "aws", "Region": NICE_REGION, "Account": model.owner}
+def _api_arn(shorthand: str) -> str:
+    """API Gateway's ``execute-api:/PATH`` as the ARN pattern of one API
+    (R1: it stands for the ARNs of the API the policy is attached to)."""
+    return f"arn:*:execute-api:*:*:{EXAMPLE_API_ID}/{shorthand[len(API_SHORTHAND):]}"
+
+
+# Readable values of an ARN format's placeholders ("example" for the others).
+_EXAMPLES = {"Partition": "aws", "Region": NICE_REGION, "ApiId": EXAMPLE_API_ID, "Stage": "prod", "Method": "GET"}
+
+
+def _filled(arn_format: str, model: ThreatModel, region: str = NICE_REGION, names: bool = True) -> str:
+    """A format with the owner's account, a real Region, and its other
+    placeholders readable (``names``) or all "example"."""
+    values = {**(_EXAMPLES if names else {"Partition": "aws"}), "Region": region, "Account": model.owner}
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), "example"), arn_format)
+
+
+def _typed(pattern: str, arn_format: str, model: ThreatModel, regions: list[str]) -> str | None:
+    """An ARN both a Resource pattern and an ARN format of the action
+    describe, part by part (the pattern's literal part, else the format's
+    readable one, else the pattern's own instance), or None if a part has
+    none that fits both."""
+    pieces, shapes = pattern.split(":", 5), arn_format.split(":", 5)
+    if len(pieces) != 6 or len(shapes) != 6:
+        return None
+    fills = [_filled(arn_format, model, r).split(":", 5) for r in regions or [NICE_REGION]]
+    out = []
+    for i, (piece, shape) in enumerate(zip(pieces, shapes)):
+        shape_glob = _PLACEHOLDER.sub("?*", shape)  # a placeholder stands for a non-empty name
+        choices = [piece] if "*" not in piece and "?" not in piece else \
+            [f[i] for f in fills] + [instance_of(piece) if i == 5 else _fill(piece)]
+        part = next((c for c in choices if _glob(piece, c, exact=True) and _glob(shape_glob, c, exact=True)), None)
+        if part is None:
+            return None
+        out.append(part)
+    return ":".join(out)
+
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+_MAX_REPAIRS = 64
+
+
+def repairs(value: str, names: list[str], policy: Policy, owner: str, action: str | None) -> list[str]:
+    """Readable variants of an ARN a model gave (``arn:::::``, a partition
+    or Region ``0``) when none of ``names`` fits it: its parts kept where
+    they are readable, else a real partition, the action's service, a real
+    Region, the owner's account, the resource part of a name. The caller
+    keeps one only if it lies in the model's own class."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return []
+    service = (action or "").split(":")[0].lower()
+    split = [n.split(":", 5) for n in names[:3] if n.count(":") >= 5]
+    shown = [[n[i] for n in split] for i in range(6)]  # the names' own parts
+    # Most important first (it varies slowest): a resource of a type the action takes, then the rest.
+    options = [
+        [service] * bool(service) + [p for p in (parts[2],) if re.fullmatch(r"[a-z][a-z0-9-]*", p)] + [parts[2]],
+        shown[5] + [p for p in (parts[5],) if p] + ["example"],
+        [p for p in (parts[1],) if p in PARTITIONS] + list(PARTITIONS),
+        [p for p in (parts[3],) if p in REGIONS] + [""] * ("" in shown[3]) + regions_named(policy)[:6]
+        + ["cn-north-1", "us-gov-west-1"],
+        [p for p in (parts[4],) if _ACCOUNT.fullmatch(p)] + [""] * ("" in shown[4]) + [owner],
+    ]
+    out = []
+    for service_, rest, partition, region, account in itertools.product(*[list(dict.fromkeys(o)) for o in options]):
+        if region and _partition_of(region) != partition:
+            continue  # a Region of another partition
+        out.append(":".join(("arn", partition, service_, region, account, rest)))
+        if len(out) == _MAX_REPAIRS:
+            break
+    return [v for v in out if v != value]
+
+
+def _partition_of(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 def _fits(instance: str, filled: str) -> bool:

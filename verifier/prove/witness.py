@@ -28,6 +28,7 @@ from verifier.request import Request, make_request
 
 _MAX_ACTIONS = 3
 _MAX_RESOURCES = 3
+_MAX_PRINCIPALS = 3  # the names the policy spells (every reading admits them), then the global one
 
 
 def foreign(loaded: LoadedPolicy, model: ThreatModel) -> Request | None:
@@ -87,27 +88,41 @@ def legitimate(loaded: LoadedPolicy, model: ThreatModel) -> Request | None:
 
 def _first(loaded: LoadedPolicy, model: ThreatModel, kind: str, sources: list[dict]) -> Request | None:
     policy = loaded.policy
-    for group in _candidates(loaded, model, sources):
-        for request in group:
-            deadline.check()  # each candidate is evaluated over the whole policy
-            verdict = classify(request, model)
-            if verdict.problems or verdict.kind != kind:
-                continue
-            evaluation = evaluate(policy, request)
-            if evaluation.decision is Decision.ALLOW:
-                return request
-            allows = [t for t in evaluation.statements if t.effect == "Allow"]
-            if not any(t.principal.result for t in allows):
-                return None  # no Allow admits the principal, whatever the rest of the request
-            if not any(t.principal.result and t.action.result and t.resource.result for t in allows):
-                break  # nor this action and resource: other source keys cannot help
+    for principal in readable.principal_names(model.deputy, policy)[:_MAX_PRINCIPALS]:
+        for group in _candidates(loaded, model, principal, sources):
+            outcome = _allowed(policy, model, kind, group)
+            if isinstance(outcome, Request):
+                return outcome
+            if outcome is _NOT_ADMITTED:
+                break  # no Allow admits this principal, whatever the rest of the request
     return None
 
 
-def _candidates(loaded: LoadedPolicy, model: ThreatModel, sources: list[dict]):
-    """Groups of candidates that differ only in their source keys."""
+_NOT_ADMITTED = object()
+
+
+def _allowed(policy, model: ThreatModel, kind: str, group: list[Request]):
+    """The first request of a group the policy allows, or why none is."""
+    for request in group:
+        deadline.check()  # each candidate is evaluated over the whole policy
+        verdict = classify(request, model)
+        if verdict.problems or verdict.kind != kind:
+            continue
+        evaluation = evaluate(policy, request)
+        if evaluation.decision is Decision.ALLOW:
+            return request
+        allows = [t for t in evaluation.statements if t.effect == "Allow"]
+        if not any(t.principal.result for t in allows):
+            return _NOT_ADMITTED
+        if not any(t.principal.result and t.action.result and t.resource.result for t in allows):
+            return None  # nor this action and resource: other source keys cannot help
+    return None
+
+
+def _candidates(loaded: LoadedPolicy, model: ThreatModel, principal: str, sources: list[dict]):
+    """Groups of candidates of one principal that differ only in their
+    source keys."""
     policy = loaded.policy
-    principal = readable.services(model.deputy)[0]
     names = sorted({principal, global_name(principal)})
     base = {"aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": principal,
             "aws:PrincipalServiceNamesList": names}
