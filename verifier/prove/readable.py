@@ -15,7 +15,7 @@ import re
 
 from verifier.policy import actions
 from verifier.policy.ast import Effect, Policy
-from verifier.prove.threat import Deputy, ThreatModel
+from verifier.prove.threat import Deputy, ThreatModel, global_name
 
 NICE_FOREIGN_ACCOUNT = "444455556666"
 NICE_REGION = "us-east-1"
@@ -82,13 +82,16 @@ def spelled_principals(deputy: Deputy, policy: Policy) -> list[str]:
             continue
         out += [v.value for e in block.entries if e.kind.value == "Service" for v in e.values.items
                 if deputy.admits(v.value)]
-    return list(dict.fromkeys(out))
+    # The global name first where the policy spells it too: the one a reader expects.
+    return sorted(dict.fromkeys(out), key=lambda name: name != global_name(name))
 
 
 def principal_names(deputy: Deputy, policy: Policy) -> list[str]:
     """Names a request of the deputy may carry, preferred first: those the
-    policy spells (allowed under every reading), then the readable ones."""
-    return list(dict.fromkeys(spelled_principals(deputy, policy) + services(deputy)))
+    policy spells (allowed under every reading), then its readable name
+    (one: for "any other service principal" each name tried is another
+    search over the whole policy, and the solver finds what it misses)."""
+    return list(dict.fromkeys(spelled_principals(deputy, policy) + services(deputy)[:1]))
 
 
 def has_resource(policy: Policy) -> bool:
