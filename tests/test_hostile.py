@@ -509,12 +509,14 @@ def test_one_condition_with_50000_values_is_vulnerable(tmp_path):
     the verdict may be cut short by the time limit, which a warning says."""
     path = write(tmp_path, "values.json", trust({"StringEquals": {"aws:SourceAccount": [f"{i:012d}"
                                                                                       for i in range(50_000)]}}))
-    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--timeout", "3")
+    # --timeout 6: reading the 750 KB counts against it, and under -n 2 a busy
+    # neighbour can take a second or two of it before the witness is tried.
+    code, out, _ = run("check", path, "--account", OWNER, "--format", "json", "--timeout", "6")
     result = json.loads(out)["results"][0]
     assert (code, result["verdict"]) == (1, "vulnerable"), result["message"]
     account = result["counterexample"]["context"]["aws:SourceAccount"]
     assert account != OWNER and int(account) < 50_000  # one of the listed accounts, none of them trusted
-    assert all("the time limit of 3 s (--timeout) was reached" in w for w in result["warnings"])
+    assert all("the time limit of 6 s (--timeout) was reached" in w for w in result["warnings"] if "time limit" in w)
 
 
 def test_explain_on_5000_statements_answers_unknown_naming_the_time_limit(tmp_path):
