@@ -94,3 +94,15 @@ def _model():
     from tests.support import model
 
     return model()
+
+
+def test_a_counterexample_the_solver_finds_states_the_question_s_assumptions():
+    # A condition no canonical request meets (a numeric view and a pattern):
+    # the solver finds the request. Its result says what the question
+    # assumes, as a witnessed request's and a proof's do (it said nothing).
+    found = check(trust({"StringLike": {ARN: "arn:aws:rekognition:*:*:streamprocessor/zz*q"},
+                         "NumericGreaterThan": {SA: "500000000000"}}))
+    witnessed = check(trust())
+    assert found.verdict is witnessed.verdict is Verdict.VULNERABLE
+    assert found.solver == "z3" and witnessed.solver.startswith("evaluator")
+    assert found.assumptions[:len(witnessed.assumptions)] == witnessed.assumptions

@@ -261,7 +261,9 @@ class _Run:
         return Result(self.policy.source, Verdict.VULNERABLE,
                       "a foreign request of the deputy is allowed; the counterexample replays in the evaluator",
                       counterexample=request, statements=_refs(allowing), solver=found_by,
-                      assumptions=findings.readings_of(evaluate(self.policy, request)))
+                      # what the question assumes, as for a witnessed request or a proof
+                      assumptions=self.model.assumptions(self.question.has_resource)
+                      + findings.readings_of(evaluate(self.policy, request)))
 
     def _replay_failure(self, request: Request, why: str) -> Result:
         constructs = self.unencoded()
