@@ -106,3 +106,39 @@ def test_a_counterexample_the_solver_finds_states_the_question_s_assumptions():
     assert found.verdict is witnessed.verdict is Verdict.VULNERABLE
     assert found.solver == "z3" and witnessed.solver.startswith("evaluator")
     assert found.assumptions[:len(witnessed.assumptions)] == witnessed.assumptions
+
+
+FOREIGN_TOPIC = f"arn:aws:sns:us-east-1:{ATTACKER}:alerts"
+OWN_TOPIC = f"arn:aws:sns:us-east-1:{OWNER}:alerts"
+
+
+@pytest.mark.parametrize("resources, verdict", [([FOREIGN_TOPIC], Verdict.SAFE),
+                                                ([FOREIGN_TOPIC, OWN_TOPIC], Verdict.VULNERABLE)],
+                         ids=["only-another-accounts", "and-the-owners"])
+def test_an_allow_only_on_another_accounts_resource_admits_no_foreign_request(resources, verdict):
+    # THREAT_MODEL point 2: the request's resource is the owner's.
+    doc = policy(statement(principal={"Service": "events.amazonaws.com"}, action="sns:Publish",
+                           Resource=resources))
+    result = check(doc, service=None, action=None)
+    assert result.verdict is verdict
+    if verdict is Verdict.VULNERABLE:
+        assert result.counterexample.resource == OWN_TOPIC
+
+
+TRAIL_KEY = "kms:EncryptionContext:aws:cloudtrail:arn"
+
+
+@pytest.mark.parametrize("condition, verdict", [
+    ({"ArnLike": {TRAIL_KEY: f"arn:aws:cloudtrail:*:{OWNER}:trail/*"}}, Verdict.SAFE),
+    ({"ArnLike": {TRAIL_KEY: "arn:aws:cloudtrail:*:*:trail/*"}}, Verdict.VULNERABLE),
+    # AWS's recommended key policy: the trail pinned by aws:SourceArn, the context by StringLike
+    ({"StringEquals": {ARN: f"arn:aws:cloudtrail:us-east-1:{OWNER}:trail/t"},
+      "StringLike": {TRAIL_KEY: f"arn:aws:cloudtrail:*:{OWNER}:trail/*"}}, Verdict.SAFE),
+    # StringLike alone: its Region * may cross a colon (C4, SEMANTICS case 11)
+    ({"StringLike": {TRAIL_KEY: f"arn:aws:cloudtrail:*:{OWNER}:trail/*"}}, Verdict.VULNERABLE),
+], ids=["arnlike-owner", "arnlike-any-account", "recommended", "stringlike-alone"])
+def test_cloudtrails_key_policy_guard_names_the_source_k11(condition, verdict):
+    # CloudTrail sets the encryption context from the trail it acts for (K11).
+    doc = policy(statement(principal={"Service": "cloudtrail.amazonaws.com"}, action="kms:GenerateDataKey*",
+                           condition=condition, Resource="*"))
+    assert check(doc, service=None, action=None).verdict is verdict
