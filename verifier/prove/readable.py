@@ -35,10 +35,31 @@ REGIONS = (
 
 
 def regions_named(policy: Policy) -> list[str]:
-    """Real Regions the policy's text names, then us-east-1 and the rest."""
-    text = repr(policy)
-    named = [r for r in REGIONS if r in text]
-    return list(dict.fromkeys(named + [NICE_REGION, *REGIONS]))
+    """Real Regions the policy's text names, then us-east-1 and the rest
+    (remembered for the policy last asked about: a question asks often)."""
+    global _regions_of
+    if _regions_of[0] is not policy:
+        text = "\n".join(_texts(policy))
+        named = [r for r in REGIONS if r in text]
+        _regions_of = (policy, list(dict.fromkeys(named + [NICE_REGION, *REGIONS])))
+    return list(_regions_of[1])
+
+
+_regions_of: tuple = (None, [])
+
+
+def _texts(policy: Policy):
+    """Every value a policy's statements write (principals, actions,
+    resources, condition values); ``repr`` of a large policy costs seconds."""
+    for s in policy.statements:
+        for block in (s.principal, s.not_principal):
+            if block is not None:
+                yield from (v.value for e in block.entries for v in e.values.items)
+        for block in (s.action, s.not_action, s.resource, s.not_resource):
+            if block is not None:
+                yield from (v.value for v in block.patterns.items)
+        if s.condition is not None:
+            yield from (v.value for o in s.condition.operators for e in o.entries for v in e.values.items)
 
 
 def regional_names(service: str, policy: Policy) -> list[str]:
