@@ -90,6 +90,7 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
     size, explored = len(start), 0
     edges: list[tuple] = []
     frontier = [start]
+    steps, cuts = [part.step for part in parts], [part.cuts for part in parts]
     while frontier:
         next_frontier = []
         for state in frontier:
@@ -100,9 +101,9 @@ def _explore(languages: tuple, budget: int, want: frozenset | None, counted: boo
                 return {want: (seen[state], 1)}
             # Only the labels leaving this state's parts can tell characters
             # apart here: a few intervals instead of the whole alphabet's.
-            points = frozenset().union(*[parts[p].cuts(s) for p, s in state])
+            points = frozenset().union(*[cuts[p](s) for p, s in state])
             for code, width in _partition(points):
-                nxt = tuple((p, t) for p, s in state if (t := parts[p].step(s, code)) >= 0)
+                nxt = tuple([(p, t) for p, s in state if (t := steps[p](s, code)) >= 0])
                 if must_live and not must_live <= {p for p, _ in nxt}:
                     # Dead parts never revive, so no wanted state lies
                     # beyond this one, nor is reached through it.
