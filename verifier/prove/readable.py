@@ -207,7 +207,21 @@ def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> li
     """Resources of the owner a request to this policy may name: instances
     of its Resource patterns of a type ``action`` takes first (each
     pattern read through each of the action's ARN formats), then the other
-    instances, then an ARN of a type the action takes."""
+    instances, then an ARN of a type the action takes. Remembered for the
+    policy last asked about (each of its questions asks, often the same)."""
+    global _names_of
+    if _names_of[0] is not policy:
+        _names_of = (policy, {})
+    key = (model.owner, action)
+    if key not in _names_of[1]:
+        _names_of[1][key] = _resource_names(policy, model, action)
+    return list(_names_of[1][key])
+
+
+_names_of: tuple = (None, {})
+
+
+def _resource_names(policy: Policy, model: ThreatModel, action: str | None) -> list[str]:
     patterns = [item.value for s in policy.statements if s.resource is not None
                 for item in s.resource.patterns.items]
     arn_patterns = [p if p.startswith("arn:") else _api_arn(p) for p in patterns
