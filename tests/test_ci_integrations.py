@@ -169,6 +169,26 @@ def test_action_gates_a_pull_request_on_what_it_opens(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
+def test_action_fetches_a_base_the_shallow_checkout_lacks(tmp_path):
+    # actions/checkout fetches one commit: the base of the pull request is
+    # not in the work tree until the step fetches it from origin.
+    origin = small_repository(tmp_path / "origin")
+    base = git(origin, "rev-parse", "HEAD")
+    loose = json.loads((origin / "safe.json").read_text())
+    loose["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": [OWNER, "444455556666"]}}
+    (origin / "safe.json").write_text(json.dumps(loose, indent=2))
+    git(origin, "commit", "-qam", "loosen")
+    repo = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{origin}", str(repo)], check=True,
+                   capture_output=True)
+    missing = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{base}^{{commit}}"], capture_output=True)
+    assert missing.returncode != 0, "the shallow clone should lack the base"
+    code, log, summary, _ = run_step(repo, {"paths": ".", "base": base}, tmp_path)
+    assert code == 1, log
+    assert summary.read_text().startswith(f"### deputy against `{base}`: 1 policy opens foreign access")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
 def test_action_inputs_cannot_run_commands(tmp_path):
     repo = small_repository(tmp_path / "small")
     marker = tmp_path / "pwned"
