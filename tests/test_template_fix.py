@@ -373,3 +373,13 @@ def test_an_account_export_is_refused_and_a_template_without_policies_needs_noth
     code, document = fix_json(path, "--write")
     assert code == 0 and document["status"] == "already-safe" and document["policies"] == []
     assert path.read_text() == "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
+
+
+def test_a_policy_on_a_value_the_template_does_not_state_names_it_when_it_cannot_be_repaired():
+    # ParameterRole pins aws:SourceAccount to !Ref PartnerAccount: deputy read
+    # it widened (StringLike '*'), so the text it would edit is not there.
+    code, document = fix_json(DATA / "sources" / "cfn-trust.yaml", "--account", "111122223333")
+    (fix,) = [p for p in document["policies"] if p["resource"] == "ParameterRole"]
+    assert fix["status"] == "failed"
+    assert "!Ref PartnerAccount" in fix["message"] and "line 41" in fix["message"]
+    assert "StringLike" not in fix["message"]

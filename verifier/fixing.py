@@ -197,7 +197,8 @@ def fix_template(path: str, text: str, root, model: ThreatModel, timeout: float)
                 writers[item.resource] = writer
                 fix.changes = edits.described(work[1].changes, item.owner, permission, *work)
             else:
-                fix.status, fix.message = "failed", f"cannot repair in place: {problem}"
+                unstated = _unstated(item.node) if "as deputy read it" in problem else ""
+                fix.status, fix.message = "failed", f"cannot repair in place: {unstated or problem}"
         fixes.append(fix)
     repaired_text = _verified(path, text, yaml, found, fixes, writers, model, timeout)
     for fix in fixes:
@@ -207,6 +208,28 @@ def fix_template(path: str, text: str, root, model: ThreatModel, timeout: float)
     out.notices = notices
     out.warnings = [str(n) for n in notices] + out.warnings
     return out
+
+
+def _unstated(node) -> str:
+    """Why a repair cannot be written where the policy holds values the
+    template does not state: deputy read them widened, so the text it would
+    edit is not the text it read."""
+    from verifier.policy.jsontree import JArray, JObject
+    from verifier.sources import JUnresolved
+
+    found, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, JObject):
+            stack += [m.value for m in n.members]
+        elif isinstance(n, JArray):
+            stack += list(n.items)
+        elif isinstance(n, JUnresolved):
+            found.append(f"{n.what} at line {n.span.line}")
+    if not found:
+        return ""
+    return ("the policy depends on values the template does not state (" + "; ".join(sorted(set(found)))
+            + "): give them in the template, or pin the source with a value deputy can read, and run again")
 
 
 def _try(make, text: str, yaml: bool):
