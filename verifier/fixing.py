@@ -197,8 +197,7 @@ def fix_template(path: str, text: str, root, model: ThreatModel, timeout: float)
                 writers[item.resource] = writer
                 fix.changes = edits.described(work[1].changes, item.owner, permission, *work)
             else:
-                unstated = _unstated(item.node) if "as deputy read it" in problem else ""
-                fix.status, fix.message = "failed", f"cannot repair in place: {unstated or problem}"
+                fix.status, fix.message = "failed", f"cannot repair in place: {_why_not(problem, item.node)}"
         fixes.append(fix)
     repaired_text = _verified(path, text, yaml, found, fixes, writers, model, timeout)
     for fix in fixes:
@@ -210,37 +209,29 @@ def fix_template(path: str, text: str, root, model: ThreatModel, timeout: float)
     return out
 
 
-def _unstated(node) -> str:
-    """Why a repair cannot be written where the policy holds values the
-    template does not state: deputy read them widened, so the text it would
-    edit is not the text it read."""
-    from verifier.policy.jsontree import JArray, JObject
-    from verifier.sources import JUnresolved
+def _why_not(problem: Exception, node) -> str:
+    """Why the edits cannot be made; where deputy read values the template
+    does not state widened (``unresolved.settle``), those values: the text
+    it would edit is not the text it read."""
+    from verifier.debug import template_edits as edits
+    from verifier.sources import unresolved
 
-    found, stack = [], [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, JObject):
-            stack += [m.value for m in n.members]
-        elif isinstance(n, JArray):
-            stack += list(n.items)
-        elif isinstance(n, JUnresolved):
-            found.append(f"{n.what} at line {n.span.line}")
-    if not found:
-        return ""
-    return ("the policy depends on values the template does not state (" + "; ".join(sorted(set(found)))
-            + "): give them in the template, or pin the source with a value deputy can read, and run again")
+    widened = unresolved.settle(node).widened_what if isinstance(problem, edits.NotAsRead) else []
+    if widened:
+        return ("the policy depends on values the template does not state (" + "; ".join(widened)
+                + "): give them in the template, or pin the source with a value deputy can read, and run again")
+    return str(problem) or type(problem).__name__
 
 
 def _try(make, text: str, yaml: bool):
-    """``(writer, None)``, or ``(None, why)`` when the edits cannot be made."""
+    """``(writer, None)``, or ``(None, the exception)`` when the edits cannot be made."""
     from verifier.debug import template_edits as edits
 
     try:
         writer = make()
         writer(edits.Editor(text, yaml))
     except (edits.CannotEdit, ValueError, IndexError) as exc:
-        return None, str(exc) or type(exc).__name__
+        return None, exc
     return writer, None
 
 

@@ -28,6 +28,11 @@ class CannotEdit(Exception):
     """The template's text does not have the shape the edit needs."""
 
 
+class NotAsRead(CannotEdit):
+    """A block deputy read is not in the template's text: a value it had
+    to widen (an unstated ``!Ref``) changed the block's operator."""
+
+
 def writer(item, body, permission: bool, loaded, repaired):
     """A function that makes this policy's edits in an ``Editor`` (raises
     ``CannotEdit`` where the template's text is not shaped for them)."""
@@ -120,7 +125,7 @@ def _condition_edits(editor: Editor, raw, old, new, owner: str) -> None:
 def _raw_member(node, name: str):
     member = _member(node, name)
     if member is None:
-        raise CannotEdit(f"{name} is not written in the template as deputy read it (a value it had to widen?)")
+        raise NotAsRead(f"{name} is not written in the template as deputy read it (a value it had to widen?)")
     return member
 
 
