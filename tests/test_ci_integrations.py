@@ -140,15 +140,20 @@ def test_action_checks_everything_on_a_push(tmp_path):
     assert "| `vulnerable.json` | rekognition.amazonaws.com | 🔴 vulnerable |" in log
 
 
-@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
-def test_action_gates_a_pull_request_on_what_it_opens(tmp_path):
-    repo = small_repository(tmp_path / "small")
-    base = git(repo, "rev-parse", "HEAD")
-    # The pull request leaves the old finding alone and loosens the safe policy.
+def loosen(repo: Path) -> None:
+    """A pull request's commit: the old finding left alone, the safe policy
+    loosened to a second account."""
     loose = json.loads((repo / "safe.json").read_text())
     loose["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": [OWNER, "444455556666"]}}
     (repo / "safe.json").write_text(json.dumps(loose, indent=2))
     git(repo, "commit", "-qam", "loosen")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
+def test_action_gates_a_pull_request_on_what_it_opens(tmp_path):
+    repo = small_repository(tmp_path / "small")
+    base = git(repo, "rev-parse", "HEAD")
+    loosen(repo)
     inputs = {"paths": ".", "base": base, "sarif-file": "out/change.sarif"}
     (repo / "out").mkdir()
     code, log, summary, output = run_step(repo, inputs, tmp_path)
@@ -174,10 +179,7 @@ def test_action_fetches_a_base_the_shallow_checkout_lacks(tmp_path):
     # not in the work tree until the step fetches it from origin.
     origin = small_repository(tmp_path / "origin")
     base = git(origin, "rev-parse", "HEAD")
-    loose = json.loads((origin / "safe.json").read_text())
-    loose["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": [OWNER, "444455556666"]}}
-    (origin / "safe.json").write_text(json.dumps(loose, indent=2))
-    git(origin, "commit", "-qam", "loosen")
+    loosen(origin)
     repo = tmp_path / "checkout"
     subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{origin}", str(repo)], check=True,
                    capture_output=True)

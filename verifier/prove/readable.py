@@ -37,15 +37,23 @@ REGIONS = (
 def regions_named(policy: Policy) -> list[str]:
     """Real Regions the policy's text names, then us-east-1 and the rest
     (remembered for the policy last asked about: a question asks often)."""
-    global _regions_of
-    if _regions_of[0] is not policy:
+    memo = _per_policy(policy)
+    if "regions" not in memo:
         text = "\n".join(_texts(policy))
-        named = [r for r in REGIONS if r in text]
-        _regions_of = (policy, list(dict.fromkeys(named + [NICE_REGION, *REGIONS])))
-    return list(_regions_of[1])
+        memo["regions"] = list(dict.fromkeys([r for r in REGIONS if r in text] + [NICE_REGION, *REGIONS]))
+    return list(memo["regions"])
 
 
-_regions_of: tuple = (None, [])
+_remembered: tuple = (None, {})
+
+
+def _per_policy(policy: Policy) -> dict:
+    """What was worked out for the policy last asked about: each of its
+    questions asks again, often the same."""
+    global _remembered
+    if _remembered[0] is not policy:
+        _remembered = (policy, {})
+    return _remembered[1]
 
 
 def _texts(policy: Policy):
@@ -209,16 +217,11 @@ def resource_names(policy: Policy, model: ThreatModel, action: str | None) -> li
     pattern read through each of the action's ARN formats), then the other
     instances, then an ARN of a type the action takes. Remembered for the
     policy last asked about (each of its questions asks, often the same)."""
-    global _names_of
-    if _names_of[0] is not policy:
-        _names_of = (policy, {})
-    key = (model.owner, action)
-    if key not in _names_of[1]:
-        _names_of[1][key] = _resource_names(policy, model, action)
-    return list(_names_of[1][key])
-
-
-_names_of: tuple = (None, {})
+    memo = _per_policy(policy)
+    key = ("resources", model.owner, action)
+    if key not in memo:
+        memo[key] = _resource_names(policy, model, action)
+    return list(memo[key])
 
 
 def _resource_names(policy: Policy, model: ThreatModel, action: str | None) -> list[str]:

@@ -12,7 +12,7 @@ import itertools
 from functools import lru_cache
 
 from verifier.errors import InputError
-from verifier.policy.jsontree import JMember, JObject, JScalar
+from verifier.policy.jsontree import JArray, JMember, JObject, JScalar
 from verifier.sources import Found, Notice, member_value, owner
 from verifier.sources import lambda_permission as permissions
 from verifier.sources.intrinsics import NOVALUE, Resolver
@@ -194,7 +194,7 @@ def _identifier_owner(found: Found, rtype: str, properties: JObject, resolver: R
     that stands for the stack's account must then stay apart from it."""
     prop = IDENTIFIERS.get(rtype)
     value = resolver.value(member_value(properties, prop)) if prop else None
-    items = value.items if hasattr(value, "items") and not isinstance(value, JObject) else [value]
+    items = value.items if isinstance(value, JArray) else [value]
     texts = [v.value for v in items if isinstance(v, JScalar) and isinstance(v.value, str)]
     if not texts or len(texts) != len(items) or any(owner.SENTINEL in t for t in texts):
         return

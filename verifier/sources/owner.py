@@ -159,23 +159,23 @@ def resource_account(values, unknown) -> str | None:
     for name in OWN_IDENTIFIERS:
         if scalar_text(member_value(unknown, name)) == "true":
             continue
-        text = scalar_text(member_value(values, name)) or ""
-        match = _ARN_ACCOUNT.match(text) or _QUEUE_URL.match(text)
-        if match:
-            return match.group(1)
+        found = _account_of(scalar_text(member_value(values, name)) or "")
+        if found:
+            return found
     return None
+
+
+def _account_of(text: str) -> str | None:
+    """The account an ARN or a queue URL names, or None."""
+    match = _ARN_ACCOUNT.match(text) or _QUEUE_URL.match(text)
+    return match.group(1) if match else None
 
 
 def identifier_account(texts: list[str]) -> str | None:
     """The one account that the resource identifiers ``texts`` (ARNs,
     queue URLs) name, or None if one of them names none or they differ."""
-    accounts = set()
-    for text in texts:
-        match = _ARN_ACCOUNT.match(text) or _QUEUE_URL.match(text)
-        if match is None:
-            return None
-        accounts.add(match.group(1))
-    return accounts.pop() if len(accounts) == 1 else None
+    accounts = {_account_of(text) for text in texts}
+    return accounts.pop() if len(accounts) == 1 and None not in accounts else None
 
 
 def settle_plan_owners(found: list, root, account: str | None) -> None:
