@@ -6,6 +6,7 @@ claim (useless findings), and the policy's diagnostics as warnings.
 
 from __future__ import annotations
 
+from verifier.encoder import logic as F
 from verifier.encoder.conditions import ConditionEncoder
 from verifier.policy.ast import Effect, Statement
 from verifier.policy.loading import LoadedPolicy
@@ -68,16 +69,29 @@ def impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: l
 
 def never_holding(session: Session, entries: list, terms: list) -> list:
     """The useless findings of the entries whose term no request in the
-    session satisfies (at most five)."""
-    found = []
-    for (statement, entry), term in zip(entries, terms):
-        with session.scope():
-            session.add(term)
-            if session.check(timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat":
-                found.append(impossible(statement, entry))
-        if len(found) == 5:
-            break
-    return found
+    session satisfies (the first five, in the policy's order).
+
+    Each term is guarded by a literal of its own, and the solver is asked
+    for a request satisfying any term not yet seen to hold: a model marks
+    every term it satisfies as possible, and UNSAT marks all the rest as
+    impossible at once. A policy no trusted request gets through (where
+    this is asked) usually has no such request at all, so one question
+    replaces one per entry. Where that question cannot be decided, each
+    entry left is asked alone, as before: only UNSAT makes a finding."""
+    literals = [F.Bool(f"holds!{k}") for k in range(len(terms))]
+    with session.scope():
+        session.add(*[F.Implies(lit, term) for lit, term in zip(literals, terms)])
+        left = list(range(len(terms)))
+        while left:
+            anyone = F.Bool(f"holds!any{len(left)}")
+            session.add(F.Implies(anyone, F.Or(*[literals[k] for k in left])))
+            outcome = session.check([anyone], timeout_ms=AUX_TIMEOUT_MS // 4)
+            if outcome.status != "sat":
+                break
+            left = [k for k in left if not outcome.read(terms[k])]
+        if left and outcome.status != "unsat":
+            left = [k for k in left if session.check([literals[k]], timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat"]
+    return [impossible(*entries[k]) for k in left[:5]]
 
 
 PLACEHOLDER_RULES = ("F1", "F2", "P1", "P5")
