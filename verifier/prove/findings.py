@@ -63,8 +63,11 @@ def impossible_conditions(loaded: LoadedPolicy, model: ThreatModel, admitting: l
     legitimate = question.legitimate()
     mapping, constraints = question.finalize()
     session = Session(AUX_TIMEOUT_MS, mapping)
-    session.add(*constraints, *question.base(), legitimate)
-    return never_holding(session, entries, terms)
+    try:
+        session.add(*constraints, *question.base(), legitimate)
+        return never_holding(session, entries, terms)
+    finally:
+        session.close()
 
 
 def never_holding(session: Session, entries: list, terms: list) -> list:

@@ -52,6 +52,15 @@ def _check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float) -> R
     started = time.perf_counter()
     F.new_epoch()
     run = _Run(loaded, model, with_wishes=False)
+    try:
+        result = _answered(loaded, run, timeout)
+    finally:
+        run.close()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _answered(loaded: LoadedPolicy, run: _Run, timeout: float) -> Result:
     found = witness.foreign(loaded, run.model)
     if found is not None:
         result = run.witnessed(found)
@@ -68,7 +77,6 @@ def _check_deputy(loaded: LoadedPolicy, model: ThreatModel, timeout: float) -> R
     result.useless = findings.placeholders(loaded, run.admitting()) + run.blocked
     if result.counterexample is not None:
         result.assumptions += findings.uncatalogued(result.counterexample.action)
-    result.seconds = time.perf_counter() - started
     return result
 
 
@@ -176,6 +184,13 @@ class _Run:
             session.add(*[F.Implies(g, F.Not(term)) for g, (_, term) in zip(self.guards, self.encoding.denies)])
             session.add(*counterexample.wish_constraints(self.wishes))
         return self._session
+
+    def close(self) -> None:
+        """The run's solver given back (``Session.close``): once its
+        questions are all asked."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def _take_wishes(self) -> None:
         """Start again with the wishes: in a fresh epoch of terms, so the

@@ -12,6 +12,7 @@ atom by its meaning over the string classes (``mapping``, from
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from verifier import deadline
 from verifier.encoder import logic as F
 from verifier.errors import InternalError
 from verifier.prove import certify
+from verifier.prove.smtlib import SmtText
 
 SEED = 0
 
@@ -39,15 +41,23 @@ class Session:
     push/pop or with assumptions, so shared constraints are asserted once."""
 
     def __init__(self, timeout_ms: int, mapping: dict | F.Substitution | None = None):
-        self._solver = z3.Solver()
-        self._solver.set("random_seed", SEED)
+        self._lent = _Lent.borrow()
+        self._solver = self._lent.solver
         self._timeout = max(1, int(timeout_ms))
-        self._solver.set("timeout", self._timeout)
+        self._lent.set("timeout", self._timeout)
+        self._lent.set("rlimit", 0)
         self._budget = 0
         # A run's sessions may share one substitution (its memo with it).
         self._substitution = mapping if isinstance(mapping, F.Substitution) else F.Substitution(mapping or {})
-        self._text = _SmtText()
+        self._text = SmtText(self._lent.prefix())
         self._levels: list[list[F.Term]] = [[]]  # what is asserted, per push level: for a second solver
+
+    def close(self) -> None:
+        """Withdraw everything this session asserted and give its solver
+        back for the next session; the session is not to be used after."""
+        lent, self._lent = self._lent, None
+        if lent is not None:
+            lent.give_back()
 
     def formula(self, term: F.Term) -> F.Term:
         """``term`` with every string atom replaced by its meaning."""
@@ -64,8 +74,11 @@ class Session:
                 # millisecond: not worth it for a handful of terms.
                 self._solver.add(*[self._text.api(f) for f in formulas])
             else:
-                self._solver.from_string(self._text.script(formulas))
+                script = self._text.script(formulas)
+                self._lent.sent += len(script)
+                self._solver.from_string(script)
         except z3.Z3Exception as exc:
+            self._lent.spoiled = True
             raise InternalError(f"z3 refused deputy's formula: {exc}") from exc
 
     def push(self) -> None:
@@ -102,11 +115,13 @@ class Session:
             timeout_ms = min(left, self._timeout if timeout_ms is None else timeout_ms)
         if timeout_ms is not None and max(1, int(timeout_ms)) != self._timeout:
             self._timeout = max(1, int(timeout_ms))
-            self._solver.set("timeout", self._timeout)
+            self._lent.set("timeout", self._timeout)
         if budget != self._budget:
             self._budget = budget
-            self._solver.set("rlimit", budget)
+            self._lent.set("rlimit", budget)
         outcome = self._z3(list(assumptions))
+        if outcome.status == "unknown":
+            self._lent.spoiled = True  # a solver stopped midway is not lent again
         if proof and certify.enabled() and outcome.status != "sat":
             return self.second_opinion(outcome, list(assumptions))
         return outcome
@@ -165,12 +180,72 @@ class Session:
         return lambda term: F.evaluate(self.formula(term), assignment)
 
 
+class _Lent:
+    """A z3 solver lent to one session at a time.
+
+    A new solver costs most of a millisecond before it has asked anything:
+    the SMT-LIB reader ``from_string`` makes for it, the first time, and
+    the solver's teardown; a policy's questions open one to three sessions.
+    So a solver is lent again once a session is closed: each session works
+    one push level above the solver's base, which holds nothing, and its
+    closing pops every level, so nothing it asserted is left. The reader
+    keeps what was declared and defined (a pop of the solver does not reach
+    it), so each session names its symbols with a prefix of its own, as on
+    a fresh solver. A solver that answered unknown or raised is dropped, not
+    lent again; so is one that has served ``REUSES`` sessions or read
+    ``SENT`` characters of scripts, which bounds what the reader holds. A
+    forked worker never uses its parent's solvers."""
+
+    REUSES = 64
+    SENT = 2_000_000
+    _free: list[_Lent] = []
+
+    def __init__(self):
+        self.solver = z3.Solver()
+        self.solver.set("random_seed", SEED)
+        self.params: dict[str, int] = {"rlimit": 0}
+        self.sessions = 0
+        self.sent = 0  # characters of SMT-LIB read, over every session
+        self.spoiled = False
+        self.pid = os.getpid()
+
+    @classmethod
+    def borrow(cls) -> _Lent:
+        pid = os.getpid()
+        while cls._free:
+            lent = cls._free.pop()
+            if lent.pid == pid:
+                break
+        else:
+            lent = cls()
+        lent.sessions += 1
+        lent.solver.push()
+        return lent
+
+    def prefix(self) -> str:
+        return f"s{self.sessions}_"
+
+    def set(self, name: str, value: int) -> None:
+        if self.params.get(name) != value:
+            self.params[name] = value
+            self.solver.set(name, value)
+
+    def give_back(self) -> None:
+        if self.spoiled or self.sessions >= self.REUSES or self.sent >= self.SENT or self.pid != os.getpid():
+            return
+        try:
+            self.solver.pop(self.solver.num_scopes())
+        except z3.Z3Exception:
+            return
+        self._free.append(self)
+
+
 class _ModelValues(dict):
     """The values of a model by variable name, each read from z3 on first
     use (``get``, as ``logic.evaluate`` asks); a variable the solver never
     saw gets the default."""
 
-    def __init__(self, text: _SmtText, model: z3.ModelRef):
+    def __init__(self, text: SmtText, model: z3.ModelRef):
         super().__init__()
         self._text = text
         self._model = model
@@ -180,147 +255,6 @@ class _ModelValues(dict):
             value = self._text.value(self._model, name)
             self[name] = default if value is None else value
         return self[name]
-
-
-class _SmtText:
-    """Formulas as SMT-LIB 2 scripts for ``Solver.from_string``.
-
-    Building z3 terms one by one through the Python API costs far more than
-    the solving does for a typical policy; one script per ``add`` is parsed
-    in C. Variables get plain ASCII names (``b3``, ``i0``) so that no name
-    from a policy can break the syntax; every compound term is a
-    ``define-fun`` (a macro z3 expands into shared terms), so the text stays
-    as small as the term graph however much of it is shared.
-
-    z3 keeps one command context per solver across ``from_string`` calls,
-    and push/pop of the solver do not touch it: a declaration or definition
-    made once stays known (and may not be repeated), so each is sent once
-    per session.
-    """
-
-    def __init__(self):
-        self._vars: dict[str, tuple[str, str]] = {}  # logic name -> (symbol, sort)
-        self._lines: dict[int, tuple[F.Term, str, str]] = {}  # id -> (term, symbol, definition)
-        self._declared: set[str] = set()
-        self._defined: set[int] = set()
-
-    def symbol(self, var: F.Term) -> str:
-        name = var.args[0]
-        found = self._vars.get(name)
-        if found is None:
-            sort = "Bool" if var.op == "bvar" else "Int"
-            found = self._vars[name] = (f"{sort[0].lower()}{len(self._vars)}", sort)
-        return found[0]
-
-    def api(self, term: F.Term) -> z3.BoolRef:
-        """``term`` built through z3's Python API, over the same symbols."""
-        op = term.op
-        if op in ("true", "false"):
-            return z3.BoolVal(op == "true")
-        if op == "bvar":
-            return z3.Bool(self.symbol(term))
-        if op == "ivar":
-            return z3.Int(self.symbol(term))
-        if op == "not":
-            return z3.Not(self.api(term.args[0]))
-        if op in ("and", "or"):
-            parts = [self.api(a) for a in term.args]
-            return z3.And(parts) if op == "and" else z3.Or(parts)
-        if op == "cmp":
-            var, order, value = term.args
-            x = self.api(var)
-            return {"<": x < value, "<=": x <= value, "==": x == value, ">": x > value, ">=": x >= value,
-                    "!=": x != value}[order]
-        raise TypeError(f"cannot convert {term!r}")
-
-    def standalone(self, formulas: list[F.Term], assumptions: list[F.Term]) -> str:
-        """One whole script asserting ``formulas`` and the ``assumptions``
-        (boolean variables), declaring and defining all it uses: what a
-        second solver reads."""
-        out: list[str] = []
-        declared: set[str] = set()
-        defined: set[int] = set()
-        roots = [self._emit(f, declared, defined, out) for f in [*formulas, *assumptions]]
-        out += [f"(assert {r})" for r in roots]
-        return "\n".join(out)
-
-    def named(self, values: dict) -> dict[str, bool | int]:
-        """Values by symbol (``b3``) as values by logic name."""
-        by_symbol = {symbol: name for name, (symbol, _) in self._vars.items()}
-        return {by_symbol[s]: v for s, v in values.items() if s in by_symbol}
-
-    def script(self, formulas: list[F.Term]) -> str:
-        out: list[str] = []
-        roots = [self._emit(f, self._declared, self._defined, out) for f in formulas]
-        out += [f"(assert {r})" for r in roots]
-        return "\n".join(out)
-
-    def _emit(self, root: F.Term, declared: set, defined: set, out: list) -> str:
-        """The text naming ``root``, after appending to ``out`` every
-        declaration and definition it needs (post-order, no recursion:
-        formulas can be deep)."""
-        stack = [(root, False)]
-        while stack:
-            term, expanded = stack.pop()
-            op = term.op
-            if op in ("true", "false", "iconst"):
-                continue
-            if op in ("bvar", "ivar"):
-                name = self.symbol(term)
-                if name not in declared:
-                    declared.add(name)
-                    out.append(f"(declare-const {name} {self._vars[term.args[0]][1]})")
-                continue
-            if id(term) in defined:
-                continue
-            if not expanded:
-                stack.append((term, True))
-                stack.extend((a, False) for a in term.args if isinstance(a, F.Term))
-                continue
-            defined.add(id(term))
-            out.append(self._definition(term)[1])
-        return self._atom(root)
-
-    def _definition(self, term: F.Term) -> tuple[str, str]:
-        found = self._lines.get(id(term))
-        if found is not None and found[0] is term:
-            return found[1], found[2]
-        symbol = f"t{len(self._lines)}"
-        op = term.op
-        if op == "cmp":
-            var, order, value = term.args
-            body = f"({order} {self._atom(var)} {_int(value)})"
-            if order == "==":
-                body = f"(= {self._atom(var)} {_int(value)})"
-            elif order == "!=":
-                body = f"(not (= {self._atom(var)} {_int(value)}))"
-        else:
-            body = f"({op} {' '.join(self._atom(a) for a in term.args)})"
-        line = f"(define-fun {symbol} () Bool {body})"
-        self._lines[id(term)] = (term, symbol, line)  # the term kept alive: its id stays its own
-        return symbol, line
-
-    def _atom(self, term: F.Term) -> str:
-        op = term.op
-        if op == "true":
-            return "true"
-        if op == "false":
-            return "false"
-        if op == "iconst":
-            return _int(term.args[0])
-        if op in ("bvar", "ivar"):
-            return self.symbol(term)
-        return self._definition(term)[0]
-
-    def value(self, model: z3.ModelRef, name: str) -> bool | int | None:
-        """A variable's value in ``model`` (false or 0 where the model leaves
-        it free), or None if the solver never saw it."""
-        found = self._vars.get(name)
-        if found is None:
-            return None
-        symbol, sort = found
-        value = model.eval(z3.Bool(symbol) if sort == "Bool" else z3.Int(symbol), model_completion=True)
-        return z3.is_true(value) if sort == "Bool" else value.as_long()
 
 
 def _literal_name(term: z3.ExprRef) -> str | None:
@@ -343,10 +277,6 @@ def _small(formulas: list[F.Term], limit: int = 24) -> bool:
 def _said(answer) -> str:
     return {"sat": "says sat", "unknown": f"could not decide: {answer.reason}",
             "error": f"failed: {answer.reason}"}.get(answer.status, answer.status)
-
-
-def _int(value: int) -> str:
-    return str(value) if value >= 0 else f"(- {-value})"
 
 
 _FALSE_REFUTED: bool | None = None
