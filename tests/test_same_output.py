@@ -96,6 +96,7 @@ def test_a_corpus_directory_gives_the_same_json_with_one_worker_two_workers_and_
     assert len(paths) > 100 and any(r["verdict"] == "vulnerable" and r["solver"] == "z3" for r in whole["results"])
 
     assert _check(str(CORPUS), "-j", "2") == whole
+    assert _check(str(CORPUS)) == whole  # the default: as many workers as this machine gives it
 
     backwards = _check(*reversed(paths), "-j", "1")
     by_path: dict[str, list] = {}

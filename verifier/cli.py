@@ -118,8 +118,8 @@ def _add_check(commands) -> None:
                     help="count useless findings (a deputy no legitimate request can reach, a value that cannot be "
                          "what it claims) as failures: exit 1, JUnit failures")
     ck.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                    help="check policies in N worker processes (default 1; results keep the order of the files; "
-                         "a worker the system kills costs only the policy it was checking, then unknown)")
+                    help="worker processes (default: one per CPU, at most 4, one per 8 files; -j 1: none); the same "
+                         "results in the same order for any N; a worker the system kills costs only its file")
     ck.add_argument("--base", metavar="REF", help="fail only on what the change from git revision REF opens (each "
                     "PATH as it is at REF, read with git, no checkout, against PATH now; as `deputy diff`)")
     ck.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are known: reported, not failing")
@@ -247,7 +247,7 @@ def _diff(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _check(args, stdout: TextIO, stderr: TextIO) -> int:
-    from verifier import checking, gate
+    from verifier import checking, gate, workers
     from verifier import config as configuration
     from verifier.outputs import console
 
@@ -256,16 +256,16 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         return gate.check_base(args, (settings, model, chooser), console.colour(args.color, stdout), stdout, stderr)
     scan = checking.scan_paths(args.paths, tuple(args.exclude), args.skip_other_files)
     notices: list = []
-    if (args.jobs or 1) > 1:
-        # Nothing needs the whole list before checking: workers read,
-        # detect and check whole files.
+    jobs = args.jobs if args.jobs is not None else workers.default_jobs(len(scan.files))
+    if jobs > 1:
+        # Workers read, detect and check whole files: nothing needs the whole list first.
         progress = console.Progress(stderr, len(scan.files))
-        results = checking.check_files(scan.files, chooser, args.input_format, args.timeout, args.jobs,
+        results = checking.check_files(scan.files, chooser, args.input_format, args.timeout, jobs,
                                        lambda index, path: progress.show(path), _details(args), notices)
     else:
         found = checking.collect(scan.files, model, args.input_format, notices)
         progress = console.Progress(stderr, len(found))
-        results = checking.check_all(found, chooser, args.timeout, args.jobs,
+        results = checking.check_all(found, chooser, args.timeout, 1,
                                      lambda index, item: progress.show(item.where()), _details(args))
     progress.done()
     for note in configuration.apply(results, settings.suppressions):
@@ -300,7 +300,7 @@ def _threat_model(args):
 
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds", "deputy check")
-    if getattr(args, "jobs", 1) < 1:
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1", "deputy check")
     settings = {"trusted_accounts": args.trusted_account, "trusted_orgs": args.trusted_org,
                 "require_keys": args.require_key, "service": args.service or [], "action": args.action or [],

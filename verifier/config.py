@@ -50,7 +50,7 @@ SCOPED = ("service", "action", "trusted_accounts", "trusted_orgs", "require_keys
 
 DEFAULTS = {"trusted_account": [], "trusted_org": [], "require_key": [], "service": [], "action": [],
             "source_service": None, "strict_attribution": False, "timeout": 5.0, "account": None,
-            "certify": False, "input_format": None, "jobs": 1, "exclude": []}
+            "certify": False, "input_format": None, "jobs": None, "exclude": []}
 
 # configuration setting -> command-line destination
 _SETTING_FLAGS = {"account": "account", "trusted_accounts": "trusted_account", "trusted_orgs": "trusted_org",
@@ -70,7 +70,7 @@ def merge_settings(args, config: Config) -> None:
     for dest, default in DEFAULTS.items():
         if getattr(args, dest, None) is None:
             setattr(args, dest, list(default) if isinstance(default, list) else default)
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1", "deputy check")
     for dest in ("service", "action"):  # one value or a list, in a file as on the command line
         if isinstance(getattr(args, dest), str):

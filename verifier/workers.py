@@ -17,9 +17,57 @@ the parent should answer it (it stops the workers and lets the
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections import deque
 from multiprocessing.connection import wait
+
+MOST = 4
+"""Workers ``deputy check`` starts by itself, at most: each holds its own
+caches (about 100 MB on a large repository), and past four the parent,
+which reads every result, gains little."""
+
+FILES_EACH = 8
+"""Files per worker, at least, before another is started by default: a
+worker costs a fork and its first policy's tables, about what a few small
+files take to check."""
+
+
+def default_jobs(files: int) -> int:
+    """The workers for ``files`` files when ``-j`` is not given: one per CPU
+    this process may use, at most ``MOST``, and only as many as have
+    ``FILES_EACH`` files each (one file, or a pre-commit hook's few, runs in
+    the process itself)."""
+    return max(1, min(available_cpus(), MOST, files // FILES_EACH))
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on: its affinity, bounded by a
+    container's CPU quota (cgroup v2 or v1), where either is set."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    quota = _cgroup_quota()
+    return max(1, min(count, quota) if quota else count)
+
+
+def _cgroup_quota(root: str = "/sys/fs/cgroup") -> int | None:
+    for path, period_path in ((f"{root}/cpu.max", None),
+                              (f"{root}/cpu/cpu.cfs_quota_us", f"{root}/cpu/cpu.cfs_period_us")):
+        try:
+            with open(path, encoding="ascii") as handle:
+                fields = handle.read().split()
+            if period_path is not None:
+                with open(period_path, encoding="ascii") as handle:
+                    fields = fields[:1] + handle.read().split()[:1]
+            quota, period = int(fields[0]), int(fields[1])
+        except (OSError, ValueError, IndexError):  # "max", -1 or no such file: no quota
+            continue
+        if quota > 0 and period > 0:
+            return max(1, quota // period)
+    return None
+
 
 def run(function, jobs: list, workers: int, lost, done=None, ahead: int = 2) -> list:
     """``[function(job) for job in jobs]``, computed by up to ``workers``
