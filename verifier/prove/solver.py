@@ -69,9 +69,11 @@ class Session:
             return
         self._levels[-1] += formulas
         try:
-            if _small(formulas):
+            if not self._lent.sent and _small(formulas):
                 # z3 makes its SMT-LIB reader once per solver, at about a
-                # millisecond: not worth it for a handful of terms.
+                # millisecond: not worth it for a handful of terms, unless
+                # the solver (lent, perhaps) has one already; then a script
+                # costs less than building the terms one call at a time.
                 self._solver.add(*[self._text.api(f) for f in formulas])
             else:
                 script = self._text.script(formulas)
