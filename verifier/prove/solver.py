@@ -195,10 +195,14 @@ class _Lent:
     it), so each session names its symbols with a prefix of its own, as on
     a fresh solver. A solver that answered unknown or raised is dropped, not
     lent again; so is one that has served ``REUSES`` sessions or read
-    ``SENT`` characters of scripts, which bounds what the reader holds. A
-    forked worker never uses its parent's solvers."""
+    ``SENT`` characters of scripts. That bounds what the reader holds, and
+    what every model carries: each ``define-fun`` a solver ever read stays
+    in its models (the reader's model converter; neither a pop nor a
+    ``(reset)`` removes it), so reading a model costs more with every
+    session the solver served. A forked worker never uses its parent's
+    solvers."""
 
-    REUSES = 64
+    REUSES = 8
     SENT = 2_000_000
     _free: list[_Lent] = []
 
