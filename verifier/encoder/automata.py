@@ -62,7 +62,7 @@ class DFA:
         self.ids: dict[frozenset, int] = {}
         self.sets: list[frozenset] = []
         self.accepting: list[bool] = []
-        self.moves: dict[tuple[int, int], int] = {}
+        self.moves: list[dict[int, int]] = []  # per state: character -> next state
         self.cut_points: list[frozenset[int] | None] = []
         self.start = self._id(automaton.closure([automaton.start]))
 
@@ -73,6 +73,7 @@ class DFA:
             self.sets.append(states)
             self.accepting.append(self.nfa.accept in states)
             self.cut_points.append(None)
+            self.moves.append({})
         return found
 
     def cuts(self, state: int) -> frozenset[int]:
@@ -91,12 +92,11 @@ class DFA:
 
     def step(self, state: int, code: int) -> int:
         """The next state, or -1 once no string can be accepted."""
-        key = (state, code)
-        found = self.moves.get(key)
+        row = self.moves[state]  # a dict per state: no key tuple to build at every step
+        found = row.get(code)
         if found is None:
             nxt = self.nfa.step(self.sets[state], code)
-            found = self._id(nxt) if nxt else -1
-            self.moves[key] = found
+            found = row[code] = self._id(nxt) if nxt else -1
         return found
 
 
