@@ -100,3 +100,40 @@ def test_equal_literals_each_keep_their_index():
     found = realizable([L.literal("ab"), L.literal("ab"), L.literal("b")], counted=True)
     assert found[frozenset({0, 1})] == ("ab", 1)
     assert found[frozenset({2})] == ("b", 1)
+
+
+def _counts_by_sweeping(start, edges):
+    """The counts of strings reaching each state (capped at 2) as the least
+    fixed point, by sweeping every edge until nothing changes: slow and
+    plainly right, against the worklist of ``_string_counts``."""
+    counts = {start: 1}
+    while True:
+        new = {start: 1}
+        for source, target, size in edges:
+            if source in counts:
+                new[target] = min(2, new.get(target, 0) + counts[source] * size)
+        if all(counts.get(s, 0) >= v for s, v in new.items()):
+            return counts
+        for s, v in new.items():
+            counts[s] = max(counts.get(s, 0), v)
+
+
+EDGES = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.sampled_from([1, 1, 2])), max_size=16)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(EDGES)
+def test_string_counts_are_the_least_fixed_point(edges):
+    from verifier.encoder.classes import _string_counts
+
+    assert _string_counts(0, edges) == _counts_by_sweeping(0, edges)
+
+
+def test_string_counts_of_a_cycle_and_of_a_chain():
+    from verifier.encoder.classes import _string_counts
+
+    # a chain: one string reaches each state; a loop back to 1 makes every later state reachable twice or more
+    assert _string_counts(0, [(0, 1, 1), (1, 2, 1)]) == {0: 1, 1: 1, 2: 1}
+    assert _string_counts(0, [(0, 1, 1), (1, 2, 1), (2, 1, 1)]) == {0: 1, 1: 2, 2: 2}
+    assert _string_counts(0, [(0, 1, 2)]) == {0: 1, 1: 2}  # two characters lead there
+    assert _string_counts(0, [(1, 2, 1)]) == {0: 1}  # unreachable states have no strings

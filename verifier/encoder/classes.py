@@ -206,20 +206,25 @@ class _Trie:
 
 
 def _string_counts(start, edges) -> dict:
-    """How many strings lead to each product state, capped at 2 (a fixed
-    point: cycles and wide character classes reach the cap)."""
+    """How many strings lead to each product state, capped at 2: the least
+    solution of count(t) = min(2, [t is start] + sum of count(s) * width
+    over the edges s -> t). A state's count rises at most twice, so each
+    rise is passed on along the state's own edges, once (a worklist), not
+    by sweeping every edge until nothing changes: the same least solution
+    (the sums only grow), in time linear in the edges."""
+    outgoing: dict = {}
+    for source, target, size in edges:
+        outgoing.setdefault(source, []).append((target, size))
     counts = {start: 1}
-    changed = True
-    while changed:
-        changed = False
-        incoming: dict = {start: 1}
-        for source, target, size in edges:
-            if source in counts:
-                incoming[target] = min(2, incoming.get(target, 0) + counts[source] * size)
-        for state, value in incoming.items():
-            if counts.get(state, 0) < value:
-                counts[state] = value
-                changed = True
+    todo = [(start, 1)]  # a state and how much its count rose
+    while todo:
+        state, rise = todo.pop()
+        for target, size in outgoing.get(state, ()):
+            old = counts.get(target, 0)
+            if old < 2:
+                counts[target] = new = min(2, old + rise * size)
+                if new > old:
+                    todo.append((target, new - old))
     return counts
 
 
