@@ -129,3 +129,22 @@ def test_factored_disjunction_takes_shared_conjuncts_out():
     a, b, c, d = (F.Bool(n) for n in "abcd")
     assert F.FactoredOr([F.And(a, b, c), F.And(a, b, d)]) is F.And(a, b, F.Or(c, d))
     assert F.FactoredOr([F.And(a, b), a]) is a  # a or (a and b)
+
+
+def test_the_term_table_forgets_at_its_bound_and_keeps_working(monkeypatch):
+    """A caller that never starts an epoch (a repair's many re-checks) keeps
+    at most the bound of terms; past it the table starts again: sharing is
+    lost with older terms, never meaning, and TRUE and FALSE stay unique."""
+    F.new_epoch()
+    monkeypatch.setattr(F, "_TABLE_BOUND", 50)
+    first = F.And(F.Bool("a"), F.Bool("b"))
+    for i in range(200):
+        F.Bool(f"filler{i}")
+        assert len(F._TABLE) <= 50
+    again = F.And(F.Bool("a"), F.Bool("b"))
+    assert again is not first and again.op == "and"  # forgotten, made anew
+    assert again is F.And(F.Bool("a"), F.Bool("b"))  # and interned again
+    assert F.And(F.Bool("a"), F.Not(F.Bool("a"))) is F.FALSE
+    assert F.Or(F.Bool("a"), F.TRUE) is F.TRUE and F._TABLE[("true", ())] is F.TRUE
+    assert F.evaluate(F.Or(first, again), {"a": True, "b": True}) is True
+    F.new_epoch()

@@ -11,18 +11,18 @@ complement detection), and the solver module gets what is left. The
 solver still decides every question: a formula that folds to ``FALSE`` is
 asserted as such and z3 answers UNSAT.
 
-Terms are interned (a weak table), so equal terms are the same object and
-``is`` compares them.
+Terms are interned (a table emptied at each epoch, ``new_epoch``, and at a
+bound), so equal terms made in one epoch are the same object and ``is``
+compares them.
 """
 
 from __future__ import annotations
 
 import itertools
-import weakref
 
 
 class Term:
-    __slots__ = ("op", "args", "serial", "__weakref__")
+    __slots__ = ("op", "args", "serial")
 
     def __init__(self, op: str, args: tuple, serial: int):
         self.op = op
@@ -37,19 +37,31 @@ class Term:
         return f"{self.op}{self.args!r}"
 
 
-_TABLE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_TABLE: dict = {}
 _SERIAL = itertools.count()
+_TABLE_BOUND = 500_000
 
 
 def _make(op: str, args: tuple) -> Term:
-    # A key may hold ids only while the term is alive, and a live term keeps
-    # its arguments alive, so an id in a live key always means the same term.
+    # The table holds its terms (until the next epoch), so an id in a key
+    # always means the same term: no weak references to make and follow.
     key = (op, tuple(id(a) if isinstance(a, Term) else a for a in args))
     found = _TABLE.get(key)
     if found is None:
         found = Term(op, args, next(_SERIAL))
+        if len(_TABLE) >= _TABLE_BOUND:
+            _forget()
         _TABLE[key] = found
     return found
+
+
+def _forget() -> None:
+    """Empty the table, keeping TRUE and FALSE: terms made before are no
+    longer shared with new ones (sharing saves work; it decides nothing).
+    Called at the bound, for callers that never start an epoch."""
+    _TABLE.clear()
+    for t in _KEEP:
+        _TABLE[(t.op, ())] = t
 
 
 TRUE = _make("true", ())
@@ -66,9 +78,7 @@ def new_epoch() -> None:
     ``verifier.prove.canonical`` makes harmless.) Terms made before keep
     working but are no longer shared with new ones."""
     global _SERIAL
-    _TABLE.clear()
-    for t in _KEEP:
-        _TABLE[(t.op, ())] = t
+    _forget()
     _SERIAL = itertools.count(_FIRST_SERIAL)
 
 
