@@ -142,3 +142,45 @@ def test_cloudtrails_key_policy_guard_names_the_source_k11(condition, verdict):
     doc = policy(statement(principal={"Service": "cloudtrail.amazonaws.com"}, action="kms:GenerateDataKey*",
                            condition=condition, Resource="*"))
     assert check(doc, service=None, action=None).verdict is verdict
+
+
+def test_impossible_conditions_end_when_a_model_satisfies_no_entry_left():
+    """never_holding's sweep asks for a model satisfying any entry left; a
+    model that (wrongly) satisfies none must not be asked again forever:
+    each entry is then asked alone, and only UNSAT makes a finding."""
+    from contextlib import contextmanager
+
+    from verifier.encoder import logic as F
+    from verifier.prove import findings
+    from verifier.prove.solver import Outcome
+
+    class Session:
+        def __init__(self):
+            self.asked = []
+
+        @contextmanager
+        def scope(self):
+            yield self
+
+        def add(self, *terms):
+            pass
+
+        def check(self, assumptions=(), timeout_ms=None):
+            self.asked.append(assumptions[0].args[0])
+            assert len(self.asked) < 20, "the same question asked again and again"
+            if assumptions[0].args[0].startswith("holds!any"):
+                return Outcome("sat", read=lambda term: False)
+            return Outcome("unsat" if assumptions[0].args[0] == "holds!1" else "sat", read=lambda term: True)
+
+    class Entry:
+        def __init__(self, n):
+            self.operator = self.key = type("V", (), {"value": f"x{n}"})()
+            self.values = type("Vs", (), {"items": []})()
+            self.span = type("S", (), {"line": n})()
+
+    statement = type("St", (), {"label": "statement 0"})()
+    session = Session()
+    found = findings.never_holding(session, [(statement, Entry(n)) for n in range(3)],
+                                   [F.Bool(f"t{n}") for n in range(3)])
+    assert session.asked == ["holds!any3", "holds!0", "holds!1", "holds!2"]
+    assert [entry.span.line for _, entry in found] == [1]

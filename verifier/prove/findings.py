@@ -91,7 +91,10 @@ def never_holding(session: Session, entries: list, terms: list) -> list:
             outcome = session.check([anyone], timeout_ms=AUX_TIMEOUT_MS // 4)
             if outcome.status != "sat":
                 break
-            left = [k for k in left if not outcome.read(terms[k])]
+            possible = [k for k in left if outcome.read(terms[k])]
+            if not possible:
+                break  # a model that satisfies no term left (never, if the reading is right): ask each alone
+            left = [k for k in left if k not in possible]
         if left and outcome.status != "unsat":
             left = [k for k in left if session.check([literals[k]], timeout_ms=AUX_TIMEOUT_MS // 4).status == "unsat"]
     return [impossible(*entries[k]) for k in left[:5]]
