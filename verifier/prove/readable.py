@@ -311,7 +311,7 @@ def repairs(value: str, names: list[str], policy: Policy, owner: str, action: st
         [p for p in (parts[1],) if p in PARTITIONS] + list(PARTITIONS),
         [p for p in (parts[3],) if p in REGIONS] + [""] * ("" in shown[3]) + regions_named(policy)[:6]
         + ["cn-north-1", "us-gov-west-1"],
-        [p for p in (parts[4],) if _ACCOUNT.fullmatch(p)] + [""] * ("" in shown[4]) + [owner],
+        [p for p in (parts[4],) if ACCOUNT.fullmatch(p)] + [""] * ("" in shown[4]) + [owner],
     ]
     out = []
     for service_, rest, partition, region, account in itertools.product(*[list(dict.fromkeys(o)) for o in options]):
@@ -327,7 +327,7 @@ def _partition_of(region: str) -> str:
     return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
-_ACCOUNT = re.compile(r"[0-9]{12}")
+ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 def _fits(instance: str, filled: str) -> bool:

@@ -16,8 +16,6 @@ input gives the same counterexample in any run, alone or among others.
 
 from __future__ import annotations
 
-import re
-
 from verifier import deadline
 from verifier.evaluator import Decision, evaluate
 from verifier.policy import keys
@@ -53,7 +51,7 @@ def _sources_named(loaded: LoadedPolicy, model: ThreatModel, account: str) -> li
             key = keys.fold(entry.key.value)
             values = [v.value for v in entry.values.items if "${" not in v.value]
             if key == keys.SOURCE_ACCOUNT:
-                accounts += [v for v in values if _ACCOUNT.fullmatch(v) and v not in model.trusted]
+                accounts += [v for v in values if readable.ACCOUNT.fullmatch(v) and v not in model.trusted]
             elif key == keys.SOURCE_ARN:
                 arns += [readable.instance_of(v) for v in values]
     out = [{"aws:SourceAccount": a} for a in dict.fromkeys(accounts)]
@@ -63,12 +61,9 @@ def _sources_named(loaded: LoadedPolicy, model: ThreatModel, account: str) -> li
             continue
         if parts[4] == "":
             out.append({"aws:SourceArn": arn, "aws:SourceAccount": account})
-        elif _ACCOUNT.fullmatch(parts[4]) and parts[4] not in model.trusted:
+        elif readable.ACCOUNT.fullmatch(parts[4]) and parts[4] not in model.trusted:
             out += [{"aws:SourceArn": arn, "aws:SourceAccount": parts[4]}, {"aws:SourceArn": arn}]
     return out[:12]
-
-
-_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 def unattributed(loaded: LoadedPolicy, model: ThreatModel) -> Request | None:
